@@ -1,0 +1,189 @@
+//! Typed configuration, read from the environment once at start.
+
+use std::net::IpAddr;
+
+use figment::Figment;
+use figment::providers::{Env, Serialized};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use shared_messages::Topology;
+
+/// Everything the service can be told; see the README for the variables.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where line-provider keeps its events and outbox; the database is created if missing.
+    pub database_url: String,
+    /// The RabbitMQ broker the outbox relay publishes to.
+    pub amqp_url: String,
+    /// The address the HTTP server binds to.
+    pub bind_address: IpAddr,
+    /// The HTTP port; 0 picks a free one (tests).
+    pub port: u16,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// The operator token required by every route that changes something; `None` leaves
+    /// those routes open (a developer machine) and logs a warning at start.
+    pub admin_token: Option<SecretString>,
+    /// The names of the exchange and queues; the contract's names unless a test isolates itself.
+    pub topology: Topology,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    Text,
+    /// One JSON object a line, for containers and log collectors.
+    Json,
+}
+
+/// The variables as they arrive, before checks.
+#[derive(Debug, Serialize, Deserialize)]
+struct Raw {
+    database_url: String,
+    amqp_url: String,
+    bind_address: IpAddr,
+    port: u16,
+    log_format: LogFormat,
+    admin_token: Option<String>,
+}
+
+impl Default for Raw {
+    fn default() -> Self {
+        Self {
+            database_url: "postgres://postgres@127.0.0.1:5432/line_provider".to_owned(),
+            amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+            bind_address: IpAddr::from([0, 0, 0, 0]),
+            port: 8080,
+            log_format: LogFormat::Text,
+            admin_token: None,
+        }
+    }
+}
+
+/// A variable that is set but unusable; the message names it and never echoes a secret.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT` and
+    /// `ADMIN_TOKEN`, with defaults that fit a developer machine.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let raw: Raw = Figment::from(Serialized::defaults(Raw::default()))
+            .merge(Env::raw().only(&[
+                "DATABASE_URL",
+                "AMQP_URL",
+                "BIND_ADDRESS",
+                "PORT",
+                "LOG_FORMAT",
+                "ADMIN_TOKEN",
+            ]))
+            .extract()
+            .map_err(|e| ConfigError(describe(e)))?;
+        raw.validate()
+    }
+}
+
+impl Raw {
+    fn validate(self) -> Result<Settings, ConfigError> {
+        self.database_url
+            .parse::<tokio_postgres::Config>()
+            .map_err(|e| ConfigError(format!("DATABASE_URL is not a Postgres URL: {e}")))?;
+        if !self.amqp_url.starts_with("amqp://") && !self.amqp_url.starts_with("amqps://") {
+            return Err(ConfigError(
+                "AMQP_URL must start with amqp:// or amqps://".into(),
+            ));
+        }
+        let admin_token = match self.admin_token {
+            Some(token) if token.trim().is_empty() => {
+                return Err(ConfigError("ADMIN_TOKEN is set but empty".into()));
+            }
+            token => token.map(SecretString::from),
+        };
+        Ok(Settings {
+            database_url: self.database_url,
+            amqp_url: self.amqp_url,
+            bind_address: self.bind_address,
+            port: self.port,
+            log_format: self.log_format,
+            admin_token,
+            topology: Topology::default(),
+        })
+    }
+}
+
+/// Names the variable at fault in upper case, as the operator wrote it.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| match e.path.first() {
+            Some(key) => format!("{}: {}", key.to_uppercase(), e.kind),
+            None => e.kind.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_fit_a_developer_machine() {
+        let settings = Raw::default().validate().unwrap();
+        assert_eq!(settings.port, 8080);
+        assert_eq!(
+            settings.database_url,
+            "postgres://postgres@127.0.0.1:5432/line_provider"
+        );
+        assert_eq!(settings.amqp_url, "amqp://guest:guest@127.0.0.1:5672/%2f");
+        assert!(settings.admin_token.is_none());
+        assert_eq!(settings.topology, Topology::default());
+    }
+
+    #[test]
+    fn an_empty_admin_token_is_refused_rather_than_leaving_routes_open() {
+        let raw = Raw {
+            admin_token: Some("  ".into()),
+            ..Raw::default()
+        };
+        assert!(
+            raw.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("ADMIN_TOKEN")
+        );
+    }
+
+    #[test]
+    fn a_bad_amqp_url_names_the_variable() {
+        let raw = Raw {
+            amqp_url: "http://x".into(),
+            ..Raw::default()
+        };
+        assert!(raw.validate().unwrap_err().to_string().contains("AMQP_URL"));
+    }
+
+    #[test]
+    fn the_admin_token_never_appears_in_debug_output() {
+        let raw = Raw {
+            admin_token: Some("s3cret-token".into()),
+            ..Raw::default()
+        };
+        let settings = raw.validate().unwrap();
+        assert!(!format!("{settings:?}").contains("s3cret-token"));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn a_port_that_is_not_a_number_names_the_variable() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PORT", "eighty");
+            let error = Settings::from_env().unwrap_err().to_string();
+            assert!(error.contains("PORT"), "{error}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,33 @@
+//! line-provider: the source of truth for sporting events.
+//!
+//! Operators create events, change their odds or deadline, and finish them over HTTP. Every
+//! change is written to Postgres together with the message that reports it (a transactional
+//! outbox), and a relay publishes those messages to the RabbitMQ topic exchange `line.events`
+//! with publisher confirms. An acknowledged change is therefore never lost: a crash or a broker
+//! outage only delays its message.
+//!
+//! # Layout
+//! - [`config`]: settings from the environment.
+//! - [`startup`]: [`Application`] builds the server and the relay and runs them until shutdown.
+//! - [`routes`]: HTTP handlers and their wire types; [`error`]: the problem+json errors.
+//! - [`domain`]: validated values (`Coefficient`, `Deadline`, ...) and the rules of an event.
+//! - [`service`]: each operation as one transaction (change + outbox message).
+//! - [`db`]: every SQL statement; migrations live in `migrations/line-provider/`.
+//! - [`outbox`] and [`amqp`]: the relay and the broker side of it.
+//! - [`metrics`], [`telemetry`]: Prometheus metrics and logs.
+
+pub mod amqp;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod outbox;
+pub mod routes;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::{Application, shutdown_signal};

@@ -1,0 +1,80 @@
+//! Prometheus metrics, one registry per application instance (so tests in one process do not
+//! share counters).
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+
+/// Every metric line-provider exposes on `/metrics`.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Changes committed, by routing key (`event.created`, ...).
+    pub event_changes: IntCounterVec,
+    /// Messages confirmed by the broker.
+    pub outbox_published: IntCounter,
+    /// Publish attempts that failed (nack, unroutable, broker error).
+    pub outbox_publish_failures: IntCounter,
+    /// Messages waiting in the outbox, as of the relay's last look.
+    pub outbox_pending: IntGauge,
+    /// 1 while the relay holds a broker connection.
+    pub broker_connected: IntGauge,
+    /// Reconnections to the broker after a lost connection.
+    pub broker_reconnects: IntCounter,
+    /// HTTP requests by method, route pattern and status, with their duration.
+    pub http_requests: HistogramVec,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new_custom(Some("line_provider".into()), None)?;
+        let event_changes = IntCounterVec::new(
+            Opts::new(
+                "event_changes_total",
+                "Committed changes of events, by routing key",
+            ),
+            &["routing_key"],
+        )?;
+        let outbox_published =
+            IntCounter::new("outbox_published_total", "Messages confirmed by the broker")?;
+        let outbox_publish_failures =
+            IntCounter::new("outbox_publish_failures_total", "Failed publish attempts")?;
+        let outbox_pending = IntGauge::new("outbox_pending", "Messages waiting in the outbox")?;
+        let broker_connected =
+            IntGauge::new("broker_connected", "1 while connected to the broker")?;
+        let broker_reconnects =
+            IntCounter::new("broker_reconnects_total", "Reconnections to the broker")?;
+        let http_requests = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP requests").buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+            ]),
+            &["method", "route", "status"],
+        )?;
+        registry.register(Box::new(event_changes.clone()))?;
+        registry.register(Box::new(outbox_published.clone()))?;
+        registry.register(Box::new(outbox_publish_failures.clone()))?;
+        registry.register(Box::new(outbox_pending.clone()))?;
+        registry.register(Box::new(broker_connected.clone()))?;
+        registry.register(Box::new(broker_reconnects.clone()))?;
+        registry.register(Box::new(http_requests.clone()))?;
+        Ok(Self {
+            registry,
+            event_changes,
+            outbox_published,
+            outbox_publish_failures,
+            outbox_pending,
+            broker_connected,
+            broker_reconnects,
+            http_requests,
+        })
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> Result<String, prometheus::Error> {
+        let mut buffer = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut buffer)?;
+        String::from_utf8(buffer).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+}

@@ -1,0 +1,34 @@
+//! Operators' maintenance routes.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::auth::Operator;
+use crate::error::{ApiError, Problem};
+use crate::service;
+use crate::state::AppState;
+
+/// Answer of `POST /admin/republish`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RepublishBody {
+    /// How many events were queued for publishing again.
+    pub events: usize,
+}
+
+/// Publish the current state of every event again, for a consumer whose database was reset.
+#[utoipa::path(
+    post, path = "/admin/republish", tag = "admin",
+    security(("operator_token" = [])),
+    responses(
+        (status = 202, description = "Queued in the outbox; the relay publishes them in order", body = RepublishBody),
+        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn republish(
+    _operator: Operator,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let events = service::republish_all(&state).await?;
+    Ok(HttpResponse::Accepted().json(RepublishBody { events }))
+}

@@ -1,0 +1,56 @@
+//! The OpenAPI document and the interactive docs, served from the binary (no internet needed).
+
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::{admin, events, health};
+use crate::error::Problem;
+
+/// The OpenAPI 3 document of every route.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "line-provider", description = "Operators manage sporting events; every change is published to RabbitMQ."),
+    paths(
+        events::create, events::list, events::get, events::change, events::finish,
+        admin::republish, health::live, health::ready, health::metrics
+    ),
+    components(schemas(Problem)),
+    modifiers(&OperatorToken),
+    tags(
+        (name = "events", description = "Events and their results"),
+        (name = "admin", description = "Maintenance"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+struct OperatorToken;
+
+impl Modify for OperatorToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "operator_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The ADMIN_TOKEN the service was started with"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/docs").route(web::get().to(redirect_to_docs)))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
+}
+
+async fn redirect_to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}

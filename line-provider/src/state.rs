@@ -1,0 +1,20 @@
+//! What every handler shares.
+
+use deadpool_postgres::Pool;
+use secrecy::SecretString;
+
+use crate::metrics::Metrics;
+use crate::outbox::RelayHandle;
+
+/// Shared state of one running application.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Connections to line-provider's database.
+    pub pool: Pool,
+    /// Wakes the outbox relay after a commit; tells whether the broker is reachable.
+    pub relay: RelayHandle,
+    /// The Prometheus registry.
+    pub metrics: Metrics,
+    /// The operator token, when the admin routes are protected.
+    pub admin_token: Option<SecretString>,
+}

@@ -1,0 +1,129 @@
+//! The id of an event, shared by both services and every message.
+
+use serde::{Deserialize, Serialize};
+
+/// The longest event id the contract allows.
+pub const MAX_LEN: usize = 64;
+
+/// An event id: 1–64 characters from `A-Z a-z 0-9 - _ . :`.
+///
+/// The only way to get one is [`EventId::parse`] (or deserializing, which calls it), so a
+/// value of this type is always valid.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EventId(String);
+
+/// Why a string is not an event id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventIdError {
+    /// The id is the empty string.
+    Empty,
+    /// The id is longer than [`MAX_LEN`] characters.
+    TooLong(usize),
+    /// The id holds a character outside `A-Z a-z 0-9 - _ . :`.
+    ForbiddenCharacter(char),
+}
+
+impl std::fmt::Display for EventIdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Empty => f.write_str("must not be empty"),
+            Self::TooLong(len) => write!(f, "must be at most {MAX_LEN} characters, got {len}"),
+            Self::ForbiddenCharacter(c) => write!(
+                f,
+                "may only contain A-Z, a-z, 0-9, '-', '_', '.' and ':', found {c:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EventIdError {}
+
+impl EventId {
+    /// Checks every rule of the contract.
+    pub fn parse(value: impl Into<String>) -> Result<Self, EventIdError> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(EventIdError::Empty);
+        }
+        let len = value.chars().count();
+        if len > MAX_LEN {
+            return Err(EventIdError::TooLong(len));
+        }
+        if let Some(c) = value.chars().find(|c| !is_allowed(*c)) {
+            return Err(EventIdError::ForbiddenCharacter(c));
+        }
+        Ok(Self(value))
+    }
+
+    /// The id as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_allowed(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')
+}
+
+impl TryFrom<String> for EventId {
+    type Error = EventIdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl From<EventId> for String {
+    fn from(id: EventId) -> Self {
+        id.0
+    }
+}
+
+impl AsRef<str> for EventId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_of_letters_digits_and_punctuation_is_accepted() {
+        let id = EventId::parse("Match-2026_11.24:final").unwrap();
+        assert_eq!(id.as_str(), "Match-2026_11.24:final");
+    }
+
+    #[test]
+    fn an_empty_id_is_refused() {
+        assert_eq!(EventId::parse(""), Err(EventIdError::Empty));
+    }
+
+    #[test]
+    fn an_id_of_64_characters_is_accepted_and_65_refused() {
+        assert!(EventId::parse("a".repeat(64)).is_ok());
+        assert_eq!(
+            EventId::parse("a".repeat(65)),
+            Err(EventIdError::TooLong(65))
+        );
+    }
+
+    #[test]
+    fn spaces_slashes_and_non_ascii_letters_are_refused() {
+        for (id, c) in [
+            ("a b", ' '),
+            ("a/b", '/'),
+            ("ставка", 'с'),
+            ("a\u{0}", '\u{0}'),
+        ] {
+            assert_eq!(EventId::parse(id), Err(EventIdError::ForbiddenCharacter(c)));
+        }
+    }
+}

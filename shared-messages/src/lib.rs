@@ -1,0 +1,215 @@
+//! The message contract between `line-provider` (publisher) and `bet-maker` (consumer).
+//!
+//! Everything both services must agree on lives here and only here: the wire types of a
+//! message, the names of the RabbitMQ topology and the AMQP properties every message carries.
+//! The crate deliberately depends on nothing but `serde`, `uuid`, `rust_decimal` and `time`, so
+//! that a change of the contract is a change of this crate and of its golden files.
+//!
+//! # Layout
+//! - [`topology`]: exchange, routing keys, queue and dead-letter queue names, and the queue
+//!   arguments both services declare identically.
+//! - [`event_id`]: [`EventId`], the only form of an event id either service accepts.
+//! - [`decimal_text`] and [`two_decimals`]: amounts and odds as exact two-decimal numbers.
+//! - [`event`]: [`EventSnapshot`], the full state of one event as line-provider serves it.
+//! - [`message`]: [`EventMessage`], the body of every message, and [`EventChange`], the kind of
+//!   change it reports (which is also its routing key and its AMQP `type`).
+
+pub mod event;
+pub mod event_id;
+pub mod message;
+pub mod topology;
+
+pub use event::{EventSnapshot, EventStatus};
+pub use event_id::{EventId, EventIdError};
+pub use message::{EventChange, EventMessage, SCHEMA_VERSION, SCHEMA_VERSION_HEADER};
+pub use topology::Topology;
+
+/// Serde helpers for amounts and odds: JSON numbers written with exactly two decimals.
+pub mod two_decimals {
+    use rust_decimal::Decimal;
+
+    /// Writes `value` rounded to cents, always with two decimals (`10.5` → `10.50`).
+    pub fn serialize<S: serde::Serializer>(
+        value: &Decimal,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut cents = value.round_dp(2);
+        cents.rescale(2);
+        rust_decimal::serde::arbitrary_precision::serialize(&cents, serializer)
+    }
+
+    /// Reads the exact decimal written in the JSON number (or numeric string); no float
+    /// round trip, so `1.005` stays `1.005` and the caller can refuse it.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Decimal, D::Error> {
+        rust_decimal::serde::arbitrary_precision::deserialize(deserializer)
+    }
+}
+
+/// Serde helpers for instants: RFC 3339 in UTC on output (`2026-11-24T18:00:00Z`).
+pub mod utc_rfc3339 {
+    use time::{OffsetDateTime, UtcOffset};
+
+    /// Writes the instant in UTC, whatever offset it carries.
+    pub fn serialize<S: serde::Serializer>(
+        value: &OffsetDateTime,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        time::serde::rfc3339::serialize(&value.to_offset(UtcOffset::UTC), serializer)
+    }
+
+    /// Reads an RFC 3339 instant with any offset and converts it to UTC.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<OffsetDateTime, D::Error> {
+        time::serde::rfc3339::deserialize(deserializer).map(|t| t.to_offset(UtcOffset::UTC))
+    }
+}
+
+/// Parsing of the contract's two-decimal numbers (amounts and odds) from their exact text.
+pub mod decimal_text {
+    use rust_decimal::Decimal;
+
+    /// Why a text is not a number with at most two decimals.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum DecimalTextError {
+        /// Not a decimal number (`abc`, `NaN`, `1,5`, ` 1`, `+1`, `.5`).
+        NotANumber,
+        /// More than two decimals, written out or hidden by an exponent (`1.005`, `1e-3`).
+        TooManyDecimals,
+        /// Too large to be represented at all.
+        OutOfRange,
+    }
+
+    impl std::fmt::Display for DecimalTextError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(match self {
+                Self::NotANumber => "must be a decimal number such as 10.50",
+                Self::TooManyDecimals => "must have at most two decimals",
+                Self::OutOfRange => "is out of range",
+            })
+        }
+    }
+
+    impl std::error::Error for DecimalTextError {}
+
+    /// Parses the text of a JSON number (or of a numeric string) exactly, with no float on the
+    /// way, and returns it with a scale of exactly two.
+    ///
+    /// The grammar is JSON's: an optional `-`, digits, optional `.digits`, optional exponent.
+    /// Written decimals beyond two are refused even when zero (`1.500`); an exponent is
+    /// accepted when the value it gives has at most two decimals (`1.5e1` is 15.00).
+    pub fn parse_two_decimals(text: &str) -> Result<Decimal, DecimalTextError> {
+        let (mantissa, exponent) = match text.find(['e', 'E']) {
+            Some(at) => (&text[..at], Some(&text[at + 1..])),
+            None => (text, None),
+        };
+        let unsigned = mantissa.strip_prefix('-').unwrap_or(mantissa);
+        let (int_part, frac_part) = match unsigned.split_once('.') {
+            Some((int, frac)) => (int, Some(frac)),
+            None => (unsigned, None),
+        };
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(int_part) || frac_part.is_some_and(|f| !all_digits(f)) {
+            return Err(DecimalTextError::NotANumber);
+        }
+        let mut value = match exponent {
+            None => {
+                if frac_part.is_some_and(|f| f.len() > 2) {
+                    return Err(DecimalTextError::TooManyDecimals);
+                }
+                Decimal::from_str_exact(text).map_err(|_| DecimalTextError::OutOfRange)?
+            }
+            Some(exp) => {
+                let digits = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+                if !all_digits(digits) {
+                    return Err(DecimalTextError::NotANumber);
+                }
+                let value =
+                    Decimal::from_scientific(text).map_err(|_| DecimalTextError::OutOfRange)?;
+                if value.normalize().scale() > 2 {
+                    return Err(DecimalTextError::TooManyDecimals);
+                }
+                value
+            }
+        };
+        if value.scale() > 2 {
+            value = value.normalize();
+        }
+        value.rescale(2);
+        Ok(value)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn ok(text: &str) -> String {
+            parse_two_decimals(text).unwrap().to_string()
+        }
+
+        #[test]
+        fn integers_and_up_to_two_decimals_are_read_exactly_with_scale_two() {
+            assert_eq!(ok("10"), "10.00");
+            assert_eq!(ok("10.5"), "10.50");
+            assert_eq!(ok("1.85"), "1.85");
+            assert_eq!(ok("0.01"), "0.01");
+            assert_eq!(ok("-3.20"), "-3.20");
+        }
+
+        #[test]
+        fn three_written_decimals_are_refused_even_when_zero() {
+            assert_eq!(
+                parse_two_decimals("1.005"),
+                Err(DecimalTextError::TooManyDecimals)
+            );
+            assert_eq!(
+                parse_two_decimals("1.500"),
+                Err(DecimalTextError::TooManyDecimals)
+            );
+        }
+
+        #[test]
+        fn an_exponent_is_accepted_only_when_it_hides_no_extra_decimal() {
+            assert_eq!(ok("1.5e1"), "15.00");
+            assert_eq!(ok("1E2"), "100.00");
+            assert_eq!(ok("125e-2"), "1.25");
+            assert_eq!(ok("1.2345e2"), "123.45");
+            assert_eq!(
+                parse_two_decimals("1e-3"),
+                Err(DecimalTextError::TooManyDecimals)
+            );
+            assert_eq!(
+                parse_two_decimals("1.2345e1"),
+                Err(DecimalTextError::TooManyDecimals)
+            );
+        }
+
+        #[test]
+        fn text_that_is_not_a_json_number_is_refused() {
+            for text in [
+                "", "abc", "NaN", "nan", "Infinity", "-", "1,5", " 1", "1 ", "+1", ".5", "5.",
+                "1e", "1e+", "0x10", "1.2.3", "--1",
+            ] {
+                assert_eq!(
+                    parse_two_decimals(text),
+                    Err(DecimalTextError::NotANumber),
+                    "{text:?}"
+                );
+            }
+        }
+
+        #[test]
+        fn absurdly_large_numbers_are_out_of_range_not_a_panic() {
+            assert_eq!(
+                parse_two_decimals("1e400"),
+                Err(DecimalTextError::OutOfRange)
+            );
+            assert_eq!(
+                parse_two_decimals(&"9".repeat(40)),
+                Err(DecimalTextError::OutOfRange)
+            );
+        }
+    }
+}

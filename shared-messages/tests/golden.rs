@@ -1,0 +1,125 @@
+//! Round trips of the message contract against golden JSON files.
+//!
+//! A failing test here means the wire format changed: update the golden file only together
+//! with every program that reads these messages.
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+use shared_messages::{EventChange, EventMessage, EventStatus};
+use time::macros::datetime;
+
+fn golden(name: &str) -> String {
+    let path = format!("{}/tests/golden/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+/// Parses the golden file, writes it back, and checks nothing changed on the way, number
+/// spelling included (`2.10` must not come back as `2.1`).
+fn round_trip(name: &str) -> EventMessage {
+    let text = golden(name);
+    let message: EventMessage = serde_json::from_str(&text).expect("golden file parses");
+    let written = serde_json::to_string(&message).expect("message serializes");
+    let expected: Value = serde_json::from_str(&text).expect("golden file is JSON");
+    let actual: Value = serde_json::from_str(&written).expect("output is JSON");
+    assert_eq!(
+        actual, expected,
+        "{name}: the written message differs from the golden file"
+    );
+    message
+}
+
+#[test]
+fn a_created_message_round_trips_unchanged() {
+    let message = round_trip("event_created");
+    assert_eq!(message.event.id.as_str(), "match-42");
+    assert_eq!(message.event.coefficient, Decimal::new(185, 2));
+    assert_eq!(message.event.deadline, datetime!(2026-11-24 18:00:00 UTC));
+    assert_eq!(message.event.status, EventStatus::New);
+    assert_eq!(message.event.version, 1);
+    assert_eq!(
+        EventChange::describing(&message.event),
+        EventChange::Created
+    );
+}
+
+#[test]
+fn an_updated_message_round_trips_with_two_decimals_and_fractional_seconds() {
+    let message = round_trip("event_updated");
+    assert_eq!(message.event.coefficient.to_string(), "2.10");
+    assert_eq!(message.occurred_at, datetime!(2026-11-24 12:30:00.25 UTC));
+    assert_eq!(
+        EventChange::describing(&message.event),
+        EventChange::Updated
+    );
+}
+
+#[test]
+fn a_finished_message_round_trips_with_its_result() {
+    let message = round_trip("event_finished");
+    assert_eq!(message.event.status, EventStatus::FinishedWin);
+    assert_eq!(message.event.version, 3);
+    assert_eq!(
+        EventChange::describing(&message.event),
+        EventChange::Finished
+    );
+}
+
+#[test]
+fn amounts_are_always_written_with_exactly_two_decimals() {
+    let mut message: EventMessage = serde_json::from_str(&golden("event_created")).unwrap();
+    message.event.coefficient = Decimal::new(2, 0);
+    let written = serde_json::to_string(&message).unwrap();
+    assert!(written.contains(r#""coefficient":2.00"#), "{written}");
+}
+
+#[test]
+fn times_with_another_offset_are_written_in_utc() {
+    let mut message: EventMessage = serde_json::from_str(&golden("event_created")).unwrap();
+    message.event.deadline = datetime!(2026-11-24 21:00:00 +03:00);
+    let written = serde_json::to_string(&message).unwrap();
+    assert!(
+        written.contains(r#""deadline":"2026-11-24T18:00:00Z""#),
+        "{written}"
+    );
+}
+
+#[test]
+fn routing_keys_are_the_ones_of_the_contract() {
+    let keys: Vec<_> = EventChange::ALL.iter().map(|c| c.routing_key()).collect();
+    assert_eq!(keys, ["event.created", "event.updated", "event.finished"]);
+    for change in EventChange::ALL {
+        assert_eq!(
+            EventChange::from_routing_key(change.routing_key()),
+            Some(change)
+        );
+    }
+    assert_eq!(EventChange::from_routing_key("event.deleted"), None);
+}
+
+#[test]
+fn statuses_are_spelled_as_in_the_contract() {
+    for (status, text) in [
+        (EventStatus::New, "new"),
+        (EventStatus::FinishedWin, "finished_win"),
+        (EventStatus::FinishedLose, "finished_lose"),
+    ] {
+        assert_eq!(
+            serde_json::to_string(&status).unwrap(),
+            format!("\"{text}\"")
+        );
+        assert_eq!(EventStatus::parse(text), Some(status));
+    }
+    assert_eq!(EventStatus::parse("draw"), None);
+}
+
+#[test]
+fn a_message_with_a_malformed_event_is_refused() {
+    let text = golden("event_created").replace(r#""status": "new""#, r#""status": "draw""#);
+    assert!(serde_json::from_str::<EventMessage>(&text).is_err());
+}
+
+#[test]
+fn a_message_with_an_invalid_event_id_is_refused() {
+    let text = golden("event_created").replace(r#""id": "match-42""#, r#""id": "match 42""#);
+    assert!(serde_json::from_str::<EventMessage>(&text).is_err());
+}
