@@ -31,6 +31,10 @@ pub(crate) fn number_text<'a>(
 ) -> Result<&'a str, ValidationError> {
     match value {
         Value::Number(number) => Ok(number.as_str()),
+        Value::String(text) if text.contains(['e', 'E']) => Err(ValidationError::new(
+            field,
+            "as a string must be a plain decimal such as \"10.50\", without an exponent",
+        )),
         Value::String(text) => Ok(text),
         other => Err(ValidationError::new(
             field,
@@ -94,6 +98,12 @@ mod tests {
     fn an_event_id_error_names_the_field() {
         let error = event_id_from_json("event_id", &json!("a b")).unwrap_err();
         assert_eq!(error.field, "event_id");
+    }
+
+    #[test]
+    fn a_numeric_string_with_an_exponent_is_refused() {
+        assert!(number_text("x", &json!("1e2")).is_err());
+        assert_eq!(number_text("x", &json!("12.5")).unwrap(), "12.5");
     }
 
     #[test]

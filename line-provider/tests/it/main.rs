@@ -1,0 +1,12 @@
+//! line-provider's API tests: the real application in-process on port 0, against the real
+//! Postgres and RabbitMQ, each test with its own database and its own exchange and queues.
+
+mod admin;
+mod errors;
+mod events;
+mod helpers;
+mod messages;
+mod operations;
+mod outbox;
+mod proxy;
+mod validation;

@@ -1,0 +1,137 @@
+//! What reaches the exchange: one message per change, with the contract's properties, in order.
+
+use std::time::Duration;
+
+use lapin::types::AMQPValue;
+use serde_json::{Value, json};
+use shared_messages::EventMessage;
+
+use crate::helpers::{body_of, spawn_app};
+
+#[tokio::test]
+async fn a_created_event_is_published_with_the_contract_properties() {
+    let mut app = spawn_app().await;
+    let event = app.create_event("match-7", "1.85").await;
+
+    let delivery = app.next_message().await;
+
+    assert_eq!(delivery.exchange.as_str(), app.topology.exchange);
+    assert_eq!(delivery.routing_key.as_str(), "event.created");
+    let properties = &delivery.properties;
+    assert_eq!(properties.delivery_mode(), &Some(2), "persistent");
+    assert_eq!(
+        properties.content_type().as_ref().map(|s| s.as_str()),
+        Some("application/json")
+    );
+    assert_eq!(
+        properties.kind().as_ref().map(|s| s.as_str()),
+        Some("event.created")
+    );
+    assert_eq!(
+        properties.app_id().as_ref().map(|s| s.as_str()),
+        Some("line-provider")
+    );
+    assert!(properties.timestamp().is_some_and(|t| t > 1_700_000_000));
+    let headers = properties.headers().as_ref().expect("headers");
+    assert_eq!(
+        headers.inner().get("schema-version"),
+        Some(&AMQPValue::LongUInt(1))
+    );
+
+    let body = body_of(&delivery);
+    let message_id = properties
+        .message_id()
+        .as_ref()
+        .expect("message_id")
+        .to_string();
+    assert_eq!(body["message_id"], message_id);
+    assert_eq!(
+        body["event"], event,
+        "the message carries the event as served"
+    );
+    assert!(String::from_utf8_lossy(&delivery.data).contains(r#""coefficient":1.85"#));
+    let parsed: EventMessage =
+        serde_json::from_slice(&delivery.data).expect("the shared type reads it");
+    assert_eq!(parsed.event.version, 1);
+}
+
+#[tokio::test]
+async fn every_change_of_an_event_is_published_in_order_with_unique_ids() {
+    let mut app = spawn_app().await;
+    app.create_event("e1", "1.10").await;
+    for cents in 11..=15 {
+        let response = app
+            .patch_event("e1", json!({ "coefficient": format!("1.{cents}") }))
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    app.finish_event("e1", "finished_win").await;
+
+    let mut versions = Vec::new();
+    let mut keys = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for _ in 0..7 {
+        let delivery = app.next_message().await;
+        let body = body_of(&delivery);
+        versions.push(body["event"]["version"].as_u64().unwrap());
+        keys.push(delivery.routing_key.to_string());
+        ids.insert(body["message_id"].as_str().unwrap().to_owned());
+    }
+
+    assert_eq!(versions, (1..=7).collect::<Vec<_>>());
+    assert_eq!(keys[0], "event.created");
+    assert!(keys[1..6].iter().all(|k| k == "event.updated"));
+    assert_eq!(keys[6], "event.finished");
+    assert_eq!(ids.len(), 7, "message ids are unique");
+}
+
+#[tokio::test]
+async fn no_op_changes_and_refused_requests_publish_nothing() {
+    let mut app = spawn_app().await;
+    let created = app.create_event("e1", "1.10").await;
+    app.next_message().await;
+
+    app.patch_event("e1", json!({ "coefficient": "1.10" }))
+        .await;
+    app.patch_event("e1", json!({ "coefficient": 0 })).await;
+    app.finish_event("e1", "finished_win").await;
+    app.next_message().await;
+    app.finish_event("e1", "finished_win").await;
+    app.finish_event("e1", "finished_lose").await;
+
+    app.assert_no_message_for(Duration::from_millis(1500)).await;
+    let event: Value = app.get("/events/e1").await.json().await.unwrap();
+    assert_eq!(event["version"], 2);
+    assert_eq!(event["created_at"], created["created_at"]);
+}
+
+#[tokio::test]
+async fn messages_wait_in_bet_makers_queue_before_bet_maker_ever_ran() {
+    let app = spawn_app().await;
+    app.create_event("early", "1.50").await;
+
+    let connection = lapin::Connection::connect(&crate::helpers::amqp_url(), Default::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
+    loop {
+        let got = channel
+            .basic_get(
+                app.topology.queue.as_str().into(),
+                lapin::options::BasicGetOptions { no_ack: true },
+            )
+            .await
+            .unwrap();
+        if let Some(message) = got {
+            let body: Value = serde_json::from_slice(&message.delivery.data).unwrap();
+            assert_eq!(body["event"]["id"], "early");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the message never reached bet-maker's queue"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,137 @@
+//! Health, metrics, the OpenAPI document and the offline docs.
+
+use serde_json::Value;
+
+use crate::helpers::{Options, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn liveness_and_readiness_answer_200_when_everything_is_up() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/health/live").await.status(), 200);
+    app.wait_for_status("/health/ready", 200).await;
+}
+
+#[tokio::test]
+async fn readiness_answers_503_with_the_reason_while_the_broker_is_unreachable() {
+    let app = spawn_app_with(Options {
+        proxy: Some(false),
+        ..Options::default()
+    })
+    .await;
+    let response = app.get("/health/ready").await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("broker unreachable")
+    );
+    assert_eq!(
+        app.get("/health/live").await.status(),
+        200,
+        "alive all the same"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_changes_and_published_messages() {
+    let mut app = spawn_app().await;
+    app.create_event("e1", "1.50").await;
+    app.finish_event("e1", "finished_lose").await;
+    app.next_message().await;
+    app.next_message().await;
+
+    app.wait_for_metric("line_provider_outbox_published_total", 2.0)
+        .await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    for line in [
+        r#"line_provider_event_changes_total{routing_key="event.created"} 1"#,
+        r#"line_provider_event_changes_total{routing_key="event.finished"} 1"#,
+        "line_provider_broker_connected 1",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    assert!(text.contains("line_provider_outbox_pending 0"), "{text}");
+    assert!(
+        text.contains(r#"route="/events/{id}/status""#),
+        "HTTP requests by route"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = spawn_app().await;
+    let document: Value = app.get("/openapi.json").await.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with('3'));
+    let paths = &document["paths"];
+    for (path, method) in [
+        ("/events", "get"),
+        ("/events", "post"),
+        ("/events/{id}", "get"),
+        ("/events/{id}", "patch"),
+        ("/events/{id}/status", "put"),
+        ("/admin/republish", "post"),
+        ("/health/live", "get"),
+        ("/health/ready", "get"),
+        ("/metrics", "get"),
+    ] {
+        assert!(
+            paths[path][method].is_object(),
+            "{method} {path} is missing"
+        );
+    }
+    let coefficient =
+        &document["components"]["schemas"]["CreateEventRequest"]["properties"]["coefficient"];
+    assert!(
+        coefficient["oneOf"].is_array(),
+        "coefficient takes a number or a string: {coefficient}"
+    );
+}
+
+#[tokio::test]
+async fn the_interactive_docs_are_served_by_the_service_itself() {
+    let app = spawn_app().await;
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/docs"))
+        .send()
+        .await
+        .unwrap();
+    assert!(redirect.status().is_redirection());
+
+    let page = app.get("/docs/").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    assert!(
+        !html.contains("https://"),
+        "no asset comes from the internet"
+    );
+    for asset in [
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-ui.css",
+        "/docs/swagger-initializer.js",
+    ] {
+        let response = app.get(asset).await;
+        assert_eq!(response.status(), 200, "{asset}");
+        assert!(
+            response.bytes().await.unwrap().len() > 100,
+            "{asset} has content"
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! The outbox under a broker outage: the API keeps working, messages wait, and they go out in
+//! order once the broker is back, without a restart. The broker is taken away by a TCP proxy
+//! the test cuts (the shared broker itself is never stopped).
+
+use serde_json::json;
+
+use crate::helpers::{Options, body_of, in_a_day, spawn_app_with};
+
+#[tokio::test]
+async fn changes_made_while_the_broker_is_down_are_published_in_order_when_it_returns() {
+    let mut app = spawn_app_with(Options {
+        proxy: Some(true),
+        ..Options::default()
+    })
+    .await;
+    app.wait_for_status("/health/ready", 200).await;
+    app.create_event("e1", "1.50").await;
+    assert_eq!(body_of(&app.next_message().await)["event"]["version"], 1);
+    // Only once the broker's confirm is recorded is the first message out of the outbox for
+    // good; cutting earlier would (rightly) publish it again after the outage.
+    app.wait_for_metric("line_provider_outbox_published_total", 1.0)
+        .await;
+
+    app.proxy.as_ref().unwrap().cut();
+    app.wait_for_status("/health/ready", 503).await;
+    let patched = app.patch_event("e1", json!({ "coefficient": 1.75 })).await;
+    let finished = app.finish_event("e1", "finished_win").await;
+    let created = app
+        .post_event(json!({ "id": "e2", "coefficient": 3, "deadline": in_a_day() }))
+        .await;
+    assert_eq!(
+        (
+            patched.status().as_u16(),
+            finished.status().as_u16(),
+            created.status().as_u16()
+        ),
+        (200, 200, 201)
+    );
+    app.assert_no_message_for(std::time::Duration::from_millis(500))
+        .await;
+
+    app.proxy.as_ref().unwrap().restore();
+    app.wait_for_status("/health/ready", 200).await;
+
+    let mut arrived = Vec::new();
+    for _ in 0..3 {
+        let delivery = app.next_message().await;
+        let body = body_of(&delivery);
+        arrived.push((
+            delivery.routing_key.to_string(),
+            body["event"]["id"].as_str().unwrap().to_owned(),
+            body["event"]["version"].as_u64().unwrap(),
+        ));
+    }
+    assert_eq!(
+        arrived,
+        [
+            ("event.updated".to_owned(), "e1".to_owned(), 2),
+            ("event.finished".to_owned(), "e1".to_owned(), 3),
+            ("event.created".to_owned(), "e2".to_owned(), 1),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_broker_that_comes_up_after_the_service_receives_what_waited() {
+    let mut app = spawn_app_with(Options {
+        proxy: Some(false),
+        ..Options::default()
+    })
+    .await;
+    let problem: serde_json::Value = app.get("/health/ready").await.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("broker"),
+        "{problem}"
+    );
+
+    app.create_event("early", "2.00").await;
+    app.proxy.as_ref().unwrap().restore();
+
+    let delivery = app.next_message().await;
+    assert_eq!(body_of(&delivery)["event"]["id"], "early");
+    app.wait_for_status("/health/ready", 200).await;
+}
+
+#[tokio::test]
+async fn a_stopping_service_publishes_what_committed_before_it_stops() {
+    let mut app = spawn_app_with(Options::default()).await;
+    app.wait_for_status("/health/ready", 200).await;
+    app.create_event("last", "2.00").await;
+
+    app.stop().await.expect("a clean stop");
+
+    let delivery = app.next_message().await;
+    assert_eq!(body_of(&delivery)["event"]["id"], "last");
+}
