@@ -1,6 +1,9 @@
 //! line-provider's API tests: the real application in-process on port 0, against the real
 //! Postgres and RabbitMQ, each test with its own database and its own exchange and queues.
 
+// A test fails loudly at the first surprise; that is what unwrap is for here.
+#![allow(clippy::unwrap_used)]
+
 mod admin;
 mod errors;
 mod events;
