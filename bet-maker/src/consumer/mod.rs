@@ -1,0 +1,274 @@
+//! The consumer: applies line-provider's messages to bet-maker's events table and settles bets.
+//!
+//! It supervises its own AMQP connection (lapin does not reconnect by itself): on any broker
+//! error it drops the connection, waits with exponential backoff, reconnects, re-declares the
+//! topology and consumes again. Deliveries are acknowledged only after their transaction
+//! committed; a delivery that can never be applied is rejected into the dead-letter queue; a
+//! database outage is waited out, never turned into a rejection.
+
+mod decode;
+
+pub use decode::{DecodeError, IncomingMessage, decode};
+
+use std::time::{Duration, Instant};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use deadpool_postgres::Pool;
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicRejectOptions};
+use lapin::types::FieldTable;
+use shared_messages::Topology;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::metrics::Metrics;
+use crate::state::BrokerState;
+use crate::{amqp, service};
+
+/// Deliveries the broker may push ahead of the acknowledgements.
+const PREFETCH: u16 = 64;
+
+/// The consumer task's state.
+#[derive(Debug)]
+pub struct Consumer {
+    pool: Pool,
+    amqp_url: String,
+    topology: Topology,
+    metrics: Metrics,
+    broker: BrokerState,
+}
+
+/// Why consuming stopped.
+#[derive(Debug, thiserror::Error)]
+enum Stop {
+    #[error("broker error: {0}")]
+    Broker(#[from] lapin::Error),
+    #[error("the broker closed the consumer")]
+    Closed,
+}
+
+impl Consumer {
+    /// A consumer of `topology.queue` at `amqp_url`, applying to `pool`.
+    pub fn new(
+        pool: Pool,
+        amqp_url: String,
+        topology: Topology,
+        metrics: Metrics,
+        broker: BrokerState,
+    ) -> Self {
+        Self {
+            pool,
+            amqp_url,
+            topology,
+            metrics,
+            broker,
+        }
+    }
+
+    /// Runs until `shutdown`: connect, consume, and on a broker failure reconnect with backoff.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut backoff = reconnect_backoff();
+        let mut connected_before = false;
+        while !shutdown.is_cancelled() {
+            let connecting = amqp::connect(&self.amqp_url, &self.topology, PREFETCH);
+            let (connection, channel) = tokio::select! {
+                result = connecting => match result {
+                    Ok(pair) => pair,
+                    Err(error) => {
+                        let delay = backoff.next().unwrap_or(Duration::from_secs(5));
+                        tracing::warn!(%error, retry_in = ?delay, "cannot reach the broker");
+                        tokio::select! {
+                            () = tokio::time::sleep(delay) => continue,
+                            () = shutdown.cancelled() => break,
+                        }
+                    }
+                },
+                () = shutdown.cancelled() => break,
+            };
+            let consumer = channel
+                .basic_consume(
+                    self.topology.queue.as_str().into(),
+                    "bet-maker".into(),
+                    BasicConsumeOptions {
+                        no_local: false,
+                        no_ack: false,    // acknowledged after the commit
+                        exclusive: false, // replicas share the queue
+                        nowait: false,
+                    },
+                    FieldTable::default(),
+                )
+                .await;
+            let mut consumer = match consumer {
+                Ok(consumer) => consumer,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot start consuming; reconnecting");
+                    let _ = connection.close(320, "reconnecting".into()).await;
+                    continue;
+                }
+            };
+            if connected_before {
+                self.metrics.consumer_reconnects.inc();
+            }
+            connected_before = true;
+            backoff = reconnect_backoff();
+            self.set_broker_up(true);
+            tracing::info!(queue = %self.topology.queue, "connected to the broker; consuming");
+
+            let outcome = self.consume(&mut consumer, &shutdown).await;
+            self.set_broker_up(false);
+            match outcome {
+                Ok(()) => {
+                    // Closing the channel hands unacknowledged deliveries back to the queue.
+                    let _ = channel.close(200, "shutting down".into()).await;
+                    let _ = connection.close(200, "shutting down".into()).await;
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "lost the broker; reconnecting");
+                    let _ = connection.close(320, "reconnecting".into()).await;
+                }
+            }
+        }
+        self.set_broker_up(false);
+        tracing::info!("consumer stopped");
+    }
+
+    fn set_broker_up(&self, up: bool) {
+        self.broker.set_up(up);
+        self.metrics.broker_connected.set(i64::from(up));
+    }
+
+    async fn consume(
+        &self,
+        consumer: &mut lapin::Consumer,
+        shutdown: &CancellationToken,
+    ) -> Result<(), Stop> {
+        loop {
+            let next = tokio::select! {
+                next = consumer.next() => next,
+                () = shutdown.cancelled() => return Ok(()),
+            };
+            let delivery = next.ok_or(Stop::Closed)??;
+            if !self.handle(delivery, shutdown).await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Applies, dead-letters or (on shutdown during a database outage) leaves one delivery.
+    /// Returns `false` when it stopped because of shutdown.
+    async fn handle(&self, delivery: Delivery, shutdown: &CancellationToken) -> Result<bool, Stop> {
+        let message = match decode(&delivery) {
+            Ok(message) => message,
+            Err(reason) => {
+                self.dead_letter(&delivery, &reason.to_string()).await?;
+                return Ok(true);
+            }
+        };
+        let span = tracing::info_span!("delivery", message_id = %message.message_id,
+            routing_key = %message.change, event_id = %message.event.id, version = message.event.version);
+        self.apply(&delivery, &message, shutdown)
+            .instrument(span)
+            .await
+    }
+
+    /// Applies a decoded message, retrying while the database is unreachable.
+    async fn apply(
+        &self,
+        delivery: &Delivery,
+        message: &IncomingMessage,
+        shutdown: &CancellationToken,
+    ) -> Result<bool, Stop> {
+        let mut retry = retry_backoff();
+        loop {
+            let started = Instant::now();
+            match service::apply_message(&self.pool, message).await {
+                Ok(outcome) => {
+                    delivery.ack(BasicAckOptions { multiple: false }).await?;
+                    self.record(message, &outcome, started.elapsed());
+                    return Ok(true);
+                }
+                Err(error) if error.is_transient() => {
+                    let delay = retry.next().unwrap_or(Duration::from_secs(5));
+                    tracing::warn!(%error, retry_in = ?delay, "cannot apply the message yet; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        // Unacknowledged: the broker delivers it again after the restart.
+                        () = shutdown.cancelled() => return Ok(false),
+                    }
+                }
+                Err(error) => {
+                    self.dead_letter(delivery, &format!("cannot be applied: {error}"))
+                        .await?;
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    async fn dead_letter(&self, delivery: &Delivery, reason: &str) -> Result<(), Stop> {
+        let message_id = delivery
+            .properties
+            .message_id()
+            .as_ref()
+            .map(|id| id.to_string());
+        tracing::warn!(reason, message_id = message_id.as_deref().unwrap_or("-"),
+            routing_key = %delivery.routing_key, "dead-lettering a message");
+        delivery
+            .reject(BasicRejectOptions { requeue: false })
+            .await?;
+        self.metrics.messages_dead_lettered.inc();
+        Ok(())
+    }
+
+    fn record(&self, message: &IncomingMessage, outcome: &service::Applied, took: Duration) {
+        let key = message.change.routing_key();
+        self.metrics
+            .apply_seconds
+            .with_label_values(&[key])
+            .observe(took.as_secs_f64());
+        if !outcome.applied {
+            self.metrics.messages_stale.inc();
+            tracing::debug!(
+                "ignored: bet-maker already holds this version, a newer one, or the result"
+            );
+            return;
+        }
+        self.metrics.messages_applied.inc();
+        if let Some(result) = outcome.settled_as {
+            self.metrics
+                .bets_settled
+                .with_label_values(&[result.as_str()])
+                .inc_by(outcome.settled);
+            tracing::info!(
+                settled = outcome.settled,
+                outcome = result.as_str(),
+                took_ms = took.as_millis() as u64,
+                "event finished; bets settled"
+            );
+        } else {
+            tracing::info!("event applied");
+        }
+    }
+}
+
+/// 100 ms doubling to at most 5 s, forever: the broker may be down for long.
+fn reconnect_backoff() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(5))
+        .with_jitter()
+        .without_max_times()
+        .build()
+}
+
+/// 50 ms doubling to at most 5 s, forever: the database may be down for long.
+fn retry_backoff() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_delay(Duration::from_secs(5))
+        .with_jitter()
+        .without_max_times()
+        .build()
+}

@@ -1,0 +1,129 @@
+//! The stake of a bet.
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+use shared_messages::decimal_text::parse_two_decimals;
+
+use super::ValidationError;
+use super::json::number_text;
+
+/// An amount greater than zero and at most 1 000 000 000.00, with exactly two decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amount(Decimal);
+
+impl Amount {
+    /// The largest stake the contract accepts.
+    pub const MAX: Decimal = Decimal::from_parts(1_215_752_192, 23, 0, false, 2); // 1e11 cents
+
+    /// Parses a JSON number or numeric string with at most two decimals.
+    pub fn from_json(field: &'static str, value: &Value) -> Result<Self, ValidationError> {
+        let text = number_text(field, value)?;
+        let decimal =
+            parse_two_decimals(text).map_err(|e| ValidationError::new(field, e.to_string()))?;
+        Self::new(field, decimal)
+    }
+
+    /// Checks the bounds of a decimal.
+    pub fn new(field: &'static str, value: Decimal) -> Result<Self, ValidationError> {
+        if value <= Decimal::ZERO {
+            return Err(ValidationError::new(field, "must be greater than zero"));
+        }
+        if value > Self::MAX {
+            return Err(ValidationError::new(field, "must be at most 1000000000.00"));
+        }
+        if value.normalize().scale() > 2 {
+            return Err(ValidationError::new(
+                field,
+                "must have at most two decimals",
+            ));
+        }
+        let mut value = value;
+        value.rescale(2);
+        Ok(Self(value))
+    }
+
+    /// The amount, with a scale of two.
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(value: Value) -> Result<Amount, ValidationError> {
+        Amount::from_json("amount", &value)
+    }
+
+    fn number(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn the_maximum_is_one_billion() {
+        assert_eq!(Amount::MAX.to_string(), "1000000000.00");
+    }
+
+    #[test]
+    fn an_amount_with_two_decimals_is_accepted() {
+        assert_eq!(parse(number("10.50")).unwrap().value().to_string(), "10.50");
+    }
+
+    #[test]
+    fn a_numeric_string_and_an_integer_are_accepted() {
+        assert_eq!(parse(json!("7.5")).unwrap().value().to_string(), "7.50");
+        assert_eq!(parse(json!(100)).unwrap().value().to_string(), "100.00");
+    }
+
+    #[test]
+    fn zero_and_negative_amounts_are_refused() {
+        for value in [json!(0), json!("0.00"), number("-0.01"), json!(-5)] {
+            assert!(
+                parse(value)
+                    .unwrap_err()
+                    .message
+                    .contains("greater than zero")
+            );
+        }
+    }
+
+    #[test]
+    fn three_decimals_are_refused() {
+        assert!(
+            parse(number("10.005"))
+                .unwrap_err()
+                .message
+                .contains("two decimals")
+        );
+        assert!(parse(json!("10.000")).is_err());
+        assert!(parse(number("1e-3")).is_err());
+    }
+
+    #[test]
+    fn one_billion_is_accepted_and_a_cent_more_refused() {
+        assert!(parse(number("1000000000.00")).is_ok());
+        assert!(
+            parse(number("1000000000.01"))
+                .unwrap_err()
+                .message
+                .contains("at most")
+        );
+        assert!(parse(number("1e10")).is_err());
+    }
+
+    #[test]
+    fn nan_words_and_other_types_are_refused() {
+        for value in [
+            json!("NaN"),
+            json!("ten"),
+            json!(true),
+            json!(null),
+            json!({}),
+            json!("1e2"),
+        ] {
+            assert!(parse(value).is_err());
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! A bet, its status and the filters of the history.
+
+use rust_decimal::Decimal;
+use shared_messages::{EventId, EventStatus};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{Amount, ValidationError};
+
+/// Where a bet stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BetStatus {
+    /// Its event is not finished yet.
+    Pending,
+    /// Its event finished as `finished_win`.
+    Won,
+    /// Its event finished as `finished_lose`.
+    Lost,
+}
+
+impl BetStatus {
+    /// The status as written on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Won => "won",
+            Self::Lost => "lost",
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Self::Pending),
+            "won" => Some(Self::Won),
+            "lost" => Some(Self::Lost),
+            _ => None,
+        }
+    }
+
+    /// What the bets of an event become when it finishes with `status`; `None` while `new`.
+    pub fn settled_by(status: EventStatus) -> Option<Self> {
+        match status {
+            EventStatus::New => None,
+            EventStatus::FinishedWin => Some(Self::Won),
+            EventStatus::FinishedLose => Some(Self::Lost),
+        }
+    }
+}
+
+/// A bet as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bet {
+    /// Its id.
+    pub id: Uuid,
+    /// The event it is on.
+    pub event_id: EventId,
+    /// The stake.
+    pub amount: Amount,
+    /// The odds locked when it was placed.
+    pub coefficient: Decimal,
+    /// Where it stands.
+    pub status: BetStatus,
+    /// When it was placed.
+    pub created_at: OffsetDateTime,
+    /// When it was settled; `None` while pending.
+    pub settled_at: Option<OffsetDateTime>,
+}
+
+/// Which bets of the history to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BetFilter {
+    /// Only bets with this status.
+    pub status: Option<BetStatus>,
+    /// Only bets on this event.
+    pub event_id: Option<EventId>,
+}
+
+/// How many bets a page holds: 1 to 1000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSize(u16);
+
+impl PageSize {
+    /// The largest page.
+    pub const MAX: u16 = 1000;
+
+    /// Parses `?limit=`.
+    pub fn parse(text: &str) -> Result<Self, ValidationError> {
+        match text.parse::<u16>() {
+            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
+            _ => Err(ValidationError::new(
+                "limit",
+                "must be a whole number from 1 to 1000",
+            )),
+        }
+    }
+
+    /// The size.
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_won_event_makes_bets_won_and_a_lost_one_lost() {
+        assert_eq!(
+            BetStatus::settled_by(EventStatus::FinishedWin),
+            Some(BetStatus::Won)
+        );
+        assert_eq!(
+            BetStatus::settled_by(EventStatus::FinishedLose),
+            Some(BetStatus::Lost)
+        );
+        assert_eq!(BetStatus::settled_by(EventStatus::New), None);
+    }
+
+    #[test]
+    fn statuses_are_spelled_as_in_the_contract() {
+        for status in [BetStatus::Pending, BetStatus::Won, BetStatus::Lost] {
+            assert_eq!(BetStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(BetStatus::parse("void"), None);
+    }
+
+    #[test]
+    fn page_sizes_from_1_to_1000_are_accepted() {
+        assert_eq!(PageSize::parse("1").unwrap().get(), 1);
+        assert_eq!(PageSize::parse("1000").unwrap().get(), 1000);
+    }
+
+    #[test]
+    fn page_sizes_outside_1_to_1000_are_refused() {
+        for text in ["0", "1001", "-1", "ten", "", "1.5", "99999999999"] {
+            assert!(PageSize::parse(text).is_err(), "{text}");
+        }
+    }
+}

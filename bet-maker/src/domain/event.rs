@@ -1,0 +1,105 @@
+//! Events as bet-maker knows them: copies of line-provider's, at the newest version seen.
+
+use rust_decimal::Decimal;
+use shared_messages::{EventId, EventSnapshot, EventStatus};
+use time::OffsetDateTime;
+
+/// A message's event, checked against the contract before it may touch the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingEvent {
+    /// The event's id.
+    pub id: EventId,
+    /// Its odds, greater than zero, at most 10 000.00, two decimals.
+    pub coefficient: Decimal,
+    /// Bets are accepted strictly before it.
+    pub deadline: OffsetDateTime,
+    /// Where it stands.
+    pub status: EventStatus,
+    /// line-provider's version, at least 1.
+    pub version: i64,
+}
+
+/// Why a message's event can never be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidEvent {
+    /// The odds break the contract.
+    #[error("coefficient {0} is not a positive amount of at most 10000.00 with two decimals")]
+    Coefficient(Decimal),
+    /// The version is 0 or does not fit the database.
+    #[error("version {0} is out of range")]
+    Version(u64),
+}
+
+impl IncomingEvent {
+    /// Checks what the types of the message do not.
+    pub fn from_snapshot(snapshot: &EventSnapshot) -> Result<Self, InvalidEvent> {
+        let coefficient = snapshot.coefficient;
+        let max = Decimal::new(1_000_000, 2);
+        if coefficient <= Decimal::ZERO || coefficient > max || coefficient.normalize().scale() > 2
+        {
+            return Err(InvalidEvent::Coefficient(coefficient));
+        }
+        let version = i64::try_from(snapshot.version)
+            .ok()
+            .filter(|v| *v >= 1)
+            .ok_or(InvalidEvent::Version(snapshot.version))?;
+        Ok(Self {
+            id: snapshot.id.clone(),
+            coefficient,
+            deadline: snapshot.deadline,
+            status: snapshot.status,
+            version,
+        })
+    }
+}
+
+/// An event open for betting, as `GET /events` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenEvent {
+    /// Its id.
+    pub id: EventId,
+    /// Current odds.
+    pub coefficient: Decimal,
+    /// Bets are accepted strictly before it.
+    pub deadline: OffsetDateTime,
+    /// Always `new`.
+    pub status: EventStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn snapshot(coefficient: Decimal, version: u64) -> EventSnapshot {
+        EventSnapshot {
+            id: EventId::parse("e1").unwrap(),
+            coefficient,
+            deadline: datetime!(2026-11-24 18:00 UTC),
+            status: EventStatus::New,
+            version,
+            created_at: datetime!(2026-11-24 12:00 UTC),
+            updated_at: datetime!(2026-11-24 12:00 UTC),
+        }
+    }
+
+    #[test]
+    fn a_well_formed_event_is_accepted() {
+        let event = IncomingEvent::from_snapshot(&snapshot(Decimal::new(185, 2), 3)).unwrap();
+        assert_eq!(event.version, 3);
+    }
+
+    #[test]
+    fn a_zero_negative_or_huge_coefficient_is_refused() {
+        for cents in [0, -150, 1_000_001] {
+            assert!(IncomingEvent::from_snapshot(&snapshot(Decimal::new(cents, 2), 1)).is_err());
+        }
+        assert!(IncomingEvent::from_snapshot(&snapshot(Decimal::new(1855, 3), 1)).is_err());
+    }
+
+    #[test]
+    fn version_zero_or_beyond_bigint_is_refused() {
+        assert!(IncomingEvent::from_snapshot(&snapshot(Decimal::ONE, 0)).is_err());
+        assert!(IncomingEvent::from_snapshot(&snapshot(Decimal::ONE, u64::MAX)).is_err());
+    }
+}

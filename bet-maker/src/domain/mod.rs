@@ -1,0 +1,14 @@
+//! Domain types: every value here was checked once, when it was parsed, and is valid for good.
+
+mod amount;
+mod bet;
+mod event;
+mod idempotency;
+mod json;
+
+pub use amount::Amount;
+pub use bet::{Bet, BetFilter, BetStatus, PageSize};
+pub use event::{IncomingEvent, InvalidEvent, OpenEvent};
+pub use idempotency::IdempotencyKey;
+pub use json::{ValidationError, event_id_from_json};
+pub use shared_messages::{EventId, EventStatus};

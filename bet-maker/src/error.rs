@@ -1,0 +1,176 @@
+//! The one error type of the HTTP API and its problem+json rendering (RFC 9457).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbError;
+use crate::domain::ValidationError;
+
+/// Everything a request can fail with; each variant maps to one status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON at all (400).
+    #[error("{0}")]
+    MalformedBody(String),
+    /// The body is not declared as JSON (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A query parameter cannot be read (400).
+    #[error("{0}")]
+    BadQuery(String),
+    /// Well-formed, but a value breaks a rule (422).
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// Well-formed JSON of the wrong shape: a missing or unknown field, a wrong type (422).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// bet-maker knows no event with this id (404).
+    #[error("no event with id {0:?}")]
+    EventNotFound(String),
+    /// No bet with this id (404).
+    #[error("no bet with id {0:?}")]
+    BetNotFound(String),
+    /// The event is finished or its deadline passed (409).
+    #[error("{0}")]
+    EventClosed(String),
+    /// The Idempotency-Key was used for a different bet (422).
+    #[error(
+        "Idempotency-Key {0:?} was already used for a different bet; use a new key for a new bet"
+    )]
+    IdempotencyKeyReused(String),
+    /// Postgres is unreachable right now (503); the client may retry.
+    #[error("the database is unavailable, retry shortly")]
+    Unavailable(#[source] DbError),
+    /// Anything else (500); the cause goes to the log, never to the client.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(_) => Self::Unavailable(error),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        DbError::from(error).into()
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        DbError::from(error).into()
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[schema(example = "urn:problem:bet-maker:invalid-value")]
+    pub r#type: String,
+    /// A short summary of the kind of problem.
+    #[schema(example = "Invalid value")]
+    pub title: String,
+    /// The HTTP status.
+    #[schema(example = 422)]
+    pub status: u16,
+    /// What went wrong with this request and what to send instead.
+    #[schema(example = "amount must have at most two decimals")]
+    pub detail: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::MalformedBody(_) => ("malformed-body", "Malformed request body"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Self::BadQuery(_) => ("bad-query", "Invalid query parameter"),
+            Self::Invalid(_) => ("invalid-value", "Invalid value"),
+            Self::Unprocessable(_) => ("invalid-body", "Invalid request body"),
+            Self::EventNotFound(_) => ("event-not-found", "Event not found"),
+            Self::BetNotFound(_) => ("bet-not-found", "Bet not found"),
+            Self::EventClosed(_) => ("event-closed", "Event closed for betting"),
+            Self::IdempotencyKeyReused(_) => ("idempotency-key-reused", "Idempotency-Key reused"),
+            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::Internal(_) => ("internal", "Internal error"),
+        }
+    }
+
+    /// The problem document of this error.
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let field = match self {
+            Self::Invalid(error) => Some(error.field.to_owned()),
+            _ => None,
+        };
+        Problem {
+            r#type: format!("urn:problem:bet-maker:{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.to_string(),
+            field,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MalformedBody(_) | Self::BadQuery(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Invalid(_) | Self::Unprocessable(_) | Self::IdempotencyKeyReused(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::EventNotFound(_) | Self::BetNotFound(_) => StatusCode::NOT_FOUND,
+            Self::EventClosed(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed")
+            }
+            Self::Unavailable(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "request failed: database unavailable"
+                );
+            }
+            _ => {}
+        }
+        let mut response = problem_response(self.status_code(), &self.problem());
+        if matches!(self, Self::Unavailable(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem document as a response with its status.
+pub fn problem_response(status: StatusCode, problem: &Problem) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(PROBLEM_JSON),
+        ))
+        .json(problem)
+}

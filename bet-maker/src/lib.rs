@@ -1,0 +1,35 @@
+//! bet-maker: takes bets on the events line-provider publishes, and settles them.
+//!
+//! bet-maker never calls line-provider. It consumes line-provider's messages from its queue
+//! `bet-maker.events` into its own `events` table (only a version newer than the stored one is
+//! applied, so duplicates and reordering change nothing), serves the open events and takes bets
+//! on them, and when an event finishes it settles every pending bet of it in the same
+//! transaction. A bet locks its event row against settlement while it checks the event is open,
+//! so a bet is either refused or settled: never pending on a finished event.
+//!
+//! # Layout
+//! - [`config`]: settings from the environment.
+//! - [`startup`]: [`Application`] builds the server and the consumer and runs them until
+//!   shutdown.
+//! - [`routes`]: HTTP handlers and their wire types; [`error`]: the problem+json errors.
+//! - [`domain`]: validated values (`Amount`, `IdempotencyKey`, ...).
+//! - [`service`]: applying a message (with settlement) and placing a bet.
+//! - [`consumer`] and [`amqp`]: the supervised consumer and its topology.
+//! - [`db`]: every SQL statement; migrations live in `migrations/bet-maker/`.
+//! - [`metrics`], [`telemetry`]: Prometheus metrics and logs.
+
+pub mod amqp;
+pub mod config;
+pub mod consumer;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod routes;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::{Application, shutdown_signal};

@@ -1,0 +1,107 @@
+//! Prometheus metrics, one registry per application instance (so tests in one process do not
+//! share counters).
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+
+/// Every metric bet-maker exposes on `/metrics`.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Bets accepted.
+    pub bets_placed: IntCounter,
+    /// Bets settled, by outcome (`won`, `lost`).
+    pub bets_settled: IntCounterVec,
+    /// Messages that changed the events table.
+    pub messages_applied: IntCounter,
+    /// Messages ignored because bet-maker already held that version or a newer one.
+    pub messages_stale: IntCounter,
+    /// Messages sent to the dead-letter queue.
+    pub messages_dead_lettered: IntCounter,
+    /// Reconnections of the consumer after a lost broker connection.
+    pub consumer_reconnects: IntCounter,
+    /// 1 while the consumer holds a broker connection.
+    pub broker_connected: IntGauge,
+    /// Seconds spent applying one message, settlement included.
+    pub apply_seconds: HistogramVec,
+    /// HTTP requests by method, route pattern and status, with their duration.
+    pub http_requests: HistogramVec,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new_custom(Some("bet_maker".into()), None)?;
+        let bets_placed = IntCounter::new("bets_placed_total", "Bets accepted")?;
+        let bets_settled = IntCounterVec::new(
+            Opts::new("bets_settled_total", "Bets settled, by outcome"),
+            &["outcome"],
+        )?;
+        let messages_applied = IntCounter::new(
+            "messages_applied_total",
+            "Messages applied to the events table",
+        )?;
+        let messages_stale = IntCounter::new(
+            "messages_stale_total",
+            "Messages ignored: an equal or newer version was already held",
+        )?;
+        let messages_dead_lettered = IntCounter::new(
+            "messages_dead_lettered_total",
+            "Messages sent to the dead-letter queue",
+        )?;
+        let consumer_reconnects =
+            IntCounter::new("consumer_reconnects_total", "Reconnections to the broker")?;
+        let broker_connected =
+            IntGauge::new("broker_connected", "1 while connected to the broker")?;
+        let apply_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "message_apply_duration_seconds",
+                "Time to apply one message",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0, 5.0, 30.0,
+            ]),
+            &["routing_key"],
+        )?;
+        let http_requests = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP requests").buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+            ]),
+            &["method", "route", "status"],
+        )?;
+        for collector in [
+            Box::new(bets_placed.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(bets_settled.clone()),
+            Box::new(messages_applied.clone()),
+            Box::new(messages_stale.clone()),
+            Box::new(messages_dead_lettered.clone()),
+            Box::new(consumer_reconnects.clone()),
+            Box::new(broker_connected.clone()),
+            Box::new(apply_seconds.clone()),
+            Box::new(http_requests.clone()),
+        ] {
+            registry.register(collector)?;
+        }
+        Ok(Self {
+            registry,
+            bets_placed,
+            bets_settled,
+            messages_applied,
+            messages_stale,
+            messages_dead_lettered,
+            consumer_reconnects,
+            broker_connected,
+            apply_seconds,
+            http_requests,
+        })
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> Result<String, prometheus::Error> {
+        let mut buffer = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut buffer)?;
+        String::from_utf8(buffer).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+}

@@ -1,0 +1,376 @@
+//! Placing bets and reading the history, and their wire types.
+
+use actix_web::http::header::{self, HeaderName};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use deadpool_postgres::Pool;
+use futures_util::stream;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{json_body, schemas};
+use crate::db::{self, DbError};
+use crate::domain::{
+    Amount, Bet, BetFilter, BetStatus, EventId, IdempotencyKey, PageSize, ValidationError,
+    event_id_from_json,
+};
+use crate::error::{ApiError, Problem};
+use crate::service::{self, BetRequest, Placed};
+use crate::state::AppState;
+
+/// Rows read from the cursor per round trip while streaming the history.
+const STREAM_BATCH: i32 = 500;
+/// Chunks buffered between the cursor and the client; keeps memory flat on huge histories.
+const STREAM_BUFFER: usize = 4;
+
+/// Body of `POST /bet`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceBetRequest {
+    /// The event to bet on (an integer means its decimal string).
+    #[schema(schema_with = schemas::event_id_input)]
+    pub event_id: Value,
+    /// The stake.
+    #[schema(schema_with = schemas::amount_input)]
+    pub amount: Value,
+}
+
+/// Where a bet stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BetStatusBody {
+    /// Its event is not finished yet.
+    Pending,
+    /// Its event finished as won.
+    Won,
+    /// Its event finished as lost.
+    Lost,
+}
+
+impl From<BetStatus> for BetStatusBody {
+    fn from(status: BetStatus) -> Self {
+        match status {
+            BetStatus::Pending => Self::Pending,
+            BetStatus::Won => Self::Won,
+            BetStatus::Lost => Self::Lost,
+        }
+    }
+}
+
+/// A bet as served.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BetBody {
+    /// The bet's id.
+    pub id: Uuid,
+    /// The event it is on.
+    #[schema(example = "match-42")]
+    pub event_id: String,
+    /// The stake, always with two decimals.
+    #[serde(with = "shared_messages::two_decimals")]
+    #[schema(value_type = f64, example = 10.50, multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub amount: Decimal,
+    /// The odds locked when the bet was placed.
+    #[serde(with = "shared_messages::two_decimals")]
+    #[schema(value_type = f64, example = 1.85, multiple_of = 0.01, exclusive_minimum = 0, maximum = 10000)]
+    pub coefficient: Decimal,
+    /// Where it stands.
+    pub status: BetStatusBody,
+    /// When it was placed (UTC).
+    #[serde(with = "shared_messages::utc_rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it was settled (UTC); null while pending.
+    #[serde(with = "optional_utc")]
+    #[schema(value_type = Option<OffsetDateTime>)]
+    pub settled_at: Option<OffsetDateTime>,
+}
+
+mod optional_utc {
+    use time::OffsetDateTime;
+
+    pub fn serialize<S: serde::Serializer>(
+        value: &Option<OffsetDateTime>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(instant) => shared_messages::utc_rfc3339::serialize(instant, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+impl From<&Bet> for BetBody {
+    fn from(bet: &Bet) -> Self {
+        Self {
+            id: bet.id,
+            event_id: bet.event_id.to_string(),
+            amount: bet.amount.value(),
+            coefficient: bet.coefficient,
+            status: bet.status.into(),
+            created_at: bet.created_at,
+            settled_at: bet.settled_at,
+        }
+    }
+}
+
+/// Query of `GET /bets`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// Only bets with this status.
+    #[param(value_type = Option<BetStatusBody>)]
+    pub status: Option<String>,
+    /// Only bets on this event.
+    pub event_id: Option<String>,
+    /// At most this many bets (1–1000), as one page; without it, every bet, streamed.
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 1000)]
+    pub limit: Option<String>,
+    /// Only bets older than this one (the last id of the previous page).
+    #[param(value_type = Option<Uuid>)]
+    pub before: Option<String>,
+}
+
+/// Place a bet on an open event at its current odds.
+#[utoipa::path(
+    post, path = "/bet", tag = "bets",
+    request_body = PlaceBetRequest,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "1–255 printable characters; the same key and body return the original bet")),
+    responses(
+        (status = 201, description = "Placed", body = BetBody, headers(("Location" = String))),
+        (status = 200, description = "Placed earlier with the same Idempotency-Key and body", body = BetBody),
+        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown event", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is finished or its deadline passed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid value, or the Idempotency-Key was used for another bet", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn place(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .map(|value| IdempotencyKey::parse(value.as_bytes()))
+        .transpose()?;
+    let wire: PlaceBetRequest = json_body::parse(&request, &body)?;
+    let bet_request = BetRequest {
+        event_id: event_id_from_json("event_id", &wire.event_id)?,
+        amount: Amount::from_json("amount", &wire.amount)?,
+    };
+    Ok(match service::place_bet(&state, bet_request, key).await? {
+        Placed::New(bet) => HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/bets/{}", bet.id)))
+            .json(BetBody::from(&bet)),
+        Placed::Replayed(bet) => HttpResponse::Ok()
+            .insert_header((HeaderName::from_static("idempotent-replayed"), "true"))
+            .json(BetBody::from(&bet)),
+    })
+}
+
+/// One bet.
+#[utoipa::path(
+    get, path = "/bets/{id}", tag = "bets",
+    params(("id" = Uuid, Path, description = "The bet's id")),
+    responses(
+        (status = 200, description = "The bet", body = BetBody),
+        (status = 404, description = "No such bet", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::BetNotFound(path.to_string());
+    let id = Uuid::parse_str(&path).map_err(|_| not_found())?;
+    let client = state.pool.get().await?;
+    let bet = db::get_bet(&client, id).await?.ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(BetBody::from(&bet)))
+}
+
+/// The history of bets, newest first: every bet streamed as one array, or one page with
+/// `limit` (and `before` for the next pages).
+#[utoipa::path(
+    get, path = "/bets", tag = "bets",
+    params(HistoryQuery),
+    responses(
+        (status = 200, description = "Bets, newest first; with a full page, a Link header to the next one", body = Vec<BetBody>),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter, limit or before", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    query: web::Query<HistoryQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = BetFilter {
+        status: query
+            .status
+            .as_deref()
+            .map(|s| {
+                BetStatus::parse(s)
+                    .ok_or_else(|| ValidationError::new("status", "must be pending, won or lost"))
+            })
+            .transpose()?,
+        event_id: query
+            .event_id
+            .as_deref()
+            .map(|id| {
+                EventId::parse(id).map_err(|e| ValidationError::new("event_id", e.to_string()))
+            })
+            .transpose()?,
+    };
+    let limit = query.limit.as_deref().map(PageSize::parse).transpose()?;
+    let before = match query.before.as_deref() {
+        None => None,
+        Some(text) => {
+            let id = Uuid::parse_str(text)
+                .map_err(|_| ValidationError::new("before", "must be a bet id (UUID)"))?;
+            let client = state.pool.get().await?;
+            let position = db::bet_position(&client, id)
+                .await?
+                .ok_or_else(|| ValidationError::new("before", "names no bet"))?;
+            Some(position)
+        }
+    };
+    match limit {
+        Some(limit) => page(&state, &filter, before, limit, &query).await,
+        None => stream_history(state.pool.clone(), filter, before).await,
+    }
+}
+
+async fn page(
+    state: &AppState,
+    filter: &BetFilter,
+    before: Option<i64>,
+    limit: PageSize,
+    query: &HistoryQuery,
+) -> Result<HttpResponse, ApiError> {
+    let client = state.pool.get().await?;
+    let bets = db::bets_page(&client, filter, before, limit.get()).await?;
+    let mut response = HttpResponse::Ok();
+    if bets.len() == usize::from(limit.get())
+        && let Some(last) = bets.last()
+    {
+        let mut next = format!("/bets?limit={}&before={}", limit.get(), last.id);
+        if let Some(status) = &query.status {
+            next.push_str(&format!("&status={status}"));
+        }
+        if let Some(event_id) = &query.event_id {
+            next.push_str(&format!("&event_id={event_id}"));
+        }
+        response.insert_header((header::LINK, format!("<{next}>; rel=\"next\"")));
+    }
+    Ok(response.json(bets.iter().map(BetBody::from).collect::<Vec<_>>()))
+}
+
+/// Streams every matching bet from a server-side cursor as one JSON array. The cursor is
+/// opened before answering, so a database failure is still a clean 503.
+async fn stream_history(
+    pool: Pool,
+    filter: BetFilter,
+    before: Option<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let (opened, ready) = oneshot::channel::<Result<(), DbError>>();
+    let (chunks, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_BUFFER);
+    tokio::spawn(async move {
+        if let Err(error) = read_history(pool, filter, before, opened, &chunks).await {
+            tracing::error!(%error, "the bet history stream broke off");
+            let _ = chunks
+                .send(Err(std::io::Error::other(
+                    "the bet history stream broke off",
+                )))
+                .await;
+        }
+    });
+    match ready.await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => return Err(error.into()),
+        Err(_) => {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "the history reader stopped"
+            )));
+        }
+    }
+    let body = stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(mime::APPLICATION_JSON)
+        .streaming(body))
+}
+
+async fn read_history(
+    pool: Pool,
+    filter: BetFilter,
+    before: Option<i64>,
+    opened: oneshot::Sender<Result<(), DbError>>,
+    chunks: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), DbError> {
+    let opening = async {
+        let client = pool.get().await?;
+        Ok::<_, DbError>(client)
+    };
+    let mut client = match opening.await {
+        Ok(client) => client,
+        Err(error) => {
+            let _ = opened.send(Err(error));
+            return Ok(());
+        }
+    };
+    let transaction = client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .await;
+    let transaction = match transaction {
+        Ok(transaction) => transaction,
+        Err(error) => {
+            let _ = opened.send(Err(error.into()));
+            return Ok(());
+        }
+    };
+    let portal = match db::open_history_cursor(&transaction, &filter, before).await {
+        Ok(portal) => portal,
+        Err(error) => {
+            let _ = opened.send(Err(error));
+            return Ok(());
+        }
+    };
+    if opened.send(Ok(())).is_err() {
+        return Ok(());
+    }
+    let mut first = true;
+    loop {
+        let bets = db::fetch_history(&transaction, &portal, STREAM_BATCH).await?;
+        let last = bets.len() < STREAM_BATCH as usize;
+        let mut chunk = Vec::with_capacity(bets.len() * 200 + 2);
+        for bet in &bets {
+            chunk.push(if first { b'[' } else { b',' });
+            first = false;
+            serde_json::to_writer(&mut chunk, &BetBody::from(bet))
+                .map_err(|e| DbError::InvalidRow(e.to_string()))?;
+        }
+        if last {
+            if first {
+                chunk.push(b'[');
+            }
+            chunk.push(b']');
+        }
+        if chunks.send(Ok(Bytes::from(chunk))).await.is_err() {
+            return Ok(()); // the client went away
+        }
+        if last {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! `GET /events`: what bettors can bet on now.
+
+use actix_web::{HttpResponse, web};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::db;
+use crate::domain::OpenEvent;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+/// An event open for betting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenEventBody {
+    /// The event's id.
+    #[schema(example = "match-42")]
+    pub id: String,
+    /// Current odds, always with two decimals.
+    #[serde(with = "shared_messages::two_decimals")]
+    #[schema(value_type = f64, example = 1.85, multiple_of = 0.01, exclusive_minimum = 0, maximum = 10000)]
+    pub coefficient: Decimal,
+    /// Bets are accepted strictly before this instant (UTC).
+    #[serde(with = "shared_messages::utc_rfc3339")]
+    pub deadline: OffsetDateTime,
+    /// Always `new`.
+    #[schema(value_type = OpenStatus)]
+    pub status: &'static str,
+}
+
+/// The status of an open event.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // documents the only value; the body carries it as a string
+pub enum OpenStatus {
+    /// Not finished.
+    New,
+}
+
+impl From<&OpenEvent> for OpenEventBody {
+    fn from(event: &OpenEvent) -> Self {
+        Self {
+            id: event.id.to_string(),
+            coefficient: event.coefficient,
+            deadline: event.deadline,
+            status: event.status.as_str(),
+        }
+    }
+}
+
+/// Events open for betting: status `new` and deadline in the future, soonest deadline first.
+#[utoipa::path(
+    get, path = "/events", tag = "events",
+    responses(
+        (status = 200, description = "Open events", body = Vec<OpenEventBody>),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let client = state.pool.get().await?;
+    let events = db::open_events(&client).await?;
+    Ok(HttpResponse::Ok().json(events.iter().map(OpenEventBody::from).collect::<Vec<_>>()))
+}
