@@ -1,0 +1,250 @@
+//! Messages from line-provider: applied in any order, any number of times, and poison
+//! dead-lettered without stopping the consumer.
+
+use lapin::BasicProperties;
+use lapin::types::{AMQPValue, FieldTable};
+use serde_json::Value;
+use shared_messages::{EventChange, EventStatus};
+use time::OffsetDateTime;
+
+use crate::helpers::{event, spawn_app};
+
+#[tokio::test]
+async fn a_created_event_appears_among_the_open_events() {
+    let app = spawn_app().await;
+
+    app.publish(
+        EventChange::Created,
+        &event("e1", 1, EventStatus::New, "1.85"),
+    )
+    .await;
+
+    app.wait_for_open_event("e1").await;
+    let events = app.get_json("/events").await;
+    let text = serde_json::to_string(&events).unwrap();
+    assert!(text.contains(r#""coefficient":1.85"#), "{text}");
+    assert_eq!(events[0]["status"], "new");
+    assert_eq!(
+        events[0].as_object().unwrap().len(),
+        4,
+        "id, coefficient, deadline, status"
+    );
+}
+
+#[tokio::test]
+async fn open_events_are_listed_soonest_deadline_first_without_closed_ones() {
+    let app = spawn_app().await;
+    let now = OffsetDateTime::now_utc();
+    for (id, hours) in [("later", 48), ("sooner", 2), ("past", -1)] {
+        let mut snapshot = event(id, 1, EventStatus::New, "2.00");
+        snapshot.deadline = now + time::Duration::hours(hours);
+        app.publish(EventChange::Created, &snapshot).await;
+    }
+    app.publish(
+        EventChange::Finished,
+        &event("done", 2, EventStatus::FinishedWin, "2.00"),
+    )
+    .await;
+    app.wait_for_metric("bet_maker_messages_applied_total", 4.0)
+        .await;
+
+    assert_eq!(app.open_event_ids().await, ["sooner", "later"]);
+}
+
+#[tokio::test]
+async fn messages_applied_in_order_leave_the_newest_version() {
+    let app = spawn_app().await;
+    app.publish(
+        EventChange::Created,
+        &event("e1", 1, EventStatus::New, "1.50"),
+    )
+    .await;
+    app.publish(
+        EventChange::Updated,
+        &event("e1", 2, EventStatus::New, "1.75"),
+    )
+    .await;
+
+    app.wait_for_metric("bet_maker_messages_applied_total", 2.0)
+        .await;
+
+    let events = app.get_json("/events").await;
+    assert_eq!(events[0]["coefficient"].to_string(), "1.75");
+}
+
+#[tokio::test]
+async fn an_older_version_arriving_late_changes_nothing() {
+    let app = spawn_app().await;
+    app.publish(
+        EventChange::Updated,
+        &event("e1", 2, EventStatus::New, "1.75"),
+    )
+    .await;
+    app.publish(
+        EventChange::Created,
+        &event("e1", 1, EventStatus::New, "1.50"),
+    )
+    .await;
+
+    app.wait_for_metric("bet_maker_messages_stale_total", 1.0)
+        .await;
+
+    let events = app.get_json("/events").await;
+    assert_eq!(events[0]["coefficient"].to_string(), "1.75");
+    assert_eq!(
+        app.metric("bet_maker_messages_applied_total").await,
+        Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_message_is_applied_once() {
+    let app = spawn_app().await;
+    let snapshot = event("e1", 1, EventStatus::New, "1.50");
+    app.publish(EventChange::Created, &snapshot).await;
+    app.publish(EventChange::Created, &snapshot).await;
+
+    app.wait_for_metric("bet_maker_messages_stale_total", 1.0)
+        .await;
+
+    assert_eq!(
+        app.metric("bet_maker_messages_applied_total").await,
+        Some(1.0)
+    );
+    assert_eq!(app.open_event_ids().await, ["e1"]);
+}
+
+#[tokio::test]
+async fn a_finished_event_stays_finished_whatever_arrives_after() {
+    let app = spawn_app().await;
+    app.open_event("e1", "1.50").await;
+    app.publish(
+        EventChange::Finished,
+        &event("e1", 3, EventStatus::FinishedWin, "1.50"),
+    )
+    .await;
+    app.wait_until("e1 is closed", || async {
+        app.open_event_ids().await.is_empty()
+    })
+    .await;
+
+    app.publish(
+        EventChange::Updated,
+        &event("e1", 2, EventStatus::New, "9.99"),
+    )
+    .await;
+    app.publish(
+        EventChange::Updated,
+        &event("e1", 4, EventStatus::New, "9.99"),
+    )
+    .await;
+
+    app.wait_for_metric("bet_maker_messages_stale_total", 2.0)
+        .await;
+    assert!(app.open_event_ids().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_version_from_the_future_for_an_unknown_event_is_applied() {
+    let app = spawn_app().await;
+
+    app.publish(
+        EventChange::Updated,
+        &event("fresh", 17, EventStatus::New, "3.00"),
+    )
+    .await;
+
+    app.wait_for_open_event("fresh").await;
+}
+
+#[tokio::test]
+async fn a_poison_message_is_dead_lettered_and_the_next_one_still_applied() {
+    let app = spawn_app().await;
+    let properties = BasicProperties::default().with_message_id("poison-1".into());
+
+    app.publish_raw("event.created", b"{not json", properties)
+        .await;
+    app.publish(
+        EventChange::Created,
+        &event("after", 1, EventStatus::New, "1.10"),
+    )
+    .await;
+
+    app.wait_for_open_event("after").await;
+    let dead = app.next_dead_letter().await;
+    assert_eq!(dead.delivery.data, b"{not json");
+    assert_eq!(
+        dead.delivery
+            .properties
+            .message_id()
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "poison-1"
+    );
+    assert_eq!(
+        app.metric("bet_maker_messages_dead_lettered_total").await,
+        Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn messages_outside_the_contract_are_dead_lettered() {
+    let app = spawn_app().await;
+    let valid = serde_json::to_vec(&serde_json::json!({
+        "message_id": uuid::Uuid::now_v7(),
+        "occurred_at": "2026-11-24T12:00:00Z",
+        "event": serde_json::to_value(event("x", 1, EventStatus::New, "1.50")).unwrap(),
+    }))
+    .unwrap();
+    let mut future_schema = FieldTable::default();
+    future_schema.insert("schema-version".into(), AMQPValue::LongUInt(2));
+    let cases: Vec<(&str, Vec<u8>, BasicProperties)> = vec![
+        (
+            "event.created",
+            valid.clone(),
+            BasicProperties::default().with_headers(future_schema),
+        ),
+        ("event.deleted", valid.clone(), BasicProperties::default()),
+        ("event.finished", valid.clone(), BasicProperties::default()),
+        (
+            "event.created",
+            valid.clone(),
+            BasicProperties::default().with_content_type("text/plain".into()),
+        ),
+        (
+            "event.created",
+            br#"{"message_id": "nope"}"#.to_vec(),
+            BasicProperties::default(),
+        ),
+        (
+            "event.created",
+            serde_json::to_vec(&bad_coefficient()).unwrap(),
+            BasicProperties::default(),
+        ),
+    ];
+    let count = cases.len();
+    for (key, body, properties) in cases {
+        app.publish_raw(key, &body, properties).await;
+    }
+
+    app.wait_for_metric("bet_maker_messages_dead_lettered_total", count as f64)
+        .await;
+    for _ in 0..count {
+        app.next_dead_letter().await;
+    }
+    assert!(
+        app.open_event_ids().await.is_empty(),
+        "none of them was applied"
+    );
+}
+
+fn bad_coefficient() -> Value {
+    let mut message = serde_json::json!({
+        "message_id": uuid::Uuid::now_v7(),
+        "occurred_at": "2026-11-24T12:00:00Z",
+        "event": serde_json::to_value(event("y", 1, EventStatus::New, "1.50")).unwrap(),
+    });
+    message["event"]["coefficient"] = serde_json::json!(-1);
+    message
+}

@@ -1,0 +1,15 @@
+//! bet-maker's API and consumer tests: the real application in-process on port 0, against the
+//! real Postgres and RabbitMQ, each test with its own database, exchange and queues. The tests
+//! play line-provider by publishing messages to the test's exchange.
+
+// A test fails loudly at the first surprise; that is what unwrap is for here.
+#![allow(clippy::unwrap_used)]
+
+mod bets;
+mod consumer;
+mod helpers;
+mod history;
+mod operations;
+mod outages;
+mod proxy;
+mod settlement;
