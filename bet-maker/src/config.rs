@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared_messages::Topology;
 
 /// Everything the service can be told; see the README for the variables.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// Where bet-maker keeps its events and bets; the database is created if missing.
     pub database_url: String,
@@ -22,6 +22,33 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// The names of the exchange and queues; the contract's names unless a test isolates itself.
     pub topology: Topology,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact(&self.database_url))
+            .field("amqp_url", &redact(&self.amqp_url))
+            .field("bind_address", &self.bind_address)
+            .field("port", &self.port)
+            .field("log_format", &self.log_format)
+            .field("topology", &self.topology)
+            .finish()
+    }
+}
+
+/// The URL with its password replaced, for logs.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:[redacted]@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 /// How log lines are written.
@@ -115,6 +142,24 @@ fn describe(error: figment::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_urls_never_appear_in_debug_output() {
+        let raw = Raw {
+            database_url: "postgres://app:pg-secret@db:5432/x".into(),
+            amqp_url: "amqp://app:mq-secret@mq:5672/%2f".into(),
+            ..Raw::default()
+        };
+        let shown = format!("{:?}", raw.validate().unwrap());
+        assert!(
+            !shown.contains("pg-secret") && !shown.contains("mq-secret"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("postgres://app:[redacted]@db:5432/x"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn the_defaults_fit_a_developer_machine() {

@@ -6,7 +6,6 @@ use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMe
 use rust_decimal::Decimal;
 use shared_messages::{EventId, EventStatus};
 use time::OffsetDateTime;
-use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 use uuid::Uuid;
 
@@ -43,8 +42,7 @@ pub enum DbError {
 
 impl From<tokio_postgres::Error> for DbError {
     fn from(error: tokio_postgres::Error) -> Self {
-        // Errors without an SQLSTATE come from the connection, not from a statement.
-        if error.code().is_none() || error.is_closed() {
+        if is_unavailable(&error) {
             return Self::Unavailable(error.to_string());
         }
         if let Some(constraint) = error.as_db_error().and_then(|e| e.constraint()) {
@@ -52,6 +50,24 @@ impl From<tokio_postgres::Error> for DbError {
         }
         Self::Query(error)
     }
+}
+
+/// Whether an error says Postgres cannot serve us right now rather than that the statement is
+/// wrong: a lost or refused connection, a timeout, a server shutting down or restarting, too
+/// many connections, a statement cancelled by its timeout, or a transaction that lost a race
+/// (serialisation failure, deadlock). The same work may succeed when tried again.
+fn is_unavailable(error: &tokio_postgres::Error) -> bool {
+    if error.is_closed() {
+        return true;
+    }
+    if let Some(code) = error.code() {
+        let code = code.code();
+        return matches!(&code[..2], "08" | "53" | "57" | "58")
+            || matches!(code, "40001" | "40P01" | "55P03");
+    }
+    // No SQLSTATE: either the socket (I/O, connect timeout) or a conversion of our own.
+    let io = std::error::Error::source(error).is_some_and(|source| source.is::<std::io::Error>());
+    io || error.to_string().starts_with("timeout")
 }
 
 impl From<deadpool_postgres::PoolError> for DbError {
@@ -78,7 +94,12 @@ pub fn pg_config(url: &str) -> Result<tokio_postgres::Config, DbError> {
 /// Creates the database named in `config` when it does not exist yet, connecting to the
 /// server's `postgres` database to do so.
 pub async fn create_database_if_missing(config: &tokio_postgres::Config) -> Result<(), DbError> {
-    let name = config.get_dbname().unwrap_or("postgres").to_owned();
+    // Without a database in the URL, Postgres uses the user's name.
+    let name = config
+        .get_dbname()
+        .or(config.get_user())
+        .unwrap_or("postgres")
+        .to_owned();
     let mut admin = config.clone();
     admin.dbname("postgres");
     let (client, connection) = admin.connect(NoTls).await?;
@@ -150,18 +171,9 @@ pub async fn ping(client: &impl GenericClient) -> Result<(), DbError> {
 }
 
 impl DbError {
-    /// Whether trying the same work again later may succeed: the database was unreachable, or
-    /// refused for a passing reason (serialisation failure, deadlock, timeout, restart).
+    /// Whether trying the same work again later may succeed.
     pub fn is_transient(&self) -> bool {
-        match self {
-            Self::Unavailable(_) => true,
-            Self::Query(error) => error.code().is_some_and(|code| {
-                let class = &code.code()[..2];
-                matches!(class, "08" | "40" | "53" | "57" | "58")
-                    || *code == SqlState::LOCK_NOT_AVAILABLE
-            }),
-            Self::Constraint(_) | Self::InvalidRow(_) => false,
-        }
+        matches!(self, Self::Unavailable(_))
     }
 }
 

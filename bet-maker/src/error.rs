@@ -49,6 +49,15 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
+/// A client-supplied id, shortened for an error message (ids in paths are not checked first).
+pub fn shown(id: &str) -> String {
+    const MAX: usize = 64;
+    match id.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &id[..cut]),
+        None => id.to_owned(),
+    }
+}
+
 impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
         match error {

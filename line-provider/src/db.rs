@@ -20,6 +20,8 @@ mod embedded {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Statements running longer than this are cancelled by Postgres.
 const STATEMENT_TIMEOUT_MS: u32 = 10_000;
+/// A transaction left idle this long (a stuck client) is ended by Postgres, freeing its locks.
+const IDLE_IN_TRANSACTION_MS: u32 = 60_000;
 /// Key of the advisory lock that serialises migrations between replicas.
 const MIGRATION_LOCK: i64 = 0x6c70_6d69_6772; // "lpmigr"
 /// Key of the advisory lock held by the one relay that publishes at a time.
@@ -34,6 +36,9 @@ pub enum DbError {
     /// Postgres answered with an error.
     #[error("database error")]
     Query(#[source] tokio_postgres::Error),
+    /// The statement broke a constraint; the name says which.
+    #[error("constraint {0} violated")]
+    Constraint(String),
     /// A stored row breaks an invariant of the domain.
     #[error("stored row is invalid: {0}")]
     InvalidRow(String),
@@ -41,13 +46,32 @@ pub enum DbError {
 
 impl From<tokio_postgres::Error> for DbError {
     fn from(error: tokio_postgres::Error) -> Self {
-        // Errors without an SQLSTATE come from the connection, not from a statement.
-        if error.code().is_none() || error.is_closed() {
-            Self::Unavailable(error.to_string())
-        } else {
-            Self::Query(error)
+        if is_unavailable(&error) {
+            return Self::Unavailable(error.to_string());
         }
+        if let Some(constraint) = error.as_db_error().and_then(|e| e.constraint()) {
+            return Self::Constraint(constraint.to_owned());
+        }
+        Self::Query(error)
     }
+}
+
+/// Whether an error says Postgres cannot serve us right now rather than that the statement is
+/// wrong: a lost or refused connection, a timeout, a server shutting down or restarting, too
+/// many connections, a statement cancelled by its timeout, or a transaction that lost a race
+/// (serialisation failure, deadlock). The same work may succeed when tried again.
+fn is_unavailable(error: &tokio_postgres::Error) -> bool {
+    if error.is_closed() {
+        return true;
+    }
+    if let Some(code) = error.code() {
+        let code = code.code();
+        return matches!(&code[..2], "08" | "53" | "57" | "58")
+            || matches!(code, "40001" | "40P01" | "55P03");
+    }
+    // No SQLSTATE: either the socket (I/O, connect timeout) or a conversion of our own.
+    let io = std::error::Error::source(error).is_some_and(|source| source.is::<std::io::Error>());
+    io || error.to_string().starts_with("timeout")
 }
 
 impl From<deadpool_postgres::PoolError> for DbError {
@@ -64,7 +88,9 @@ pub fn pg_config(url: &str) -> Result<tokio_postgres::Config, DbError> {
     config
         .connect_timeout(CONNECT_TIMEOUT)
         .keepalives_idle(Duration::from_secs(30))
-        .options(format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}"));
+        .options(format!(
+            "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+        ));
     if config.get_application_name().is_none() {
         config.application_name("line-provider");
     }
@@ -74,7 +100,12 @@ pub fn pg_config(url: &str) -> Result<tokio_postgres::Config, DbError> {
 /// Creates the database named in `config` when it does not exist yet, connecting to the
 /// server's `postgres` database to do so.
 pub async fn create_database_if_missing(config: &tokio_postgres::Config) -> Result<(), DbError> {
-    let name = config.get_dbname().unwrap_or("postgres").to_owned();
+    // Without a database in the URL, Postgres uses the user's name.
+    let name = config
+        .get_dbname()
+        .or(config.get_user())
+        .unwrap_or("postgres")
+        .to_owned();
     let mut admin = config.clone();
     admin.dbname("postgres");
     let (client, connection) = admin.connect(NoTls).await?;
@@ -230,6 +261,22 @@ pub async fn list_events(
     events_from_rows(&rows)
 }
 
+/// Up to `limit` events with an id after `after`, in id order, locked against changes until
+/// the end of the transaction (so a re-published state cannot overtake a newer change).
+pub async fn events_page_for_share(
+    client: &impl GenericClient,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Event>, DbError> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE $1::text IS NULL OR id > $1
+         ORDER BY id LIMIT $2 FOR SHARE"
+    );
+    let statement = client.prepare_cached(&sql).await?;
+    let rows = client.query(&statement, &[&after, &limit]).await?;
+    events_from_rows(&rows)
+}
+
 /// Sets odds and deadline of a locked event and moves it to its next version.
 pub async fn update_event(
     client: &impl GenericClient,
@@ -348,7 +395,9 @@ pub async fn pending_messages(
 /// Marks messages as confirmed by the broker.
 pub async fn mark_published(client: &impl GenericClient, seqs: &[i64]) -> Result<u64, DbError> {
     let statement = client
-        .prepare_cached("UPDATE outbox SET published_at = now() WHERE seq = ANY($1)")
+        .prepare_cached(
+            "UPDATE outbox SET published_at = now() WHERE seq = ANY($1) AND published_at IS NULL",
+        )
         .await?;
     Ok(client.execute(&statement, &[&seqs]).await?)
 }

@@ -11,7 +11,7 @@ use crate::outbox;
 use crate::state::AppState;
 
 /// Events re-published per statement by [`republish_all`].
-const REPUBLISH_CHUNK: usize = 1_000;
+const REPUBLISH_CHUNK: i64 = 1_000;
 
 /// Creates an event at version 1 and enqueues `event.created`.
 pub async fn create_event(state: &AppState, new: NewEvent) -> Result<Event, ApiError> {
@@ -69,22 +69,32 @@ pub async fn finish_event(
 pub async fn republish_all(state: &AppState) -> Result<usize, ApiError> {
     let mut client = state.pool.get().await?;
     let transaction = client.transaction().await?;
-    let events = db::list_events(&transaction, None).await?;
-    for chunk in events.chunks(REPUBLISH_CHUNK) {
-        let messages = chunk
+    let mut count = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let events =
+            db::events_page_for_share(&transaction, after.as_deref(), REPUBLISH_CHUNK).await?;
+        let messages = events
             .iter()
             .map(|event| outbox::message_for(event, EventChange::describing(&event.snapshot())))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ApiError::Internal(e.into()))?;
         db::enqueue(&transaction, &messages).await?;
+        count += events.len();
+        match events.last() {
+            Some(last) if events.len() == REPUBLISH_CHUNK as usize => {
+                after = Some(last.id.to_string())
+            }
+            _ => break,
+        }
     }
     transaction.commit().await?;
     state.relay.wake();
     tracing::info!(
-        events = events.len(),
+        events = count,
         "re-published the current state of every event"
     );
-    Ok(events.len())
+    Ok(count)
 }
 
 async fn locked(transaction: &Transaction<'_>, id: &EventId) -> Result<Event, ApiError> {

@@ -56,14 +56,21 @@ pub mod utc_rfc3339 {
         value: &OffsetDateTime,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        time::serde::rfc3339::serialize(&value.to_offset(UtcOffset::UTC), serializer)
+        let utc = value
+            .checked_to_offset(UtcOffset::UTC)
+            .ok_or_else(|| serde::ser::Error::custom("the instant is out of range in UTC"))?;
+        time::serde::rfc3339::serialize(&utc, serializer)
     }
 
-    /// Reads an RFC 3339 instant with any offset and converts it to UTC.
+    /// Reads an RFC 3339 instant with any offset and converts it to UTC; an instant that
+    /// cannot be written in UTC (past year 9999 there) is an error, not a panic.
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<OffsetDateTime, D::Error> {
-        time::serde::rfc3339::deserialize(deserializer).map(|t| t.to_offset(UtcOffset::UTC))
+        let instant = time::serde::rfc3339::deserialize(deserializer)?;
+        instant
+            .checked_to_offset(UtcOffset::UTC)
+            .ok_or_else(|| serde::de::Error::custom("the instant is out of range in UTC"))
     }
 }
 
@@ -126,12 +133,26 @@ pub mod decimal_text {
                 if !all_digits(digits) {
                     return Err(DecimalTextError::NotANumber);
                 }
-                let value =
-                    Decimal::from_scientific(text).map_err(|_| DecimalTextError::OutOfRange)?;
-                if value.normalize().scale() > 2 {
+                // Count from the text, before any conversion can round: the value is
+                // `digits × 10^-scale`; trailing zeros of `digits` do not count as decimals.
+                let exponent: i64 = exp.parse().map_err(|_| DecimalTextError::OutOfRange)?;
+                let fraction = frac_part.unwrap_or("");
+                let mut digits = format!("{int_part}{fraction}");
+                let mut scale = i64::try_from(fraction.len())
+                    .unwrap_or(i64::MAX)
+                    .saturating_sub(exponent);
+                while scale > 0 && digits.ends_with('0') {
+                    digits.pop();
+                    scale -= 1;
+                }
+                if scale > 2 {
                     return Err(DecimalTextError::TooManyDecimals);
                 }
-                value
+                let significant = digits.trim_start_matches('0').len() as i64;
+                if significant.saturating_add(scale.saturating_neg().max(0)) > 28 {
+                    return Err(DecimalTextError::OutOfRange);
+                }
+                Decimal::from_scientific(text).map_err(|_| DecimalTextError::OutOfRange)?
             }
         };
         if value.scale() > 2 {
@@ -184,6 +205,31 @@ pub mod decimal_text {
                 parse_two_decimals("1.2345e1"),
                 Err(DecimalTextError::TooManyDecimals)
             );
+            assert_eq!(ok("1.50e1"), "15.00");
+        }
+
+        #[test]
+        fn an_exponent_cannot_hide_a_decimal_beyond_what_a_decimal_type_keeps() {
+            let hidden = "1.00000000000000000000000000000000000001e2";
+            assert_eq!(
+                parse_two_decimals(hidden),
+                Err(DecimalTextError::TooManyDecimals)
+            );
+            let long = format!("1{}e-10", "0".repeat(40));
+            assert_eq!(parse_two_decimals(&long), Err(DecimalTextError::OutOfRange));
+        }
+
+        #[test]
+        fn a_huge_negative_or_positive_exponent_is_refused_without_a_panic() {
+            for text in [
+                "1e-99999999999999999999",
+                "1e99999999999999999999",
+                "1e-9223372036854775808",
+                "1e9223372036854775807",
+                "1e-400",
+            ] {
+                assert!(parse_two_decimals(text).is_err(), "{text}");
+            }
         }
 
         #[test]

@@ -123,3 +123,9 @@ fn a_message_with_an_invalid_event_id_is_refused() {
     let text = golden("event_created").replace(r#""id": "match-42""#, r#""id": "match 42""#);
     assert!(serde_json::from_str::<EventMessage>(&text).is_err());
 }
+
+#[test]
+fn an_instant_that_cannot_be_written_in_utc_is_refused_not_a_panic() {
+    let text = golden("event_created").replace("2026-11-24T18:00:00Z", "9999-12-31T23:59:59-01:00");
+    assert!(serde_json::from_str::<EventMessage>(&text).is_err());
+}

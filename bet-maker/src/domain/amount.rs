@@ -1,7 +1,7 @@
 //! The stake of a bet.
 
 use rust_decimal::Decimal;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use shared_messages::decimal_text::parse_two_decimals;
 
 use super::ValidationError;
@@ -16,10 +16,10 @@ impl Amount {
     pub const MAX: Decimal = Decimal::from_parts(1_215_752_192, 23, 0, false, 2); // 1e11 cents
 
     /// Parses a JSON number or numeric string with at most two decimals.
-    pub fn from_json(field: &'static str, value: &Value) -> Result<Self, ValidationError> {
+    pub fn from_json(field: &'static str, value: &RawValue) -> Result<Self, ValidationError> {
         let text = number_text(field, value)?;
         let decimal =
-            parse_two_decimals(text).map_err(|e| ValidationError::new(field, e.to_string()))?;
+            parse_two_decimals(&text).map_err(|e| ValidationError::new(field, e.to_string()))?;
         Self::new(field, decimal)
     }
 
@@ -51,14 +51,10 @@ impl Amount {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::domain::json::raw;
 
-    fn parse(value: Value) -> Result<Amount, ValidationError> {
-        Amount::from_json("amount", &value)
-    }
-
-    fn number(text: &str) -> Value {
-        serde_json::from_str(text).unwrap()
+    fn parse(text: &str) -> Result<Amount, ValidationError> {
+        Amount::from_json("amount", &raw(text))
     }
 
     #[test]
@@ -68,23 +64,24 @@ mod tests {
 
     #[test]
     fn an_amount_with_two_decimals_is_accepted() {
-        assert_eq!(parse(number("10.50")).unwrap().value().to_string(), "10.50");
+        assert_eq!(parse("10.50").unwrap().value().to_string(), "10.50");
     }
 
     #[test]
     fn a_numeric_string_and_an_integer_are_accepted() {
-        assert_eq!(parse(json!("7.5")).unwrap().value().to_string(), "7.50");
-        assert_eq!(parse(json!(100)).unwrap().value().to_string(), "100.00");
+        assert_eq!(parse(r#""7.5""#).unwrap().value().to_string(), "7.50");
+        assert_eq!(parse("100").unwrap().value().to_string(), "100.00");
     }
 
     #[test]
     fn zero_and_negative_amounts_are_refused() {
-        for value in [json!(0), json!("0.00"), number("-0.01"), json!(-5)] {
+        for text in ["0", r#""0.00""#, "-0.01", "-5"] {
             assert!(
-                parse(value)
+                parse(text)
                     .unwrap_err()
                     .message
-                    .contains("greater than zero")
+                    .contains("greater than zero"),
+                "{text}"
             );
         }
     }
@@ -92,38 +89,31 @@ mod tests {
     #[test]
     fn three_decimals_are_refused() {
         assert!(
-            parse(number("10.005"))
+            parse("10.005")
                 .unwrap_err()
                 .message
                 .contains("two decimals")
         );
-        assert!(parse(json!("10.000")).is_err());
-        assert!(parse(number("1e-3")).is_err());
+        assert!(parse(r#""10.000""#).is_err());
+        assert!(parse("1e-3").is_err());
     }
 
     #[test]
     fn one_billion_is_accepted_and_a_cent_more_refused() {
-        assert!(parse(number("1000000000.00")).is_ok());
+        assert!(parse("1000000000.00").is_ok());
         assert!(
-            parse(number("1000000000.01"))
+            parse("1000000000.01")
                 .unwrap_err()
                 .message
                 .contains("at most")
         );
-        assert!(parse(number("1e10")).is_err());
+        assert!(parse("1e10").is_err());
     }
 
     #[test]
     fn nan_words_and_other_types_are_refused() {
-        for value in [
-            json!("NaN"),
-            json!("ten"),
-            json!(true),
-            json!(null),
-            json!({}),
-            json!("1e2"),
-        ] {
-            assert!(parse(value).is_err());
+        for text in [r#""NaN""#, r#""ten""#, "true", "null", "{}", r#""1e2""#] {
+            assert!(parse(text).is_err(), "{text}");
         }
     }
 }

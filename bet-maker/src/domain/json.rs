@@ -1,7 +1,11 @@
 //! Shapes the contract accepts for one value: a JSON number or a numeric string for amounts,
 //! a string or an integer for event ids, a string or Unix seconds for instants.
+//!
+//! Request fields are read as raw JSON text ([`RawValue`]) so that a number reaches the parser
+//! exactly as the client wrote it, and nothing else can pass for a number.
 
-use serde_json::Value;
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use shared_messages::EventId;
 
 /// A value a client sent that breaks a rule; `field` names it, `message` says what to send.
@@ -24,91 +28,146 @@ impl ValidationError {
     }
 }
 
-/// The exact text of a JSON number or of a numeric string; anything else is refused.
-pub(crate) fn number_text<'a>(
-    field: &'static str,
-    value: &'a Value,
-) -> Result<&'a str, ValidationError> {
-    match value {
-        Value::Number(number) => Ok(number.as_str()),
-        Value::String(text) if text.contains(['e', 'E']) => Err(ValidationError::new(
+/// One JSON value as the client wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scalar<'a> {
+    /// A JSON number, its exact text.
+    Number(&'a str),
+    /// A JSON string, unescaped.
+    String(String),
+    /// Anything else, named for an error message (`null`, `a boolean`, ...).
+    Other(&'static str),
+}
+
+impl<'a> Scalar<'a> {
+    /// Classifies a raw JSON value by its first character.
+    pub fn of(raw: &'a RawValue) -> Self {
+        let text = raw.get().trim();
+        match text.as_bytes().first() {
+            Some(b'"') => serde_json::from_str(text).map_or(Self::Other("a string"), Self::String),
+            Some(b'-' | b'0'..=b'9') => Self::Number(text),
+            Some(b't' | b'f') => Self::Other("a boolean"),
+            Some(b'n') => Self::Other("null"),
+            Some(b'[') => Self::Other("an array"),
+            Some(b'{') => Self::Other("an object"),
+            _ => Self::Other("an unknown value"),
+        }
+    }
+
+    /// The JSON type, as a client reads it in an error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Number(_) => "a number",
+            Self::String(_) => "a string",
+            Self::Other(kind) => kind,
+        }
+    }
+}
+
+/// For optional fields: a present `null` is a value (and refused), not an absent field.
+pub fn present<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(deserializer).map(Some)
+}
+
+/// Longest numeric string accepted; longer ones cannot be a valid amount or odds anyway.
+pub const MAX_NUMERIC_STRING: usize = 20;
+
+/// The exact text of a JSON number or of a plain numeric string; anything else is refused.
+pub(crate) fn number_text(field: &'static str, raw: &RawValue) -> Result<String, ValidationError> {
+    match Scalar::of(raw) {
+        Scalar::Number(text) => Ok(text.to_owned()),
+        Scalar::String(text) if text.len() > MAX_NUMERIC_STRING => Err(ValidationError::new(
+            field,
+            format!("as a string must be at most {MAX_NUMERIC_STRING} characters"),
+        )),
+        Scalar::String(text) if text.contains(['e', 'E']) => Err(ValidationError::new(
             field,
             "as a string must be a plain decimal such as \"10.50\", without an exponent",
         )),
-        Value::String(text) => Ok(text),
+        Scalar::String(text) => Ok(text),
         other => Err(ValidationError::new(
             field,
-            format!("must be a number or a numeric string, got {}", kind(other)),
+            format!("must be a number or a numeric string, got {}", other.kind()),
         )),
     }
 }
 
-/// An event id given as a string, or as a JSON integer meaning its decimal string.
-pub fn event_id_from_json(field: &'static str, value: &Value) -> Result<EventId, ValidationError> {
-    let text = match value {
-        Value::String(text) => text.as_str(),
-        Value::Number(number) if is_integer(number.as_str()) => number.as_str(),
+/// An event id given as a string, or as a JSON integer (within 64-bit range) meaning its
+/// decimal string.
+pub fn event_id_from_json(field: &'static str, raw: &RawValue) -> Result<EventId, ValidationError> {
+    let text = match Scalar::of(raw) {
+        Scalar::String(text) => text,
+        Scalar::Number(text) if text.parse::<i64>().is_ok() => text.to_owned(),
+        Scalar::Number(_) => {
+            return Err(ValidationError::new(
+                field,
+                "as a number must be an integer between -9223372036854775808 and 9223372036854775807",
+            ));
+        }
         other => {
             return Err(ValidationError::new(
                 field,
-                format!("must be a string or an integer, got {}", kind(other)),
+                format!("must be a string or an integer, got {}", other.kind()),
             ));
         }
     };
     EventId::parse(text).map_err(|e| ValidationError::new(field, e.to_string()))
 }
 
-fn is_integer(text: &str) -> bool {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The JSON type of a value, as a client reads it in an error.
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+/// A raw JSON value from its text (tests).
+#[cfg(test)]
+pub(crate) fn raw(text: &str) -> Box<RawValue> {
+    RawValue::from_string(text.to_owned()).expect("valid JSON")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn an_integer_event_id_means_its_decimal_string() {
-        let id = event_id_from_json("id", &json!(42)).unwrap();
+        let id = event_id_from_json("id", &raw("42")).unwrap();
         assert_eq!(id.as_str(), "42");
-        assert_eq!(event_id_from_json("id", &json!("42")).unwrap(), id);
+        assert_eq!(event_id_from_json("id", &raw(r#""42""#)).unwrap(), id);
+        assert_eq!(event_id_from_json("id", &raw("-5")).unwrap().as_str(), "-5");
     }
 
     #[test]
-    fn a_fractional_or_boolean_event_id_is_refused() {
-        assert!(event_id_from_json("id", &json!(4.2)).is_err());
-        assert!(event_id_from_json("id", &json!(true)).is_err());
-        assert!(event_id_from_json("id", &json!(null)).is_err());
+    fn a_fractional_huge_or_boolean_event_id_is_refused() {
+        for text in ["4.2", "1e2", "true", "null", "9223372036854775808", "{}"] {
+            assert!(event_id_from_json("id", &raw(text)).is_err(), "{text}");
+        }
     }
 
     #[test]
     fn an_event_id_error_names_the_field() {
-        let error = event_id_from_json("event_id", &json!("a b")).unwrap_err();
+        let error = event_id_from_json("event_id", &raw(r#""a b""#)).unwrap_err();
         assert_eq!(error.field, "event_id");
     }
 
     #[test]
-    fn a_numeric_string_with_an_exponent_is_refused() {
-        assert!(number_text("x", &json!("1e2")).is_err());
-        assert_eq!(number_text("x", &json!("12.5")).unwrap(), "12.5");
+    fn a_number_keeps_its_exact_text() {
+        assert_eq!(number_text("x", &raw("1.005")).unwrap(), "1.005");
+        assert_eq!(number_text("x", &raw("1.50e1")).unwrap(), "1.50e1");
     }
 
     #[test]
-    fn a_number_keeps_its_exact_text() {
-        let value: Value = serde_json::from_str("1.005").unwrap();
-        assert_eq!(number_text("x", &value).unwrap(), "1.005");
+    fn a_numeric_string_with_an_exponent_or_too_long_is_refused() {
+        assert!(number_text("x", &raw(r#""1e2""#)).is_err());
+        assert!(number_text("x", &raw(&format!("\"{}1.5\"", "0".repeat(30)))).is_err());
+        assert_eq!(number_text("x", &raw(r#""12.5""#)).unwrap(), "12.5");
+    }
+
+    #[test]
+    fn an_object_is_never_taken_for_a_number() {
+        let disguised = raw(r#"{"$serde_json::private::Number":"1.50"}"#);
+        assert!(
+            number_text("x", &disguised)
+                .unwrap_err()
+                .message
+                .contains("object")
+        );
     }
 }

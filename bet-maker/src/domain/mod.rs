@@ -4,11 +4,11 @@ mod amount;
 mod bet;
 mod event;
 mod idempotency;
-mod json;
+pub mod json;
 
 pub use amount::Amount;
 pub use bet::{Bet, BetFilter, BetStatus, PageSize};
 pub use event::{IncomingEvent, InvalidEvent, OpenEvent};
 pub use idempotency::IdempotencyKey;
-pub use json::{ValidationError, event_id_from_json};
+pub use json::{Scalar, ValidationError, event_id_from_json};
 pub use shared_messages::{EventId, EventStatus};

@@ -7,7 +7,7 @@ use deadpool_postgres::Pool;
 use futures_util::stream;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 use utoipa::{IntoParams, ToSchema};
@@ -19,7 +19,7 @@ use crate::domain::{
     Amount, Bet, BetFilter, BetStatus, EventId, IdempotencyKey, PageSize, ValidationError,
     event_id_from_json,
 };
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, shown};
 use crate::service::{self, BetRequest, Placed};
 use crate::state::AppState;
 
@@ -34,10 +34,10 @@ const STREAM_BUFFER: usize = 4;
 pub struct PlaceBetRequest {
     /// The event to bet on (an integer means its decimal string).
     #[schema(schema_with = schemas::event_id_input)]
-    pub event_id: Value,
+    pub event_id: Box<RawValue>,
     /// The stake.
     #[schema(schema_with = schemas::amount_input)]
-    pub amount: Value,
+    pub amount: Box<RawValue>,
 }
 
 /// Where a bet stands.
@@ -189,7 +189,7 @@ pub async fn get(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let not_found = || ApiError::BetNotFound(path.to_string());
+    let not_found = || ApiError::BetNotFound(shown(&path));
     let id = Uuid::parse_str(&path).map_err(|_| not_found())?;
     let client = state.pool.get().await?;
     let bet = db::get_bet(&client, id).await?.ok_or_else(not_found)?;

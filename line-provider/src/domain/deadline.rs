@@ -1,11 +1,11 @@
 //! The instant betting on an event closes.
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use super::ValidationError;
-use super::json::kind;
+use super::json::Scalar;
 
 /// An instant in UTC between 1970 and the end of year 9999, to the microsecond (the
 /// precision Postgres keeps). Bets are accepted strictly before it.
@@ -17,13 +17,11 @@ const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
 
 impl Deadline {
     /// Parses an RFC 3339 string with an offset, or an integer count of Unix seconds.
-    pub fn from_json(field: &'static str, value: &Value) -> Result<Self, ValidationError> {
-        match value {
-            Value::String(text) => Self::from_rfc3339(field, text),
-            Value::Number(number) => {
-                let seconds = number
-                    .as_i64()
-                    .filter(|_| !number.as_str().contains(['.', 'e', 'E']));
+    pub fn from_json(field: &'static str, value: &RawValue) -> Result<Self, ValidationError> {
+        match Scalar::of(value) {
+            Scalar::String(text) => Self::from_rfc3339(field, &text),
+            Scalar::Number(number) => {
+                let seconds = number.parse::<i64>().ok();
                 match seconds {
                     Some(seconds) => Self::from_unix_seconds(field, seconds),
                     None => Err(ValidationError::new(
@@ -36,7 +34,7 @@ impl Deadline {
                 field,
                 format!(
                     "must be an RFC 3339 string such as \"2026-11-24T18:00:00Z\" or Unix seconds, got {}",
-                    kind(other)
+                    other.kind()
                 ),
             )),
         }
@@ -63,7 +61,9 @@ impl Deadline {
 
     /// Checks the range and drops precision beyond the microsecond.
     pub fn new(field: &'static str, instant: OffsetDateTime) -> Result<Self, ValidationError> {
-        let utc = instant.to_offset(UtcOffset::UTC);
+        let utc = instant
+            .checked_to_offset(UtcOffset::UTC)
+            .ok_or_else(|| ValidationError::new(field, "must be between 1970 and 9999"))?;
         if !(0..=MAX_UNIX_SECONDS).contains(&utc.unix_timestamp()) {
             return Err(ValidationError::new(field, "must be between 1970 and 9999"));
         }
@@ -78,66 +78,104 @@ impl Deadline {
     pub fn value(self) -> OffsetDateTime {
         self.0
     }
+
+    /// Refuses an instant that is not after `now` (a new event must be open for betting).
+    pub fn in_future(
+        self,
+        field: &'static str,
+        now: OffsetDateTime,
+    ) -> Result<Self, ValidationError> {
+        if self.0 <= now {
+            return Err(ValidationError::new(field, "must be in the future"));
+        }
+        Ok(self)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::domain::json::raw;
     use time::macros::datetime;
 
-    fn parse(value: Value) -> Result<Deadline, ValidationError> {
-        Deadline::from_json("deadline", &value)
+    fn parse(text: &str) -> Result<Deadline, ValidationError> {
+        Deadline::from_json("deadline", &raw(text))
     }
 
     #[test]
     fn an_rfc3339_time_in_utc_is_accepted() {
-        let deadline = parse(json!("2026-11-24T18:00:00Z")).unwrap();
+        let deadline = parse(r#""2026-11-24T18:00:00Z""#).unwrap();
         assert_eq!(deadline.value(), datetime!(2026-11-24 18:00:00 UTC));
     }
 
     #[test]
     fn an_rfc3339_time_with_an_offset_is_converted_to_utc() {
-        let deadline = parse(json!("2026-11-24T21:00:00+03:00")).unwrap();
+        let deadline = parse(r#""2026-11-24T21:00:00+03:00""#).unwrap();
         assert_eq!(deadline.value(), datetime!(2026-11-24 18:00:00 UTC));
         assert_eq!(deadline.value().offset(), UtcOffset::UTC);
     }
 
     #[test]
     fn an_integer_is_read_as_unix_seconds() {
-        let deadline = parse(json!(1_795_543_200)).unwrap();
+        let deadline = parse("1795543200").unwrap();
         assert_eq!(deadline.value(), datetime!(2026-11-24 18:00:00 UTC));
     }
 
     #[test]
     fn a_time_without_an_offset_is_refused() {
-        assert!(parse(json!("2026-11-24T18:00:00")).is_err());
-        assert!(parse(json!("2026-11-24")).is_err());
-        assert!(parse(json!("tomorrow")).is_err());
+        for text in [
+            r#""2026-11-24T18:00:00""#,
+            r#""2026-11-24""#,
+            r#""tomorrow""#,
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
     }
 
     #[test]
-    fn fractional_or_negative_unix_seconds_are_refused() {
-        assert!(parse(serde_json::from_str("1795543200.5").unwrap()).is_err());
-        assert!(parse(json!(-1)).is_err());
-        assert!(parse(serde_json::from_str("1e3").unwrap()).is_err());
+    fn fractional_negative_or_exponent_unix_seconds_are_refused() {
+        for text in ["1795543200.5", "-1", "1e3"] {
+            assert!(parse(text).is_err(), "{text}");
+        }
     }
 
     #[test]
     fn an_instant_past_year_9999_is_refused() {
-        assert!(parse(json!(253_402_300_800_i64)).is_err());
-        assert!(parse(json!(i64::MAX)).is_err());
-        assert!(parse(json!(u64::MAX)).is_err());
+        for text in [
+            "253402300800",
+            "9223372036854775807",
+            "18446744073709551615",
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_instant_past_year_9999_in_utc_is_refused_not_a_panic() {
+        assert!(parse(r#""9999-12-31T23:59:59-01:00""#).is_err());
+        assert!(parse(r#""0000-01-01T00:00:00+01:00""#).is_err());
     }
 
     #[test]
     fn nanoseconds_are_truncated_to_microseconds() {
-        let deadline = parse(json!("2026-11-24T18:00:00.123456789Z")).unwrap();
+        let deadline = parse(r#""2026-11-24T18:00:00.123456789Z""#).unwrap();
         assert_eq!(deadline.value(), datetime!(2026-11-24 18:00:00.123456 UTC));
     }
 
     #[test]
     fn a_boolean_is_refused_with_its_type_named() {
-        assert!(parse(json!(false)).unwrap_err().message.contains("boolean"));
+        assert!(parse("false").unwrap_err().message.contains("boolean"));
+    }
+
+    #[test]
+    fn only_an_instant_after_now_is_in_the_future() {
+        let now = datetime!(2026-11-24 18:00 UTC);
+        let deadline = Deadline::new("deadline", now).unwrap();
+        assert!(deadline.in_future("deadline", now).is_err());
+        assert!(
+            deadline
+                .in_future("deadline", now - time::Duration::SECOND)
+                .is_ok()
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! An event and the rules of its life: created `new`, changed while unfinished, finished once.
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 use shared_messages::{EventId, EventSnapshot, EventStatus};
 use time::OffsetDateTime;
 
-use super::json::kind;
+use super::json::Scalar;
 use super::{Coefficient, Deadline, ValidationError};
 
 /// An event as stored.
@@ -89,17 +89,20 @@ impl EventChanges {
 
 impl Finish {
     /// Parses the requested status: `finished_win` or `finished_lose`.
-    pub fn from_json(field: &'static str, value: &Value) -> Result<Self, ValidationError> {
-        let Value::String(text) = value else {
-            return Err(ValidationError::new(
-                field,
-                format!(
-                    "must be \"finished_win\" or \"finished_lose\", got {}",
-                    kind(value)
-                ),
-            ));
+    pub fn from_json(field: &'static str, value: &RawValue) -> Result<Self, ValidationError> {
+        let text = match Scalar::of(value) {
+            Scalar::String(text) => text,
+            other => {
+                return Err(ValidationError::new(
+                    field,
+                    format!(
+                        "must be \"finished_win\" or \"finished_lose\", got {}",
+                        other.kind()
+                    ),
+                ));
+            }
         };
-        match EventStatus::parse(text) {
+        match EventStatus::parse(&text) {
             Some(status @ (EventStatus::FinishedWin | EventStatus::FinishedLose)) => {
                 Ok(Self(status))
             }
@@ -163,8 +166,8 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::json::raw;
     use rust_decimal::Decimal;
-    use serde_json::json;
     use time::macros::datetime;
 
     fn event(status: EventStatus) -> Event {
@@ -213,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_new_event_finishes_with_the_requested_result() {
-        let finish = Finish::from_json("status", &json!("finished_lose")).unwrap();
+        let finish = Finish::from_json("status", &raw(r#""finished_lose""#)).unwrap();
         assert_eq!(
             event(EventStatus::New).finishing(finish),
             Ok(FinishOutcome::Finish(EventStatus::FinishedLose))
@@ -222,7 +225,7 @@ mod tests {
 
     #[test]
     fn finishing_again_with_the_same_result_is_a_no_op() {
-        let finish = Finish::from_json("status", &json!("finished_win")).unwrap();
+        let finish = Finish::from_json("status", &raw(r#""finished_win""#)).unwrap();
         assert_eq!(
             event(EventStatus::FinishedWin).finishing(finish),
             Ok(FinishOutcome::AlreadyDone)
@@ -231,7 +234,7 @@ mod tests {
 
     #[test]
     fn finishing_with_the_other_result_conflicts() {
-        let finish = Finish::from_json("status", &json!("finished_lose")).unwrap();
+        let finish = Finish::from_json("status", &raw(r#""finished_lose""#)).unwrap();
         assert!(matches!(
             event(EventStatus::FinishedWin).finishing(finish),
             Err(StateConflict::OtherResult(..))
@@ -240,13 +243,13 @@ mod tests {
 
     #[test]
     fn new_is_not_a_result() {
-        let error = Finish::from_json("status", &json!("new")).unwrap_err();
+        let error = Finish::from_json("status", &raw(r#""new""#)).unwrap_err();
         assert!(error.message.contains("back to \"new\""));
     }
 
     #[test]
     fn an_unknown_status_is_refused() {
-        assert!(Finish::from_json("status", &json!("draw")).is_err());
-        assert!(Finish::from_json("status", &json!(1)).is_err());
+        assert!(Finish::from_json("status", &raw(r#""draw""#)).is_err());
+        assert!(Finish::from_json("status", &raw("1")).is_err());
     }
 }

@@ -3,10 +3,10 @@
 mod coefficient;
 mod deadline;
 mod event;
-mod json;
+pub mod json;
 
 pub use coefficient::Coefficient;
 pub use deadline::Deadline;
 pub use event::{Event, EventChanges, Finish, FinishOutcome, NewEvent, StateConflict};
-pub use json::{ValidationError, event_id_from_json};
+pub use json::{Scalar, ValidationError, event_id_from_json, present};
 pub use shared_messages::{EventId, EventStatus};

@@ -18,7 +18,7 @@ use shared_messages::Topology;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::{self, DbError};
+use crate::db::{self, DbError, OutboxMessage};
 use crate::{amqp, metrics::Metrics};
 
 /// Rows published per transaction.
@@ -30,6 +30,12 @@ const KEEP_PUBLISHED: Duration = Duration::from_secs(24 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// How long a stopping relay keeps trying to publish what is still waiting.
 const FINAL_DRAIN: Duration = Duration::from_secs(5);
+/// How long one batch may take from the first publish to the last confirm. A broker that
+/// stalls longer (a resource alarm, a half-open connection) is treated as lost.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long connecting, and closing a connection, may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What the rest of the service holds of the relay: a way to wake it and its broker state.
 #[derive(Debug, Clone, Default)]
@@ -68,6 +74,8 @@ enum RelayError {
     Unroutable(uuid::Uuid),
     #[error("the broker connection is closed")]
     Disconnected,
+    #[error("the broker did not confirm a batch within {0:?}")]
+    Timeout(Duration),
     #[error("the broker refused message {0} (nack)")]
     Nacked(uuid::Uuid),
     #[error(transparent)]
@@ -108,13 +116,18 @@ impl Relay {
         let mut backoff = reconnect_backoff();
         let mut connected_before = false;
         while !shutdown.is_cancelled() {
-            let connecting = amqp::connect(&self.amqp_url, &self.topology);
+            let connecting = tokio::time::timeout(
+                CONNECT_TIMEOUT,
+                amqp::connect(&self.amqp_url, &self.topology),
+            );
             let (connection, channel) = tokio::select! {
-                result = connecting => match result {
+                result = connecting => match result.unwrap_or_else(|_| Err(lapin::ErrorKind::IOError(
+                    std::io::Error::new(std::io::ErrorKind::TimedOut, "connecting timed out").into()).into())) {
                     Ok(pair) => pair,
                     Err(error) => {
                         let delay = backoff.next().unwrap_or(Duration::from_secs(5));
                         tracing::warn!(%error, retry_in = ?delay, "cannot reach the broker; messages wait in the outbox");
+                        self.refresh_pending_gauge().await;
                         tokio::select! {
                             () = tokio::time::sleep(delay) => continue,
                             () = shutdown.cancelled() => break,
@@ -138,13 +151,12 @@ impl Relay {
             match outcome {
                 Ok(()) => {
                     self.final_drain(&channel).await;
-                    let _ = channel.close(200, "shutting down".into()).await;
-                    let _ = connection.close(200, "shutting down".into()).await;
+                    close(&connection).await;
                     break;
                 }
                 Err(error) => {
                     tracing::warn!(%error, "lost the broker; reconnecting");
-                    let _ = connection.close(320, "reconnecting".into()).await;
+                    close(&connection).await;
                 }
             }
         }
@@ -210,6 +222,9 @@ impl Relay {
     }
 
     /// Publishes up to [`BATCH`] rows in one transaction; returns how many were confirmed.
+    ///
+    /// Every confirmed row is marked, even when another row of the batch failed; the failed
+    /// one is retried later (consumers ignore a version older than one they hold).
     async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
@@ -220,29 +235,12 @@ impl Relay {
         if messages.is_empty() {
             return Ok(0);
         }
-        let mut confirms = Vec::with_capacity(messages.len());
-        for message in &messages {
-            confirms.push(amqp::publish(channel, &self.topology.exchange, message).await?);
-        }
-        let mut confirmed = Vec::with_capacity(messages.len());
-        let mut failure = None;
-        for (message, confirm) in messages.iter().zip(confirms) {
-            match confirm.await {
-                Ok(Confirmation::Ack(None)) => confirmed.push(message.seq),
-                Ok(Confirmation::Ack(Some(_returned))) => {
-                    failure = Some(RelayError::Unroutable(message.message_id))
-                }
-                Ok(Confirmation::Nack(_) | Confirmation::NotRequested) => {
-                    failure = Some(RelayError::Nacked(message.message_id));
-                }
-                Err(error) => failure = Some(error.into()),
-            }
-            if failure.is_some() {
-                break;
-            }
-            tracing::debug!(message_id = %message.message_id, routing_key = %message.routing_key,
-                event_id = %message.event_id, "published");
-        }
+        let (confirmed, failure) =
+            match tokio::time::timeout(PUBLISH_TIMEOUT, self.publish_all(channel, &messages)).await
+            {
+                Ok(outcome) => outcome,
+                Err(_) => (Vec::new(), Some(RelayError::Timeout(PUBLISH_TIMEOUT))),
+            };
         db::mark_published(&transaction, &confirmed).await?;
         transaction.commit().await?;
         self.metrics.outbox_published.inc_by(confirmed.len() as u64);
@@ -253,6 +251,46 @@ impl Relay {
             }
             None => Ok(confirmed.len()),
         }
+    }
+
+    /// Publishes `messages` in order, then waits for every confirm; returns the confirmed
+    /// rows and the first failure.
+    async fn publish_all(
+        &self,
+        channel: &Channel,
+        messages: &[OutboxMessage],
+    ) -> (Vec<i64>, Option<RelayError>) {
+        let mut failure = None;
+        let mut in_flight = Vec::with_capacity(messages.len());
+        for message in messages {
+            match amqp::publish(channel, &self.topology.exchange, message).await {
+                Ok(confirm) => in_flight.push((message, confirm)),
+                Err(error) => {
+                    failure = Some(error.into());
+                    break;
+                }
+            }
+        }
+        let mut confirmed = Vec::with_capacity(in_flight.len());
+        for (message, confirm) in in_flight {
+            match confirm.await {
+                Ok(Confirmation::Ack(None)) => {
+                    confirmed.push(message.seq);
+                    tracing::debug!(message_id = %message.message_id, routing_key = %message.routing_key,
+                        event_id = %message.event_id, "published");
+                }
+                Ok(Confirmation::Ack(Some(_returned))) => {
+                    failure.get_or_insert(RelayError::Unroutable(message.message_id));
+                }
+                Ok(Confirmation::Nack(_) | Confirmation::NotRequested) => {
+                    failure.get_or_insert(RelayError::Nacked(message.message_id));
+                }
+                Err(error) => {
+                    failure.get_or_insert(error.into());
+                }
+            }
+        }
+        (confirmed, failure)
     }
 
     async fn refresh_pending_gauge(&self) {
@@ -275,7 +313,14 @@ impl Relay {
     }
 }
 
-/// 100 ms doubling to at most 5 s, forever: the broker may be down for long.
+/// Closes a connection without waiting long for a broker that may be gone.
+async fn close(connection: &Connection) {
+    let closing = connection.close(200, "closing".into());
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, closing).await;
+}
+
+/// 100 ms doubling to at most 5 s (each delay with random jitter of up to as much again),
+/// forever: the broker may be down for long.
 fn reconnect_backoff() -> impl Iterator<Item = Duration> {
     ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(100))

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use shared_messages::EventStatus;
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -14,9 +14,9 @@ use super::{json_body, schemas};
 use crate::db;
 use crate::domain::{
     Coefficient, Deadline, Event, EventChanges, EventId, Finish, NewEvent, ValidationError,
-    event_id_from_json,
+    event_id_from_json, present,
 };
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, shown};
 use crate::service;
 use crate::state::AppState;
 
@@ -25,29 +25,30 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateEventRequest {
     /// The event's id; without it the service makes one.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = schemas::event_id_input, required = false)]
-    pub id: Option<Value>,
+    pub id: Option<Box<RawValue>>,
     /// Starting odds.
     #[schema(schema_with = schemas::coefficient_input)]
-    pub coefficient: Value,
+    pub coefficient: Box<RawValue>,
     /// When betting closes; must be in the future.
     #[schema(schema_with = schemas::instant_input)]
-    pub deadline: Value,
+    pub deadline: Box<RawValue>,
 }
 
 /// Body of `PATCH /events/{id}`: at least one of the two.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct ChangeEventRequest {
     /// New odds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = schemas::coefficient_input, required = false)]
-    pub coefficient: Option<Value>,
+    pub coefficient: Option<Box<RawValue>>,
     /// New deadline; may be in the past, which closes betting at once.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = schemas::instant_input, required = false)]
-    pub deadline: Option<Value>,
+    pub deadline: Option<Box<RawValue>>,
 }
 
 /// Body of `PUT /events/{id}/status`.
@@ -56,7 +57,7 @@ pub struct ChangeEventRequest {
 pub struct FinishEventRequest {
     /// The result.
     #[schema(value_type = FinishedStatus)]
-    pub status: Value,
+    pub status: Box<RawValue>,
 }
 
 /// A result an event can be finished with.
@@ -173,14 +174,12 @@ pub async fn create(
 fn parse_new_event(wire: &CreateEventRequest) -> Result<NewEvent, ValidationError> {
     let id = wire
         .id
-        .as_ref()
+        .as_deref()
         .map(|id| event_id_from_json("id", id))
         .transpose()?;
     let coefficient = Coefficient::from_json("coefficient", &wire.coefficient)?;
-    let deadline = Deadline::from_json("deadline", &wire.deadline)?;
-    if deadline.value() <= OffsetDateTime::now_utc() {
-        return Err(ValidationError::new("deadline", "must be in the future"));
-    }
+    let deadline = Deadline::from_json("deadline", &wire.deadline)?
+        .in_future("deadline", OffsetDateTime::now_utc())?;
     Ok(NewEvent {
         id,
         coefficient,
@@ -265,12 +264,12 @@ pub async fn change(
     let wire: ChangeEventRequest = json_body::parse(&request, &body)?;
     let coefficient = wire
         .coefficient
-        .as_ref()
+        .as_deref()
         .map(|v| Coefficient::from_json("coefficient", v))
         .transpose()?;
     let deadline = wire
         .deadline
-        .as_ref()
+        .as_deref()
         .map(|v| Deadline::from_json("deadline", v))
         .transpose()?;
     let changes = EventChanges::new(coefficient, deadline)?;
@@ -311,5 +310,5 @@ pub async fn finish(
 
 /// An id in a path; one that breaks the id rules names no event.
 fn path_id(raw: &str) -> Result<EventId, ApiError> {
-    EventId::parse(raw).map_err(|_| ApiError::EventNotFound(raw.to_owned()))
+    EventId::parse(raw).map_err(|_| ApiError::EventNotFound(shown(raw)))
 }

@@ -51,8 +51,12 @@ pub fn problem_for_unhandled_errors<B>(
             .unwrap_or("request refused")
             .to_owned(),
     };
+    let allow = response.headers().get(header::ALLOW).cloned();
     let (request, _) = response.into_parts();
-    let rewritten = problem_response(status, &problem(status, detail));
+    let mut rewritten = problem_response(status, &problem(status, detail));
+    if let Some(allow) = allow {
+        rewritten.headers_mut().insert(header::ALLOW, allow);
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, rewritten).map_into_right_body(),
     ))

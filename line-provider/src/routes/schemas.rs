@@ -1,36 +1,43 @@
-//! OpenAPI schemas of the inputs that take more than one JSON type.
+//! OpenAPI schemas of the inputs that take more than one JSON type, written to match exactly
+//! what the parsers in `domain` accept.
 
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{
     KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
 };
 
-/// A plain decimal string with at most two decimals, greater than zero.
-const POSITIVE_DECIMAL_STRING: &str =
-    r"^(0*[1-9][0-9]*(\.[0-9]{1,2})?|0*\.(0[1-9]|[1-9][0-9]?)|0+\.0?[1-9])$";
+use crate::domain::json::MAX_NUMERIC_STRING;
 
 /// Odds: a number or a numeric string, greater than zero, at most 10 000.00, two decimals.
 pub fn coefficient_input() -> RefOr<Schema> {
-    two_decimals_input(10_000.0, "1.85")
+    two_decimals_input(5, "1.85")
 }
 
-fn two_decimals_input(max: f64, example: &str) -> RefOr<Schema> {
+/// A number or a plain numeric string, greater than zero, at most `10^(max_digits - 1)`,
+/// with at most two decimals.
+fn two_decimals_input(max_digits: usize, example: &str) -> RefOr<Schema> {
+    let max = format!("1{}", "0".repeat(max_digits - 1));
+    let pattern = format!(
+        r"^0*([1-9][0-9]{{0,{}}}(\.[0-9]{{1,2}})?|{max}(\.0{{1,2}})?|0\.(0[1-9]|[1-9][0-9]?))$",
+        max_digits - 2
+    );
+    let max_value: f64 = max.parse().unwrap_or(f64::MAX);
     OneOfBuilder::new()
         .item(
             ObjectBuilder::new()
                 .schema_type(Type::Number)
                 .exclusive_minimum(Some(0.0))
-                .maximum(Some(max))
+                .maximum(Some(max_value))
                 .multiple_of(Some(0.01)),
         )
         .item(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .pattern(Some(POSITIVE_DECIMAL_STRING))
-                .max_length(Some(16)),
+                .pattern(Some(pattern))
+                .max_length(Some(MAX_NUMERIC_STRING)),
         )
         .description(Some(format!(
-            "A JSON number or a numeric string with at most two decimals, greater than zero and at most {max:.2}"
+            "A JSON number, or a plain numeric string (no exponent), with at most two decimals, greater than zero and at most {max}.00"
         )))
         .examples([serde_json::Value::String(example.to_owned())])
         .into()
@@ -51,12 +58,12 @@ pub fn instant_input() -> RefOr<Schema> {
                 .maximum(Some(253_402_300_799.0)),
         )
         .description(Some(
-            "An RFC 3339 time with an offset (\"2026-11-24T18:00:00Z\") or an integer count of Unix seconds",
+            "An RFC 3339 time with an offset (\"2026-11-24T18:00:00Z\") or an integer count of Unix seconds, up to 9999-12-31T23:59:59Z",
         ))
         .into()
 }
 
-/// An event id: a string of 1–64 characters of `A-Z a-z 0-9 - _ . :`, or an integer.
+/// An event id: a string of 1–64 characters of `A-Z a-z 0-9 - _ . :`, or a 64-bit integer.
 pub fn event_id_input() -> RefOr<Schema> {
     OneOfBuilder::new()
         .item(
@@ -69,11 +76,35 @@ pub fn event_id_input() -> RefOr<Schema> {
         .item(
             ObjectBuilder::new()
                 .schema_type(Type::Integer)
-                .minimum(Some(0.0))
-                .maximum(Some(9_007_199_254_740_991.0)),
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
         )
         .description(Some(
-            "1–64 characters of A-Z a-z 0-9 - _ . : (an integer means its decimal string)",
+            "1–64 characters of A-Z a-z 0-9 - _ . : (a 64-bit integer means its decimal string)",
         ))
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Coefficient;
+    use crate::domain::json::raw;
+
+    fn pattern() -> regex_lite::Regex {
+        let schema = serde_json::to_value(coefficient_input()).unwrap();
+        regex_lite::Regex::new(schema["oneOf"][1]["pattern"].as_str().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_string_pattern_accepts_exactly_the_strings_the_parser_accepts() {
+        let pattern = pattern();
+        for text in [
+            "1", "1.5", "1.85", "0.01", "0.5", "0.50", "00.5", "9999.99", "10000", "10000.0",
+            "10000.00", "10000.01", "10001", "0", "0.00", "0.001", "1.", ".5", "-1", "1e2",
+            "1.555", "abc", "", "012.34",
+        ] {
+            let by_parser = Coefficient::from_json("c", &raw(&format!("\"{text}\""))).is_ok();
+            assert_eq!(pattern.is_match(text), by_parser, "{text:?}");
+        }
+    }
 }
