@@ -80,7 +80,51 @@ async fn an_unknown_route_answers_404_and_a_wrong_method_405() {
     let app = spawn_app().await;
     assert_problem(app.get("/nowhere").await, 404).await;
     let response = app.admin(Method::DELETE, "/events").send().await.unwrap();
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
     assert_problem(response, 405).await;
     let response = app.admin(Method::POST, "/events/e1").send().await.unwrap();
     assert_problem(response, 405).await;
+}
+
+#[tokio::test]
+async fn values_that_once_crashed_or_slipped_through_are_refused_with_422() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            r#"{"coefficient": 2, "deadline": "9999-12-31T23:59:59-01:00"}"#,
+            "deadline",
+        ),
+        (
+            r#"{"coefficient": 1.00000000000000000000000000000000000001e2, "deadline": 4102444800}"#,
+            "coefficient",
+        ),
+        (
+            r#"{"coefficient": {"$serde_json::private::Number": "1.50"}, "deadline": 4102444800}"#,
+            "coefficient",
+        ),
+        (
+            r#"{"id": null, "coefficient": 2, "deadline": 4102444800}"#,
+            "id",
+        ),
+        (
+            r#"{"id": 1e3, "coefficient": 2, "deadline": 4102444800}"#,
+            "id",
+        ),
+        (
+            r#"{"coefficient": "0000000000000000000000001.5", "deadline": 4102444800}"#,
+            "coefficient",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = app
+            .admin(Method::POST, "/events")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(problem["field"], field, "for {body}");
+    }
 }

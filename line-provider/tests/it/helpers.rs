@@ -44,6 +44,8 @@ pub struct Options {
     pub admin_token: Option<&'static str>,
     /// Put a cuttable proxy between the app and the broker, initially up or down.
     pub proxy: Option<bool>,
+    /// Put a cuttable proxy between the app and Postgres.
+    pub database_proxy: bool,
 }
 
 impl Default for Options {
@@ -51,6 +53,7 @@ impl Default for Options {
         Self {
             admin_token: Some(TOKEN),
             proxy: None,
+            database_proxy: false,
         }
     }
 }
@@ -62,6 +65,9 @@ pub struct TestApp {
     pub topology: Topology,
     pub database: String,
     pub proxy: Option<Proxy>,
+    pub database_proxy: Option<Proxy>,
+    /// Whether this app created the database and topology (and drops them at the end).
+    owner: bool,
     probe: Consumer,
     _amqp: Connection,
     stop: Option<oneshot::Sender<()>>,
@@ -87,10 +93,16 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         Some(proxy) => format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port()),
         None => amqp_url(),
     };
-    let mut database_url: tokio_postgres::Config = server_url().parse().expect("TEST_DATABASE_URL");
-    database_url.dbname(&database);
+    let database_proxy = match options.database_proxy {
+        true => Some(Proxy::start(postgres_address(), true).await),
+        false => None,
+    };
+    let database_url = match &database_proxy {
+        Some(proxy) => format!("postgres://postgres@127.0.0.1:{}/{database}", proxy.port()),
+        None => database_url(&database),
+    };
     let settings = Settings {
-        database_url: config_to_url(&database_url),
+        database_url,
         amqp_url,
         bind_address: [127, 0, 0, 1].into(),
         port: 0,
@@ -114,11 +126,30 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         topology,
         database,
         proxy,
+        database_proxy,
+        owner: true,
         probe,
         _amqp: amqp,
         stop: Some(stop),
         task: Some(task),
     }
+}
+
+/// The URL of `database` on the test server.
+pub fn database_url(database: &str) -> String {
+    let mut config: tokio_postgres::Config = server_url().parse().expect("TEST_DATABASE_URL");
+    config.dbname(database);
+    config_to_url(&config)
+}
+
+fn postgres_address() -> SocketAddr {
+    let config: tokio_postgres::Config = server_url().parse().expect("TEST_DATABASE_URL");
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => host.replace("localhost", "127.0.0.1"),
+        _ => "127.0.0.1".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!("{host}:{port}").parse().expect("host:port")
 }
 
 fn broker_address() -> SocketAddr {
@@ -203,6 +234,52 @@ async fn probe(topology: &Topology) -> (Connection, Consumer) {
 }
 
 impl TestApp {
+    /// A second line-provider on the same database and exchange (another replica), with a
+    /// probe of its own.
+    pub async fn spawn_replica(&self) -> TestApp {
+        let (amqp, probe) = probe(&self.topology).await;
+        let settings = Settings {
+            database_url: database_url(&self.database),
+            amqp_url: amqp_url(),
+            bind_address: [127, 0, 0, 1].into(),
+            port: 0,
+            log_format: LogFormat::Text,
+            admin_token: Some(SecretString::from(TOKEN.to_owned())),
+            topology: self.topology.clone(),
+        };
+        let application = Application::build(settings)
+            .await
+            .expect("the replica builds");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(application.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            address,
+            http: reqwest::Client::new(),
+            topology: self.topology.clone(),
+            database: self.database.clone(),
+            proxy: None,
+            database_proxy: None,
+            owner: false,
+            probe,
+            _amqp: amqp,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// A direct connection to the app's database.
+    pub async fn database(&self) -> tokio_postgres::Client {
+        let (client, connection) =
+            tokio_postgres::connect(&database_url(&self.database), tokio_postgres::NoTls)
+                .await
+                .expect("the test database");
+        tokio::spawn(connection);
+        client
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -339,6 +416,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if !self.owner {
+            return;
         }
         let database = self.database.clone();
         let topology = self.topology.clone();

@@ -14,10 +14,13 @@ async fn liveness_and_readiness_answer_200_when_everything_is_up() {
 #[tokio::test]
 async fn readiness_answers_503_with_the_reason_while_the_broker_is_unreachable() {
     let app = spawn_app_with(Options {
-        proxy: Some(false),
+        proxy: Some(true),
         ..Options::default()
     })
     .await;
+    app.wait_for_status("/health/ready", 200).await;
+    app.proxy.as_ref().unwrap().cut();
+    app.wait_for_status("/health/ready", 503).await;
     let response = app.get("/health/ready").await;
     assert_eq!(response.status(), 503);
     assert_eq!(
@@ -134,4 +137,44 @@ async fn the_interactive_docs_are_served_by_the_service_itself() {
             "{asset} has content"
         );
     }
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let first = app.get("/events").await.headers()["x-request-id"].clone();
+    let second = app.get("/nowhere").await.headers()["x-request-id"].clone();
+    assert!(!first.is_empty());
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn a_database_outage_answers_503_and_the_service_recovers_by_itself() {
+    let app = spawn_app_with(Options {
+        database_proxy: true,
+        ..Options::default()
+    })
+    .await;
+    app.create_event("e1", "1.50").await;
+
+    app.database_proxy.as_ref().unwrap().cut();
+    let listing = app.get("/events").await;
+    assert_eq!(listing.headers()["retry-after"], "1");
+    crate::helpers::assert_problem(listing, 503).await;
+    let change = app
+        .patch_event("e1", serde_json::json!({ "coefficient": 2 }))
+        .await;
+    crate::helpers::assert_problem(change, 503).await;
+    let ready: Value = app.get("/health/ready").await.json().await.unwrap();
+    assert!(
+        ready["detail"].as_str().unwrap().contains("database"),
+        "{ready}"
+    );
+
+    app.database_proxy.as_ref().unwrap().restore();
+    app.wait_for_status("/events/e1", 200).await;
+    let change = app
+        .patch_event("e1", serde_json::json!({ "coefficient": 2 }))
+        .await;
+    assert_eq!(change.status(), 200);
 }

@@ -2,9 +2,11 @@
 //! order once the broker is back, without a restart. The broker is taken away by a TCP proxy
 //! the test cuts (the shared broker itself is never stopped).
 
+use std::time::Duration;
+
 use serde_json::json;
 
-use crate::helpers::{Options, body_of, in_a_day, spawn_app_with};
+use crate::helpers::{Options, body_of, in_a_day, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn changes_made_while_the_broker_is_down_are_published_in_order_when_it_returns() {
@@ -37,6 +39,8 @@ async fn changes_made_while_the_broker_is_down_are_published_in_order_when_it_re
         (200, 200, 201)
     );
     app.assert_no_message_for(std::time::Duration::from_millis(500))
+        .await;
+    app.wait_for_metric("line_provider_outbox_pending", 3.0)
         .await;
 
     app.proxy.as_ref().unwrap().restore();
@@ -83,14 +87,108 @@ async fn a_broker_that_comes_up_after_the_service_receives_what_waited() {
     app.wait_for_status("/health/ready", 200).await;
 }
 
+/// The relay's advisory lock key (see `db.rs`); a test holding it keeps the relay idle.
+const RELAY_LOCK: i64 = 0x6c70_7265_6c61;
+
 #[tokio::test]
 async fn a_stopping_service_publishes_what_committed_before_it_stops() {
     let mut app = spawn_app_with(Options::default()).await;
     app.wait_for_status("/health/ready", 200).await;
+    let blocker = app.database().await;
+    blocker
+        .execute("SELECT pg_advisory_lock($1)", &[&RELAY_LOCK])
+        .await
+        .unwrap();
     app.create_event("last", "2.00").await;
+    app.assert_no_message_for(Duration::from_millis(1200)).await;
 
+    blocker
+        .execute("SELECT pg_advisory_unlock($1)", &[&RELAY_LOCK])
+        .await
+        .unwrap();
     app.stop().await.expect("a clean stop");
 
     let delivery = app.next_message().await;
     assert_eq!(body_of(&delivery)["event"]["id"], "last");
+}
+
+#[tokio::test]
+async fn two_replicas_share_one_outbox_and_publish_each_event_in_order() {
+    let mut first = spawn_app().await;
+    let second = first.spawn_replica().await;
+    let replicas = [&first, &second];
+    for i in 0..6 {
+        replicas[i % 2].create_event(&format!("e{i}"), "1.50").await;
+    }
+    for round in 0..3 {
+        for i in 0..6 {
+            let coefficient = format!("2.{round}{i}");
+            let response = replicas[(i + round) % 2]
+                .patch_event(&format!("e{i}"), json!({ "coefficient": coefficient }))
+                .await;
+            assert_eq!(response.status(), 200);
+        }
+    }
+
+    let mut versions: std::collections::HashMap<String, Vec<u64>> = Default::default();
+    for _ in 0..24 {
+        let body = body_of(&first.next_message().await);
+        versions
+            .entry(body["event"]["id"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(body["event"]["version"].as_u64().unwrap());
+    }
+    for (id, seen) in &versions {
+        assert_eq!(seen, &[1, 2, 3, 4], "messages of {id} in version order");
+    }
+    assert_eq!(versions.len(), 6);
+    let database = first.database().await;
+    let waiting: i64 = database
+        .query_one(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(waiting, 0);
+}
+
+#[tokio::test]
+async fn published_messages_older_than_the_retention_are_pruned() {
+    let app = spawn_app().await;
+    app.create_event("old", "2.00").await;
+    app.wait_for_metric("line_provider_outbox_published_total", 1.0)
+        .await;
+    let database = app.database().await;
+    database
+        .execute(
+            "UPDATE outbox SET published_at = now() - interval '2 days'",
+            &[],
+        )
+        .await
+        .unwrap();
+    app.create_event("recent", "2.00").await;
+    app.wait_for_metric("line_provider_outbox_published_total", 2.0)
+        .await;
+    let pool = line_provider::db::pool(
+        line_provider::db::pg_config(&crate::helpers::database_url(&app.database)).unwrap(),
+        1,
+    )
+    .unwrap();
+    let client = pool.get().await.unwrap();
+
+    let pruned = line_provider::db::prune_published(&client, Duration::from_secs(24 * 3600))
+        .await
+        .unwrap();
+
+    assert_eq!(pruned, 1);
+    let left: Vec<String> = database
+        .query("SELECT event_id FROM outbox", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(left, ["recent"]);
 }
