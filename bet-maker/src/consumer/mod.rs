@@ -28,6 +28,9 @@ use crate::{amqp, service};
 
 /// Deliveries the broker may push ahead of the acknowledgements.
 const PREFETCH: u16 = 64;
+/// How long connecting, acknowledging and closing may take before the broker counts as lost
+/// (a stalled broker would otherwise hold the consumer until heartbeats notice, minutes later).
+const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The consumer task's state.
 #[derive(Debug)]
@@ -46,6 +49,8 @@ enum Stop {
     Broker(#[from] lapin::Error),
     #[error("the broker closed the consumer")]
     Closed,
+    #[error("the broker did not answer within {BROKER_TIMEOUT:?}")]
+    Timeout,
 }
 
 impl Consumer {
@@ -71,7 +76,7 @@ impl Consumer {
         let mut backoff = reconnect_backoff();
         let mut connected_before = false;
         while !shutdown.is_cancelled() {
-            let connecting = amqp::connect(&self.amqp_url, &self.topology, PREFETCH);
+            let connecting = bounded(amqp::connect(&self.amqp_url, &self.topology, PREFETCH));
             let (connection, channel) = tokio::select! {
                 result = connecting => match result {
                     Ok(pair) => pair,
@@ -103,7 +108,7 @@ impl Consumer {
                 Ok(consumer) => consumer,
                 Err(error) => {
                     tracing::warn!(%error, "cannot start consuming; reconnecting");
-                    let _ = connection.close(320, "reconnecting".into()).await;
+                    close(&connection).await;
                     continue;
                 }
             };
@@ -119,14 +124,13 @@ impl Consumer {
             self.set_broker_up(false);
             match outcome {
                 Ok(()) => {
-                    // Closing the channel hands unacknowledged deliveries back to the queue.
-                    let _ = channel.close(200, "shutting down".into()).await;
-                    let _ = connection.close(200, "shutting down".into()).await;
+                    // Closing hands unacknowledged deliveries back to the queue.
+                    close(&connection).await;
                     break;
                 }
                 Err(error) => {
                     tracing::warn!(%error, "lost the broker; reconnecting");
-                    let _ = connection.close(320, "reconnecting".into()).await;
+                    close(&connection).await;
                 }
             }
         }
@@ -185,7 +189,7 @@ impl Consumer {
             let started = Instant::now();
             match service::apply_message(&self.pool, message).await {
                 Ok(outcome) => {
-                    delivery.ack(BasicAckOptions { multiple: false }).await?;
+                    bounded(delivery.ack(BasicAckOptions { multiple: false })).await?;
                     self.record(message, &outcome, started.elapsed());
                     return Ok(true);
                 }
@@ -253,7 +257,27 @@ impl Consumer {
     }
 }
 
-/// 100 ms doubling to at most 5 s, forever: the broker may be down for long.
+/// A broker operation that gives up after [`BROKER_TIMEOUT`].
+async fn bounded<T>(
+    operation: impl std::future::Future<Output = lapin::Result<T>>,
+) -> Result<T, Stop> {
+    match tokio::time::timeout(BROKER_TIMEOUT, operation).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(Stop::Timeout),
+    }
+}
+
+/// Closes a connection without waiting long for a broker that may be gone.
+async fn close(connection: &lapin::Connection) {
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        connection.close(200, "closing".into()),
+    )
+    .await;
+}
+
+/// 100 ms doubling to at most 5 s (each delay with random jitter of up to as much again),
+/// forever: the broker may be down for long.
 fn reconnect_backoff() -> impl Iterator<Item = Duration> {
     ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(100))
