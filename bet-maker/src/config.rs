@@ -7,6 +7,17 @@ use figment::providers::{Env, Serialized};
 use serde::{Deserialize, Serialize};
 use shared_messages::Topology;
 
+/// Every environment variable the service reads (`RUST_LOG` by the log filter, the others
+/// here); deployment files are checked against this list.
+pub const VARIABLES: [&str; 6] = [
+    "DATABASE_URL",
+    "AMQP_URL",
+    "BIND_ADDRESS",
+    "PORT",
+    "LOG_FORMAT",
+    "RUST_LOG",
+];
+
 /// Everything the service can be told; see the README for the variables.
 #[derive(Clone)]
 pub struct Settings {
@@ -93,13 +104,7 @@ impl Settings {
     /// defaults that fit a developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
         let raw: Raw = Figment::from(Serialized::defaults(Raw::default()))
-            .merge(Env::raw().only(&[
-                "DATABASE_URL",
-                "AMQP_URL",
-                "BIND_ADDRESS",
-                "PORT",
-                "LOG_FORMAT",
-            ]))
+            .merge(Env::raw().only(&VARIABLES))
             .extract()
             .map_err(|e| ConfigError(describe(e)))?;
         raw.validate()

@@ -24,6 +24,7 @@ pub mod consumer;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod healthcheck;
 pub mod metrics;
 pub mod routes;
 pub mod service;

@@ -8,6 +8,18 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use shared_messages::Topology;
 
+/// Every environment variable the service reads (`RUST_LOG` by the log filter, the others
+/// here); deployment files are checked against this list.
+pub const VARIABLES: [&str; 7] = [
+    "DATABASE_URL",
+    "AMQP_URL",
+    "BIND_ADDRESS",
+    "PORT",
+    "LOG_FORMAT",
+    "ADMIN_TOKEN",
+    "RUST_LOG",
+];
+
 /// Everything the service can be told; see the README for the variables.
 #[derive(Clone)]
 pub struct Settings {
@@ -103,14 +115,7 @@ impl Settings {
     /// `ADMIN_TOKEN`, with defaults that fit a developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
         let raw: Raw = Figment::from(Serialized::defaults(Raw::default()))
-            .merge(Env::raw().only(&[
-                "DATABASE_URL",
-                "AMQP_URL",
-                "BIND_ADDRESS",
-                "PORT",
-                "LOG_FORMAT",
-                "ADMIN_TOKEN",
-            ]))
+            .merge(Env::raw().only(&VARIABLES))
             .extract()
             .map_err(|e| ConfigError(describe(e)))?;
         raw.validate()

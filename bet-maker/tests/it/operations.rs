@@ -107,3 +107,27 @@ async fn readiness_answers_503_while_the_broker_is_unreachable() {
     assert!(problem["detail"].as_str().unwrap().contains("broker"));
     assert_eq!(app.get("/health/live").await.status(), 200);
 }
+
+#[tokio::test]
+async fn the_healthcheck_subcommand_passes_only_while_the_service_is_ready() {
+    let app = spawn_app_with(Options {
+        broker_proxy: true,
+        ..Options::default()
+    })
+    .await;
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let address = bet_maker::healthcheck::local_address([0, 0, 0, 0].into(), port);
+    let check = move || tokio::task::spawn_blocking(move || bet_maker::healthcheck::check(address));
+
+    assert_eq!(check().await.unwrap(), Ok(()));
+    app.broker_proxy.as_ref().unwrap().cut();
+    app.wait_until("readiness is 503", || async {
+        app.get("/health/ready").await.status() == 503
+    })
+    .await;
+    let refused = check().await.unwrap().unwrap_err();
+    assert!(
+        refused.contains("503") && refused.contains("broker"),
+        "{refused}"
+    );
+}

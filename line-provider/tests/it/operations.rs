@@ -178,3 +178,34 @@ async fn a_database_outage_answers_503_and_the_service_recovers_by_itself() {
         .await;
     assert_eq!(change.status(), 200);
 }
+
+#[tokio::test]
+async fn the_healthcheck_subcommand_passes_only_while_the_service_is_ready() {
+    let app = spawn_app_with(Options {
+        proxy: Some(true),
+        ..Options::default()
+    })
+    .await;
+    app.wait_for_status("/health/ready", 200).await;
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let address = line_provider::healthcheck::local_address([0, 0, 0, 0].into(), port);
+    let check =
+        move || tokio::task::spawn_blocking(move || line_provider::healthcheck::check(address));
+
+    assert_eq!(check().await.unwrap(), Ok(()));
+    app.proxy.as_ref().unwrap().cut();
+    app.wait_for_status("/health/ready", 503).await;
+    let refused = check().await.unwrap().unwrap_err();
+    assert!(
+        refused.contains("503") && refused.contains("broker"),
+        "{refused}"
+    );
+
+    let nobody = line_provider::healthcheck::local_address([127, 0, 0, 1].into(), 1);
+    assert!(
+        tokio::task::spawn_blocking(move || line_provider::healthcheck::check(nobody))
+            .await
+            .unwrap()
+            .is_err()
+    );
+}
