@@ -20,6 +20,8 @@ mod embedded {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Statements running longer than this are cancelled by Postgres.
 const STATEMENT_TIMEOUT_MS: u32 = 10_000;
+/// A transaction left idle this long (a stuck client) is ended by Postgres, freeing its locks.
+const IDLE_IN_TRANSACTION_MS: u32 = 60_000;
 /// Key of the advisory lock that serialises migrations between replicas.
 const MIGRATION_LOCK: i64 = 0x626d_6d69_6772; // "bmmigr"
 
@@ -30,8 +32,11 @@ pub enum DbError {
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     /// Postgres answered with an error.
-    #[error("database error")]
+    #[error("database error: {0}")]
     Query(#[source] tokio_postgres::Error),
+    /// A row lock was not granted within the lock timeout (`lock_timeout`).
+    #[error("a lock was not granted in time")]
+    LockTimeout,
     /// The statement broke a constraint; the name says which.
     #[error("constraint {0} violated")]
     Constraint(String),
@@ -42,6 +47,9 @@ pub enum DbError {
 
 impl From<tokio_postgres::Error> for DbError {
     fn from(error: tokio_postgres::Error) -> Self {
+        if error.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+            return Self::LockTimeout;
+        }
         if is_unavailable(&error) {
             return Self::Unavailable(error.to_string());
         }
@@ -63,7 +71,7 @@ fn is_unavailable(error: &tokio_postgres::Error) -> bool {
     if let Some(code) = error.code() {
         let code = code.code();
         return matches!(&code[..2], "08" | "53" | "57" | "58")
-            || matches!(code, "40001" | "40P01" | "55P03");
+            || matches!(code, "40001" | "40P01");
     }
     // No SQLSTATE: either the socket (I/O, connect timeout) or a conversion of our own.
     let io = std::error::Error::source(error).is_some_and(|source| source.is::<std::io::Error>());
@@ -76,15 +84,23 @@ impl From<deadpool_postgres::PoolError> for DbError {
     }
 }
 
-/// Parses `DATABASE_URL` and adds the timeouts every connection gets.
-pub fn pg_config(url: &str) -> Result<tokio_postgres::Config, DbError> {
+/// Parses `DATABASE_URL` and adds the timeouts every connection gets; with `lock_timeout`, a
+/// statement waiting longer for a row lock fails (the HTTP pool: a bet on an event being
+/// settled is refused quickly instead of holding a connection for the whole settlement).
+pub fn pg_config(
+    url: &str,
+    lock_timeout: Option<Duration>,
+) -> Result<tokio_postgres::Config, DbError> {
     let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e: tokio_postgres::Error| DbError::Unavailable(e.to_string()))?;
     config
         .connect_timeout(CONNECT_TIMEOUT)
         .keepalives_idle(Duration::from_secs(30))
-        .options(format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}"));
+        .options(format!(
+            "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS} -c lock_timeout={}",
+            lock_timeout.map_or(0, |t| t.as_millis())
+        ));
     if config.get_application_name().is_none() {
         config.application_name("bet-maker");
     }
@@ -171,9 +187,18 @@ pub async fn ping(client: &impl GenericClient) -> Result<(), DbError> {
 }
 
 impl DbError {
-    /// Whether trying the same work again later may succeed.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Unavailable(_))
+    /// Whether the data of the statement is at fault (a value Postgres refuses, a broken
+    /// constraint), so that trying again can never succeed. Anything else (the database
+    /// unreachable, read-only, missing a permission or a table, a lock not granted) may be
+    /// mended while the work waits.
+    pub fn is_caused_by_message(&self) -> bool {
+        match self {
+            Self::Constraint(_) => true,
+            Self::Query(error) => error
+                .code()
+                .is_some_and(|code| matches!(&code.code()[..2], "22" | "23")),
+            Self::Unavailable(_) | Self::LockTimeout | Self::InvalidRow(_) => false,
+        }
     }
 }
 
@@ -293,7 +318,7 @@ pub async fn place_bet(
     let statement = client
         .prepare_cached(
             "WITH event AS (
-                 SELECT id, coefficient, status, deadline, status = 'new' AND deadline > now() AS open
+                 SELECT id, coefficient, status, deadline, status = 'new' AND deadline > clock_timestamp() AS open
                  FROM events WHERE id = $2 FOR SHARE
              ), bet AS (
                  INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key)

@@ -41,6 +41,9 @@ pub enum ApiError {
         "Idempotency-Key {0:?} was already used for a different bet; use a new key for a new bet"
     )]
     IdempotencyKeyReused(String),
+    /// Too much of one kind of work in progress (503); the client may retry.
+    #[error("{0}")]
+    Busy(String),
     /// Postgres is unreachable right now (503); the client may retry.
     #[error("the database is unavailable, retry shortly")]
     Unavailable(#[source] DbError),
@@ -61,7 +64,7 @@ pub fn shown(id: &str) -> String {
 impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
         match error {
-            DbError::Unavailable(_) => Self::Unavailable(error),
+            DbError::Unavailable(_) | DbError::LockTimeout => Self::Unavailable(error),
             other => Self::Internal(other.into()),
         }
     }
@@ -111,7 +114,7 @@ impl ApiError {
             Self::BetNotFound(_) => ("bet-not-found", "Bet not found"),
             Self::EventClosed(_) => ("event-closed", "Event closed for betting"),
             Self::IdempotencyKeyReused(_) => ("idempotency-key-reused", "Idempotency-Key reused"),
-            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::Unavailable(_) | Self::Busy(_) => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal error"),
         }
     }
@@ -143,7 +146,7 @@ impl ResponseError for ApiError {
             }
             Self::EventNotFound(_) | Self::BetNotFound(_) => StatusCode::NOT_FOUND,
             Self::EventClosed(_) => StatusCode::CONFLICT,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -162,7 +165,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = problem_response(self.status_code(), &self.problem());
-        if matches!(self, Self::Unavailable(_)) {
+        if matches!(self, Self::Unavailable(_) | Self::Busy(_)) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));

@@ -20,6 +20,9 @@ pub struct Metrics {
     pub messages_stale: IntCounter,
     /// Messages sent to the dead-letter queue.
     pub messages_dead_lettered: IntCounter,
+    /// Attempts to apply a message that failed for a reason not the message's (the database
+    /// unreachable or refusing), each followed by a retry.
+    pub message_retries: IntCounter,
     /// Reconnections of the consumer after a lost broker connection.
     pub consumer_reconnects: IntCounter,
     /// 1 while the consumer holds a broker connection.
@@ -51,6 +54,10 @@ impl Metrics {
             "messages_dead_lettered_total",
             "Messages sent to the dead-letter queue",
         )?;
+        let message_retries = IntCounter::new(
+            "message_retries_total",
+            "Failed attempts to apply a message, retried (database unreachable or refusing)",
+        )?;
         let consumer_reconnects =
             IntCounter::new("consumer_reconnects_total", "Reconnections to the broker")?;
         let broker_connected =
@@ -77,6 +84,7 @@ impl Metrics {
             Box::new(messages_applied.clone()),
             Box::new(messages_stale.clone()),
             Box::new(messages_dead_lettered.clone()),
+            Box::new(message_retries.clone()),
             Box::new(consumer_reconnects.clone()),
             Box::new(broker_connected.clone()),
             Box::new(apply_seconds.clone()),
@@ -91,6 +99,7 @@ impl Metrics {
             messages_applied,
             messages_stale,
             messages_dead_lettered,
+            message_retries,
             consumer_reconnects,
             broker_connected,
             apply_seconds,

@@ -106,6 +106,11 @@ pub async fn place_bet(
                 format!("betting on event {} closed at {deadline}", request.event_id)
             }))
         }
+        // Only a settlement holds an event's row lock for long: the event is finishing.
+        Err(DbError::LockTimeout) => Err(ApiError::EventClosed(format!(
+            "event {} is being settled; it takes no more bets",
+            request.event_id
+        ))),
         // Another request with the same key committed between our look-up and our insert.
         Err(DbError::Constraint(name)) if name == "bets_idempotency_key_unique" => {
             let key = key

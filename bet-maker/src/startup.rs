@@ -12,6 +12,9 @@ use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use deadpool_postgres::Pool;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing_actix_web::{RequestId, TracingLogger};
 
@@ -21,8 +24,16 @@ use crate::metrics::Metrics;
 use crate::state::{AppState, BrokerState};
 use crate::{db, routes};
 
-/// Connections to Postgres per process.
+/// Connections to Postgres for HTTP requests.
 const POOL_SIZE: usize = 16;
+/// Connections to Postgres for the consumer.
+const CONSUMER_POOL_SIZE: usize = 2;
+/// How long a bet waits for its event's row lock (held by a settlement) before it is refused.
+const HTTP_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
+/// `GET /bets` streams served at once; each holds a connection until its client has read all.
+const HISTORY_STREAMS: usize = 4;
+/// How long a stopping service waits for the consumer (a settlement may be running).
+const CONSUMER_STOP: Duration = Duration::from_secs(25);
 /// How long a stopping server lets in-flight requests finish.
 const SHUTDOWN_GRACE: u64 = 20;
 /// How long start-up waits for Postgres to accept connections.
@@ -33,22 +44,28 @@ pub struct Application {
     port: u16,
     server: Server,
     consumer: Consumer,
-    pool: Pool,
+    pools: [Pool; 2],
 }
 
 impl Application {
     /// Creates the database if needed, applies migrations, binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pg_config = db::pg_config(&settings.database_url)?;
-        wait_for_database(&pg_config).await?;
-        let pool = db::pool(pg_config, POOL_SIZE)?;
+        let http_config = db::pg_config(&settings.database_url, Some(HTTP_LOCK_TIMEOUT))?;
+        wait_for_database(&http_config).await?;
+        let pool = db::pool(http_config, POOL_SIZE)?;
         db::migrate(&pool)
             .await
             .context("cannot apply migrations")?;
+        // The consumer has connections of its own, so busy HTTP clients never hold up
+        // settlement, and a long settlement never takes a connection from them.
+        let consumer_pool = db::pool(
+            db::pg_config(&settings.database_url, None)?,
+            CONSUMER_POOL_SIZE,
+        )?;
         let metrics = Metrics::new()?;
         let broker = BrokerState::default();
         let consumer = Consumer::new(
-            pool.clone(),
+            consumer_pool.clone(),
             settings.amqp_url.clone(),
             settings.topology.clone(),
             metrics.clone(),
@@ -58,6 +75,7 @@ impl Application {
             pool: pool.clone(),
             metrics,
             broker,
+            history_streams: Arc::new(Semaphore::new(HISTORY_STREAMS)),
         };
         let listener =
             TcpListener::bind((settings.bind_address, settings.port)).with_context(|| {
@@ -73,7 +91,7 @@ impl Application {
             port,
             server,
             consumer,
-            pool,
+            pools: [pool, consumer_pool],
         })
     }
 
@@ -86,9 +104,10 @@ impl Application {
     /// requests finish, hands unacknowledged deliveries back to the broker and closes the pool.
     pub async fn run_until_stopped(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
         let shutdown = CancellationToken::new();
-        let consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
+        let mut consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
+        let mut consumer_failed = false;
         let served = tokio::select! {
             result = &mut server => result,
             () = stop => {
@@ -96,16 +115,34 @@ impl Application {
                 handle.stop(true).await;
                 server.await
             }
+            // The consumer only ends on shutdown; ending before means it panicked. Serving on
+            // without it would leave bets unsettled, so stop and let the supervisor restart us.
+            result = &mut consumer => {
+                tracing::error!(?result, "the consumer stopped unexpectedly; stopping the service");
+                consumer_failed = true;
+                handle.stop(true).await;
+                server.await
+            }
         };
         shutdown.cancel();
-        if let Err(error) = consumer.await {
-            tracing::error!(%error, "the consumer panicked");
+        if !consumer_failed {
+            match tokio::time::timeout(CONSUMER_STOP, consumer).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::error!(%error, "the consumer panicked"),
+                Err(_) => tracing::warn!(
+                    "the consumer did not stop in time; its delivery goes back to the queue"
+                ),
+            }
         }
-        self.pool.close();
+        for pool in &self.pools {
+            pool.close();
+        }
         tracing::info!("bet-maker stopped");
         served
             .context("the HTTP server task failed")?
-            .context("the HTTP server failed")
+            .context("the HTTP server failed")?;
+        anyhow::ensure!(!consumer_failed, "the consumer stopped unexpectedly");
+        Ok(())
     }
 }
 

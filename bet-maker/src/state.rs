@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use deadpool_postgres::Pool;
+use tokio::sync::Semaphore;
 
 use crate::metrics::Metrics;
 
@@ -16,6 +17,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Whether the consumer holds a working broker connection.
     pub broker: BrokerState,
+    /// Permits for `GET /bets` streams, which hold a connection as long as their client reads.
+    pub history_streams: Arc<Semaphore>,
 }
 
 /// Whether the consumer is connected, shared between it and the readiness check.

@@ -90,9 +90,10 @@ impl Application {
     /// stops the relay (which publishes what it can first) and closes the pool.
     pub async fn run_until_stopped(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
         let shutdown = CancellationToken::new();
-        let relay = tokio::spawn(self.relay.run(shutdown.clone()));
+        let mut relay = tokio::spawn(self.relay.run(shutdown.clone()));
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
+        let mut relay_failed = false;
         let served = tokio::select! {
             result = &mut server => result,
             () = stop => {
@@ -100,16 +101,27 @@ impl Application {
                 handle.stop(true).await;
                 server.await
             }
+            // The relay only ends on shutdown; ending before means it panicked. Serving on
+            // without it would leave messages in the outbox, so stop and let the supervisor
+            // restart us.
+            result = &mut relay => {
+                tracing::error!(?result, "the outbox relay stopped unexpectedly; stopping the service");
+                relay_failed = true;
+                handle.stop(true).await;
+                server.await
+            }
         };
         shutdown.cancel();
-        if let Err(error) = relay.await {
+        if !relay_failed && let Err(error) = relay.await {
             tracing::error!(%error, "the outbox relay panicked");
         }
         self.pool.close();
         tracing::info!("line-provider stopped");
         served
             .context("the HTTP server task failed")?
-            .context("the HTTP server failed")
+            .context("the HTTP server failed")?;
+        anyhow::ensure!(!relay_failed, "the outbox relay stopped unexpectedly");
+        Ok(())
     }
 }
 

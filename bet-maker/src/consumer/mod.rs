@@ -91,25 +91,27 @@ impl Consumer {
                 },
                 () = shutdown.cancelled() => break,
             };
-            let consumer = channel
-                .basic_consume(
-                    self.topology.queue.as_str().into(),
-                    "bet-maker".into(),
-                    BasicConsumeOptions {
-                        no_local: false,
-                        no_ack: false,    // acknowledged after the commit
-                        exclusive: false, // replicas share the queue
-                        nowait: false,
-                    },
-                    FieldTable::default(),
-                )
-                .await;
-            let mut consumer = match consumer {
+            let consuming = bounded(channel.basic_consume(
+                self.topology.queue.as_str().into(),
+                "bet-maker".into(),
+                BasicConsumeOptions {
+                    no_local: false,
+                    no_ack: false,    // acknowledged after the commit
+                    exclusive: false, // replicas share the queue
+                    nowait: false,
+                },
+                FieldTable::default(),
+            ));
+            let mut consumer = match consuming.await {
                 Ok(consumer) => consumer,
                 Err(error) => {
-                    tracing::warn!(%error, "cannot start consuming; reconnecting");
+                    let delay = backoff.next().unwrap_or(Duration::from_secs(5));
+                    tracing::warn!(%error, retry_in = ?delay, "cannot start consuming; reconnecting");
                     close(&connection).await;
-                    continue;
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => continue,
+                        () = shutdown.cancelled() => break,
+                    }
                 }
             };
             if connected_before {
@@ -189,13 +191,17 @@ impl Consumer {
             let started = Instant::now();
             match service::apply_message(&self.pool, message).await {
                 Ok(outcome) => {
-                    bounded(delivery.ack(BasicAckOptions { multiple: false })).await?;
+                    acknowledged(
+                        bounded(delivery.ack(BasicAckOptions { multiple: false })).await?,
+                    )?;
                     self.record(message, &outcome, started.elapsed());
                     return Ok(true);
                 }
-                Err(error) if error.is_transient() => {
+                Err(error) if !error.is_caused_by_message() => {
                     let delay = retry.next().unwrap_or(Duration::from_secs(5));
-                    tracing::warn!(%error, retry_in = ?delay, "cannot apply the message yet; retrying");
+                    self.metrics.message_retries.inc();
+                    tracing::warn!(error = format!("{error:#}"), retry_in = ?delay,
+                        "cannot apply the message yet; retrying");
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         // Unacknowledged: the broker delivers it again after the restart.
@@ -255,6 +261,12 @@ impl Consumer {
             tracing::info!("event applied");
         }
     }
+}
+
+/// `ack`/`reject` answer `false` when the channel was already gone: the broker will deliver the
+/// message again, so the consumer must start over rather than count it as handled.
+fn acknowledged(done: bool) -> Result<(), Stop> {
+    if done { Ok(()) } else { Err(Stop::Closed) }
 }
 
 /// A broker operation that gives up after [`BROKER_TIMEOUT`].

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -27,6 +27,8 @@ use crate::state::AppState;
 const STREAM_BATCH: i32 = 500;
 /// Chunks buffered between the cursor and the client; keeps memory flat on huge histories.
 const STREAM_BUFFER: usize = 4;
+/// A client that reads nothing for this long loses its stream (and its database connection).
+const STREAM_SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Body of `POST /bet`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -149,6 +151,7 @@ pub struct HistoryQuery {
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid value, or the Idempotency-Key was used for another bet", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn place(
@@ -183,6 +186,7 @@ pub async fn place(
     responses(
         (status = 200, description = "The bet", body = BetBody),
         (status = 404, description = "No such bet", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get(
@@ -205,6 +209,7 @@ pub async fn get(
         (status = 200, description = "Bets, newest first; with a full page, a Link header to the next one", body = Vec<BetBody>),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter, limit or before", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list(
@@ -243,7 +248,15 @@ pub async fn list(
     };
     match limit {
         Some(limit) => page(&state, &filter, before, limit, &query).await,
-        None => stream_history(state.pool.clone(), filter, before).await,
+        None => {
+            let permit = state.history_streams.clone().try_acquire_owned().map_err(|_| {
+                ApiError::Busy(
+                    "too many bet histories are being streamed right now; retry shortly, or page with limit"
+                        .into(),
+                )
+            })?;
+            stream_history(state.pool.clone(), filter, before, permit).await
+        }
     }
 }
 
@@ -278,10 +291,12 @@ async fn stream_history(
     pool: Pool,
     filter: BetFilter,
     before: Option<i64>,
+    permit: OwnedSemaphorePermit,
 ) -> Result<HttpResponse, ApiError> {
     let (opened, ready) = oneshot::channel::<Result<(), DbError>>();
     let (chunks, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_BUFFER);
     tokio::spawn(async move {
+        let _permit = permit;
         if let Err(error) = read_history(pool, filter, before, opened, &chunks).await {
             tracing::error!(%error, "the bet history stream broke off");
             let _ = chunks
@@ -366,8 +381,13 @@ async fn read_history(
             }
             chunk.push(b']');
         }
-        if chunks.send(Ok(Bytes::from(chunk))).await.is_err() {
-            return Ok(()); // the client went away
+        match tokio::time::timeout(STREAM_SEND_TIMEOUT, chunks.send(Ok(Bytes::from(chunk)))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Ok(()), // the client went away
+            Err(_) => {
+                tracing::warn!("a client stopped reading the bet history; ending the stream");
+                return Ok(());
+            }
         }
         if last {
             return Ok(());

@@ -95,11 +95,10 @@ async fn a_bet_on_a_finished_event_answers_409() {
 async fn a_bet_after_the_deadline_answers_409() {
     let app = spawn_app().await;
     let mut snapshot = event("late", 1, EventStatus::New, "2.00");
-    snapshot.deadline = OffsetDateTime::now_utc() + time::Duration::milliseconds(300);
+    snapshot.deadline = OffsetDateTime::now_utc() - time::Duration::seconds(1);
     app.publish(EventChange::Created, &snapshot).await;
     app.wait_for_metric("bet_maker_messages_applied_total", 1.0)
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
 
     let problem = assert_problem(
         app.bet(json!({ "event_id": "late", "amount": 1 })).await,
@@ -107,7 +106,65 @@ async fn a_bet_after_the_deadline_answers_409() {
     )
     .await;
     assert!(problem["detail"].as_str().unwrap().contains("closed"));
+    assert!(app.open_event_ids().await.is_empty());
     assert_eq!(app.sql_count("SELECT count(*) FROM bets").await, 0);
+}
+
+#[tokio::test]
+async fn moving_the_deadline_into_the_past_closes_betting() {
+    let app = spawn_app().await;
+    app.open_event("e1", "2.00").await;
+    app.place("e1", "1").await;
+    let mut moved = event("e1", 2, EventStatus::New, "2.00");
+    moved.deadline = OffsetDateTime::now_utc() - time::Duration::seconds(1);
+
+    app.publish(EventChange::Updated, &moved).await;
+    app.wait_for_metric("bet_maker_messages_applied_total", 2.0)
+        .await;
+
+    assert_problem(app.bet(json!({ "event_id": "e1", "amount": 1 })).await, 409).await;
+    assert!(app.open_event_ids().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_bet_on_an_event_being_settled_is_refused_quickly() {
+    let app = spawn_app().await;
+    app.open_event("e1", "2.00").await;
+    let (client, connection) = tokio_postgres::connect(
+        &format!(
+            "{}/{}",
+            crate::helpers::server_url().rsplit_once('/').unwrap().0,
+            app.database
+        ),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    // Hold the event's row lock as a long settlement would.
+    client
+        .batch_execute("BEGIN; SELECT * FROM events WHERE id = 'e1' FOR UPDATE")
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    let problem =
+        assert_problem(app.bet(json!({ "event_id": "e1", "amount": 1 })).await, 409).await;
+
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "refused after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("being settled"),
+        "{problem}"
+    );
+    client.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(app.place("e1", "1").await["status"], "pending");
 }
 
 #[tokio::test]
@@ -327,4 +384,32 @@ async fn an_invalid_idempotency_key_answers_422() {
         let problem = assert_problem(response, 422).await;
         assert_eq!(problem["field"], "Idempotency-Key");
     }
+}
+
+#[tokio::test]
+async fn an_idempotent_retry_after_settlement_returns_the_settled_bet() {
+    let app = spawn_app().await;
+    app.open_event("e1", "2.00").await;
+    let send = || {
+        app.http
+            .post(app.url("/bet"))
+            .header("Idempotency-Key", "after-settlement")
+            .json(&json!({ "event_id": "e1", "amount": 2 }))
+            .send()
+    };
+    let first: Value = send().await.unwrap().json().await.unwrap();
+    app.publish(
+        EventChange::Finished,
+        &event("e1", 2, EventStatus::FinishedWin, "2.00"),
+    )
+    .await;
+    app.wait_for_metric(r#"bet_maker_bets_settled_total{outcome="won"}"#, 1.0)
+        .await;
+
+    let again = send().await.unwrap();
+
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["status"], "won");
 }

@@ -338,6 +338,33 @@ impl TestApp {
         client.query_one(query, &[]).await.expect("query").get(0)
     }
 
+    /// Runs a statement on the test server (not the app's database: `ALTER DATABASE` and the
+    /// like).
+    pub async fn sql_execute(&self, statement: &str) {
+        let (client, connection) = tokio_postgres::connect(&server_url(), tokio_postgres::NoTls)
+            .await
+            .expect("server");
+        tokio::spawn(connection);
+        client.batch_execute(statement).await.expect("statement");
+    }
+
+    /// Messages ready in the app's queue (not counting those delivered and unacknowledged).
+    pub async fn ready_messages(&self) -> u32 {
+        let queue = self
+            .publisher
+            .queue_declare(
+                self.topology.queue.as_str().into(),
+                lapin::options::QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("the queue exists");
+        queue.message_count()
+    }
+
     /// Stops the app as SIGTERM would and waits for it to finish.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {

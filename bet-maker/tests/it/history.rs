@@ -177,3 +177,22 @@ async fn invalid_history_queries_answer_422() {
         assert_eq!(problem["field"], field, "for {query}");
     }
 }
+
+#[tokio::test]
+async fn before_without_limit_streams_every_older_bet() {
+    let app = spawn_app().await;
+    app.open_event("e1", "2.00").await;
+    let mut placed = Vec::new();
+    for amount in ["1", "2", "3", "4"] {
+        placed.push(
+            app.place("e1", amount).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+
+    let older = app.get_json(&format!("/bets?before={}", placed[2])).await;
+
+    assert_eq!(ids(&older), [placed[1].clone(), placed[0].clone()]);
+}

@@ -30,6 +30,7 @@ async fn metrics_count_bets_and_messages() {
         "bet_maker_messages_applied_total 1",
         "bet_maker_messages_stale_total 0",
         "bet_maker_messages_dead_lettered_total 0",
+        "bet_maker_message_retries_total 0",
         "bet_maker_consumer_reconnects_total 0",
         "bet_maker_broker_connected 1",
     ] {

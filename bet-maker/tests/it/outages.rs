@@ -5,7 +5,7 @@
 use serde_json::json;
 use shared_messages::{EventChange, EventStatus};
 
-use crate::helpers::{Options, assert_problem, event, spawn_app_with};
+use crate::helpers::{Options, assert_problem, event, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_consumer_reconnects_by_itself_when_the_broker_comes_back() {
@@ -64,7 +64,13 @@ async fn a_message_arriving_during_a_database_outage_is_applied_once_it_ends() {
     let during = app.bet(json!({ "event_id": "e1", "amount": 1 })).await;
     assert_problem(during, 503).await;
     assert_problem(app.get("/events").await, 503).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.wait_until("the consumer retried", || async {
+        app.metric("bet_maker_message_retries_total")
+            .await
+            .unwrap_or(0.0)
+            >= 2.0
+    })
+    .await;
     app.database_proxy.as_ref().unwrap().restore();
 
     app.wait_for_metric(r#"bet_maker_bets_settled_total{outcome="won"}"#, 1.0)
@@ -92,29 +98,81 @@ async fn a_stopping_service_hands_unfinished_work_back_to_the_queue() {
         &event("e1", 1, EventStatus::New, "2.00"),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.wait_until("the consumer holds the delivery", || async {
+        app.ready_messages().await == 0
+    })
+    .await;
+    app.wait_until("the consumer retried", || async {
+        app.metric("bet_maker_message_retries_total")
+            .await
+            .unwrap_or(0.0)
+            >= 1.0
+    })
+    .await;
 
     app.stop()
         .await
         .expect("a clean stop, even with the database away");
 
-    let count = app.sql_count("SELECT count(*) FROM events").await;
-    assert_eq!(count, 0, "nothing was applied");
-    // The delivery went back to the queue, unacknowledged, for the next consumer.
-    let connection = lapin::Connection::connect(&crate::helpers::amqp_url(), Default::default())
-        .await
-        .unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    let queue = channel
-        .queue_declare(
-            app.topology.queue.as_str().into(),
-            lapin::options::QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            Default::default(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(queue.message_count(), 1);
+    assert_eq!(
+        app.ready_messages().await,
+        1,
+        "the delivery is back in the queue"
+    );
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM events").await,
+        0,
+        "nothing was applied"
+    );
+}
+
+#[tokio::test]
+async fn a_database_that_refuses_writes_delays_messages_but_never_dead_letters_them() {
+    let app = spawn_app().await;
+    app.open_event("e1", "2.00").await;
+    let bet = app.place("e1", "1").await;
+    app.sql_execute(&format!(
+        "ALTER DATABASE \"{}\" SET default_transaction_read_only = on",
+        app.database
+    ))
+    .await;
+    app.sql_execute(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+        app.database
+    ))
+    .await;
+
+    app.publish(
+        EventChange::Finished,
+        &event("e1", 2, EventStatus::FinishedWin, "2.00"),
+    )
+    .await;
+    app.wait_until("the consumer retried", || async {
+        app.metric("bet_maker_message_retries_total")
+            .await
+            .unwrap_or(0.0)
+            >= 1.0
+    })
+    .await;
+    app.sql_execute(&format!(
+        "ALTER DATABASE \"{}\" RESET default_transaction_read_only",
+        app.database
+    ))
+    .await;
+    app.sql_execute(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+        app.database
+    ))
+    .await;
+
+    app.wait_for_metric(r#"bet_maker_bets_settled_total{outcome="won"}"#, 1.0)
+        .await;
+    assert_eq!(
+        app.metric("bet_maker_messages_dead_lettered_total").await,
+        Some(0.0)
+    );
+    let settled = app
+        .get_json(&format!("/bets/{}", bet["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(settled["status"], "won");
 }

@@ -85,6 +85,7 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
     app.open_event("race", "2.00").await;
 
     // Bets go 16 at a time, before, during and after the finish, until a full round is refused.
+    let first_round = tokio::sync::Notify::new();
     let bets = async {
         let mut accepted = Vec::new();
         let mut refused = 0;
@@ -105,6 +106,9 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
                 }
             }
             refused += refused_now;
+            if round == 0 {
+                first_round.notify_one();
+            }
             if refused_now == 16 {
                 break;
             }
@@ -112,7 +116,7 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
         (accepted, refused)
     };
     let finish = async {
-        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        first_round.notified().await;
         app.publish(
             EventChange::Finished,
             &event("race", 2, EventStatus::FinishedLose, "2.00"),

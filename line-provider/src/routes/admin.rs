@@ -23,6 +23,7 @@ pub struct RepublishBody {
     responses(
         (status = 202, description = "Queued in the outbox; the relay publishes them in order", body = RepublishBody),
         (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn republish(

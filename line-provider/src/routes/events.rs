@@ -155,6 +155,7 @@ pub struct ListQuery {
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid value", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create(
@@ -195,6 +196,7 @@ fn parse_new_event(wire: &CreateEventRequest) -> Result<NewEvent, ValidationErro
         (status = 200, description = "Every event, or those with the status asked for", body = Vec<EventBody>),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list(
@@ -222,6 +224,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The event", body = EventBody),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get(
@@ -251,6 +254,7 @@ pub async fn get(
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid value", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn change(
@@ -292,6 +296,7 @@ pub async fn change(
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a result (\"new\" included)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn finish(
