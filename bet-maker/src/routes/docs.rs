@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{bets, events, health};
+use super::{bets, events, health, history};
 use crate::error::Problem;
 
 /// The OpenAPI 3 document of every route.
@@ -12,7 +12,7 @@ use crate::error::Problem;
 #[openapi(
     info(title = "bet-maker", description = "Bettors bet on the events line-provider publishes; bets settle when an event finishes."),
     paths(
-        events::list, bets::place, bets::list, bets::get,
+        events::list, bets::place, history::list, bets::get,
         health::live, health::ready, health::metrics
     ),
     components(schemas(Problem)),

@@ -5,6 +5,7 @@ mod bets;
 mod docs;
 mod events;
 mod health;
+mod history;
 mod json_body;
 mod problems;
 mod schemas;
@@ -27,7 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/events").route(web::get().to(events::list)))
         .service(web::resource("/bet").route(web::post().to(bets::place)))
-        .service(web::resource("/bets").route(web::get().to(bets::list)))
+        .service(web::resource("/bets").route(web::get().to(history::list)))
         .service(web::resource("/bets/{id}").route(web::get().to(bets::get)))
         .service(web::resource("/health/live").route(web::get().to(health::live)))
         .service(web::resource("/health/ready").route(web::get().to(health::ready)))

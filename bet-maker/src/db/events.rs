@@ -1,0 +1,64 @@
+//! Statements on `events`: bet-maker's copy of line-provider's events.
+
+use deadpool_postgres::GenericClient;
+use shared_messages::{EventId, EventStatus};
+
+use super::{DbError, invalid};
+use crate::domain::{IncomingEvent, OpenEvent};
+
+/// Applies a message's event when its version is newer than the stored one and the stored
+/// event is not finished (a result is final); returns whether it was applied.
+///
+/// The row lock taken here waits for bets in flight on the event (they hold `FOR SHARE`), so
+/// a settlement that follows in the same transaction sees every one of them.
+pub async fn apply_event(
+    client: &impl GenericClient,
+    event: &IncomingEvent,
+) -> Result<bool, DbError> {
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO events (id, coefficient, deadline, status, version)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE
+                SET coefficient = EXCLUDED.coefficient, deadline = EXCLUDED.deadline,
+                    status = EXCLUDED.status, version = EXCLUDED.version, applied_at = now()
+                WHERE events.version < EXCLUDED.version AND events.status = 'new'
+             RETURNING version",
+        )
+        .await?;
+    let row = client
+        .query_opt(
+            &statement,
+            &[
+                &event.id.as_str(),
+                &event.coefficient,
+                &event.deadline,
+                &event.status.as_str(),
+                &event.version,
+            ],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Events open for betting by the database clock, soonest deadline first.
+pub async fn open_events(client: &impl GenericClient) -> Result<Vec<OpenEvent>, DbError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT id, coefficient, deadline FROM events
+             WHERE status = 'new' AND deadline > now() ORDER BY deadline, id",
+        )
+        .await?;
+    let rows = client.query(&statement, &[]).await?;
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get("id")?;
+            Ok(OpenEvent {
+                id: EventId::parse(id).map_err(|e| invalid("id", &e))?,
+                coefficient: row.try_get("coefficient")?,
+                deadline: row.try_get("deadline")?,
+                status: EventStatus::New,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,114 @@
+//! Statements on `outbox`.
+
+use std::time::Duration;
+
+use deadpool_postgres::GenericClient;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{DbError, RELAY_LOCK};
+
+/// A message waiting in, or about to enter, the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Position in the outbox; `0` before insertion.
+    pub seq: i64,
+    /// The AMQP `message_id`.
+    pub message_id: Uuid,
+    /// The routing key, also the AMQP `type`.
+    pub routing_key: String,
+    /// The event the message is about.
+    pub event_id: String,
+    /// The JSON body, byte for byte.
+    pub body: String,
+    /// When the change happened; the AMQP `timestamp`.
+    pub occurred_at: OffsetDateTime,
+}
+
+/// Adds messages to the outbox, in the order given, in one statement.
+pub async fn enqueue(
+    client: &impl GenericClient,
+    messages: &[OutboxMessage],
+) -> Result<(), DbError> {
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
+             SELECT message_id, routing_key, event_id, body, created_at FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+             WITH ORDINALITY AS m(message_id, routing_key, event_id, body, created_at, n)
+             ORDER BY n",
+        )
+        .await?;
+    let ids: Vec<Uuid> = messages.iter().map(|m| m.message_id).collect();
+    let keys: Vec<&str> = messages.iter().map(|m| m.routing_key.as_str()).collect();
+    let events: Vec<&str> = messages.iter().map(|m| m.event_id.as_str()).collect();
+    let bodies: Vec<&str> = messages.iter().map(|m| m.body.as_str()).collect();
+    let times: Vec<OffsetDateTime> = messages.iter().map(|m| m.occurred_at).collect();
+    client
+        .execute(&statement, &[&ids, &keys, &events, &bodies, &times])
+        .await?;
+    Ok(())
+}
+
+/// Takes the relay lock for the current transaction; `false` when another replica holds it.
+pub async fn try_lock_relay(client: &impl GenericClient) -> Result<bool, DbError> {
+    let row = client
+        .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&RELAY_LOCK])
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// The oldest messages not yet confirmed by the broker, in outbox order.
+pub async fn pending_messages(
+    client: &impl GenericClient,
+    limit: i64,
+) -> Result<Vec<OutboxMessage>, DbError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT seq, message_id, routing_key, event_id, body, created_at FROM outbox
+             WHERE published_at IS NULL ORDER BY seq LIMIT $1",
+        )
+        .await?;
+    let rows = client.query(&statement, &[&limit]).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OutboxMessage {
+                seq: row.try_get("seq")?,
+                message_id: row.try_get("message_id")?,
+                routing_key: row.try_get("routing_key")?,
+                event_id: row.try_get("event_id")?,
+                body: row.try_get("body")?,
+                occurred_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Marks messages as confirmed by the broker.
+pub async fn mark_published(client: &impl GenericClient, seqs: &[i64]) -> Result<u64, DbError> {
+    let statement = client
+        .prepare_cached(
+            "UPDATE outbox SET published_at = now() WHERE seq = ANY($1) AND published_at IS NULL",
+        )
+        .await?;
+    Ok(client.execute(&statement, &[&seqs]).await?)
+}
+
+/// How many messages wait for the broker.
+pub async fn count_pending(client: &impl GenericClient) -> Result<i64, DbError> {
+    let row = client
+        .query_one(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL",
+            &[],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Deletes messages confirmed longer ago than `age`; returns how many.
+pub async fn prune_published(client: &impl GenericClient, age: Duration) -> Result<u64, DbError> {
+    let seconds = age.as_secs_f64();
+    let statement = client
+        .prepare_cached("DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)")
+        .await?;
+    Ok(client.execute(&statement, &[&seconds]).await?)
+}
