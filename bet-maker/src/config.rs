@@ -9,13 +9,14 @@ use shared_messages::Topology;
 
 /// Every environment variable the service reads (`RUST_LOG` by the log filter, the others
 /// here); deployment files are checked against this list.
-pub const VARIABLES: [&str; 6] = [
+pub const VARIABLES: [&str; 7] = [
     "DATABASE_URL",
     "AMQP_URL",
     "BIND_ADDRESS",
     "PORT",
     "LOG_FORMAT",
     "RUST_LOG",
+    "AMQP_NAME_PREFIX",
 ];
 
 /// Everything the service can be told; see the README for the variables.
@@ -80,6 +81,7 @@ struct Raw {
     bind_address: IpAddr,
     port: u16,
     log_format: LogFormat,
+    amqp_name_prefix: Option<String>,
 }
 
 impl Default for Raw {
@@ -90,6 +92,7 @@ impl Default for Raw {
             bind_address: IpAddr::from([0, 0, 0, 0]),
             port: 8081,
             log_format: LogFormat::Text,
+            amqp_name_prefix: None,
         }
     }
 }
@@ -127,7 +130,10 @@ impl Raw {
             bind_address: self.bind_address,
             port: self.port,
             log_format: self.log_format,
-            topology: Topology::default(),
+            topology: match self.amqp_name_prefix.as_deref() {
+                Some(prefix) if !prefix.is_empty() => Topology::with_prefix(prefix),
+                _ => Topology::default(),
+            },
         })
     }
 }

@@ -7,9 +7,11 @@
 //! - [`System`]: one line-provider and any number of bet-makers, started, stopped and
 //!   restarted at will; dropped databases and topology when it goes.
 //! - [`proxy::Proxy`]: the cuttable TCP proxy.
+//! - [`process::Process`]: a service binary as a child process, for `kill -9`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod process;
 pub mod proxy;
 
 use std::future::Future;
@@ -108,6 +110,7 @@ impl Running {
 #[derive(Debug)]
 pub struct System {
     pub topology: Topology,
+    topology_prefix: String,
     pub line_provider_database: String,
     pub bet_maker_database: String,
     /// Between every service and the broker.
@@ -123,6 +126,7 @@ impl System {
         let id = uuid::Uuid::new_v4().simple().to_string();
         Self {
             topology: Topology::with_prefix(&format!("test-sys-{id}")),
+            topology_prefix: format!("test-sys-{id}"),
             line_provider_database: format!("test_sys_lp_{id}"),
             bet_maker_database: format!("test_sys_bm_{id}"),
             broker: Proxy::start(address_of(&amqp_url(), 5672), true).await,
@@ -199,6 +203,39 @@ impl System {
                 let _ = stopped.await;
             })
         })
+    }
+
+    /// The environment of a service process of this system.
+    fn process_env(&self, database: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("DATABASE_URL", self.database_url(database)),
+            ("AMQP_URL", self.broker_url()),
+            ("ADMIN_TOKEN", TOKEN.to_owned()),
+            ("LOG_FORMAT", "text".to_owned()),
+        ]
+    }
+
+    /// Starts line-provider as a process.
+    pub async fn start_line_provider_process(&self) -> process::Process {
+        let mut env = self.process_env(&self.line_provider_database);
+        env.extend(self.process_topology_env());
+        let process = process::Process::start("line-provider", &env);
+        process.wait_ready(&self.http).await;
+        process
+    }
+
+    /// Starts bet-maker as a process.
+    pub async fn start_bet_maker_process(&self) -> process::Process {
+        let mut env = self.process_env(&self.bet_maker_database);
+        env.extend(self.process_topology_env());
+        let process = process::Process::start("bet-maker", &env);
+        process.wait_ready(&self.http).await;
+        process
+    }
+
+    /// The names of this system's exchange and queues, for a process.
+    fn process_topology_env(&self) -> Vec<(&'static str, String)> {
+        vec![("AMQP_NAME_PREFIX", self.topology_prefix.clone())]
     }
 
     /// Drops bet-maker's database (as a lost disk would).

@@ -10,7 +10,7 @@ use shared_messages::Topology;
 
 /// Every environment variable the service reads (`RUST_LOG` by the log filter, the others
 /// here); deployment files are checked against this list.
-pub const VARIABLES: [&str; 7] = [
+pub const VARIABLES: [&str; 8] = [
     "DATABASE_URL",
     "AMQP_URL",
     "BIND_ADDRESS",
@@ -18,6 +18,7 @@ pub const VARIABLES: [&str; 7] = [
     "LOG_FORMAT",
     "ADMIN_TOKEN",
     "RUST_LOG",
+    "AMQP_NAME_PREFIX",
 ];
 
 /// Everything the service can be told; see the README for the variables.
@@ -90,6 +91,7 @@ struct Raw {
     port: u16,
     log_format: LogFormat,
     admin_token: Option<String>,
+    amqp_name_prefix: Option<String>,
 }
 
 impl Default for Raw {
@@ -100,6 +102,7 @@ impl Default for Raw {
             bind_address: IpAddr::from([0, 0, 0, 0]),
             port: 8080,
             log_format: LogFormat::Text,
+            amqp_name_prefix: None,
             admin_token: None,
         }
     }
@@ -150,7 +153,10 @@ impl Raw {
             port: self.port,
             log_format: self.log_format,
             admin_token,
-            topology: Topology::default(),
+            topology: match self.amqp_name_prefix.as_deref() {
+                Some(prefix) if !prefix.is_empty() => Topology::with_prefix(prefix),
+                _ => Topology::default(),
+            },
         })
     }
 }

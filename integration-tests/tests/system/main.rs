@@ -4,5 +4,6 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod crashes;
 mod faults;
 mod flows;
