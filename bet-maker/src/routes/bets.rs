@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{json_body, schemas};
@@ -105,12 +105,26 @@ impl From<&Bet> for BetBody {
     }
 }
 
+/// Headers of `POST /bet`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // documents the header; the handler reads it from the request
+pub struct BetHeaders {
+    /// 1–255 printable ASCII characters; the same key and body return the original bet.
+    #[param(
+        rename = "Idempotency-Key",
+        pattern = r"^[ -~]{1,255}$",
+        min_length = 1,
+        max_length = 255
+    )]
+    idempotency_key: Option<String>,
+}
+
 /// Place a bet on an open event at its current odds.
 #[utoipa::path(
     post, path = "/bet", tag = "bets",
     request_body = PlaceBetRequest,
-    params(("Idempotency-Key" = Option<String>, Header,
-        description = "1–255 printable characters; the same key and body return the original bet")),
+    params(BetHeaders),
     responses(
         (status = 201, description = "Placed", body = BetBody, headers(("Location" = String))),
         (status = 200, description = "Placed earlier with the same Idempotency-Key and body", body = BetBody),

@@ -31,6 +31,7 @@ pub struct HistoryQuery {
     #[param(value_type = Option<BetStatusBody>)]
     pub status: Option<String>,
     /// Only bets on this event.
+    #[param(pattern = r"^[A-Za-z0-9._:-]{1,64}$", min_length = 1, max_length = 64)]
     pub event_id: Option<String>,
     /// At most this many bets (1–1000), as one page; without it, every bet, streamed.
     #[param(value_type = Option<u16>, minimum = 1, maximum = 1000)]
@@ -48,6 +49,7 @@ pub struct HistoryQuery {
     responses(
         (status = 200, description = "Bets, newest first; with a full page, a Link header to the next one", body = Vec<BetBody>),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`before` names no bet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter, limit or before", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
@@ -82,7 +84,7 @@ pub async fn list(
             let client = state.pool.get().await?;
             let position = db::bet_position(&client, id)
                 .await?
-                .ok_or_else(|| ValidationError::new("before", "names no bet"))?;
+                .ok_or_else(|| ApiError::BetNotFound(format!("{id} (the before of this page)")))?;
             Some(position)
         }
     };

@@ -58,11 +58,14 @@ async fn a_line_provider_killed_with_messages_unpublished_sends_them_all_after_r
             system.bet_maker_count("SELECT count(*) FROM events WHERE version = CASE WHEN status = 'new' THEN 2 ELSE 3 END").await == 6
         })
         .await;
+    // Each message applied once (the metric counts after the acknowledgement, so poll it).
+    system
+        .wait_until("15 messages are applied", || async {
+            let metrics = system.get(&bm, "/metrics").await.text().await.unwrap();
+            metrics.contains("bet_maker_messages_applied_total 15")
+        })
+        .await;
     let metrics = system.get(&bm, "/metrics").await.text().await.unwrap();
-    assert!(
-        metrics.contains("bet_maker_messages_applied_total 15"),
-        "each message applied once:\n{metrics}"
-    );
     assert!(
         metrics.contains("bet_maker_messages_stale_total 0"),
         "published in order, none twice:\n{metrics}"

@@ -99,7 +99,9 @@ pub(crate) fn number_text(field: &'static str, raw: &RawValue) -> Result<String,
 pub fn event_id_from_json(field: &'static str, raw: &RawValue) -> Result<EventId, ValidationError> {
     let text = match Scalar::of(raw) {
         Scalar::String(text) => text,
-        Scalar::Number(text) if text.parse::<i64>().is_ok() => text.to_owned(),
+        Scalar::Number(text) if integer_value(text).is_some() => integer_value(text)
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
         Scalar::Number(_) => {
             return Err(ValidationError::new(
                 field,
@@ -114,6 +116,28 @@ pub fn event_id_from_json(field: &'static str, raw: &RawValue) -> Result<EventId
         }
     };
     EventId::parse(text).map_err(|e| ValidationError::new(field, e.to_string()))
+}
+
+/// The value of a JSON number that is a whole number within 64 bits, however written (`42`,
+/// `42.0`, `4.2e1`), as JSON Schema's `integer` counts it.
+pub(crate) fn integer_value(text: &str) -> Option<i64> {
+    use rust_decimal::prelude::ToPrimitive;
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(n);
+    }
+    if text.len() > 64 {
+        return None;
+    }
+    let value = if text.contains(['e', 'E']) {
+        rust_decimal::Decimal::from_scientific(text).ok()?
+    } else {
+        rust_decimal::Decimal::from_str_exact(text).ok()?
+    };
+    if value.fract().is_zero() {
+        value.to_i64()
+    } else {
+        None
+    }
 }
 
 /// A raw JSON value from its text (tests).
@@ -132,11 +156,19 @@ mod tests {
         assert_eq!(id.as_str(), "42");
         assert_eq!(event_id_from_json("id", &raw(r#""42""#)).unwrap(), id);
         assert_eq!(event_id_from_json("id", &raw("-5")).unwrap().as_str(), "-5");
+        assert_eq!(
+            event_id_from_json("id", &raw("42.0")).unwrap().as_str(),
+            "42"
+        );
+        assert_eq!(
+            event_id_from_json("id", &raw("4.2e1")).unwrap().as_str(),
+            "42"
+        );
     }
 
     #[test]
     fn a_fractional_huge_or_boolean_event_id_is_refused() {
-        for text in ["4.2", "1e2", "true", "null", "9223372036854775808", "{}"] {
+        for text in ["4.2", "1e-2", "true", "null", "9223372036854775808", "{}"] {
             assert!(event_id_from_json("id", &raw(text)).is_err(), "{text}");
         }
     }

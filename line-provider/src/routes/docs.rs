@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -17,7 +18,7 @@ use crate::error::Problem;
         admin::republish, health::live, health::ready, health::metrics
     ),
     components(schemas(Problem)),
-    modifiers(&OperatorToken),
+    modifiers(&OperatorToken, &AtLeastOneChange),
     tags(
         (name = "events", description = "Events and their results"),
         (name = "admin", description = "Maintenance"),
@@ -41,6 +42,22 @@ impl Modify for OperatorToken {
                     .build(),
             ),
         );
+    }
+}
+
+/// `PATCH /events/{id}` needs at least one field. (Set here: utoipa 5.5 writes its
+/// `min_properties` attribute as `maxProperties`.)
+struct AtLeastOneChange;
+
+impl Modify for AtLeastOneChange {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let schema = openapi
+            .components
+            .as_mut()
+            .and_then(|components| components.schemas.get_mut("ChangeEventRequest"));
+        if let Some(RefOr::T(Schema::Object(object))) = schema {
+            object.min_properties = Some(1);
+        }
     }
 }
 

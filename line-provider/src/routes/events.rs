@@ -31,7 +31,7 @@ pub struct CreateEventRequest {
     /// Starting odds.
     #[schema(schema_with = schemas::coefficient_input)]
     pub coefficient: Box<RawValue>,
-    /// When betting closes; must be in the future.
+    /// When betting closes; one in the past creates the event closed for betting.
     #[schema(schema_with = schemas::instant_input)]
     pub deadline: Box<RawValue>,
 }
@@ -39,7 +39,6 @@ pub struct CreateEventRequest {
 /// Body of `PATCH /events/{id}`: at least one of the two.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct ChangeEventRequest {
     /// New odds.
     #[serde(default, deserialize_with = "present")]
@@ -179,8 +178,7 @@ fn parse_new_event(wire: &CreateEventRequest) -> Result<NewEvent, ValidationErro
         .map(|id| event_id_from_json("id", id))
         .transpose()?;
     let coefficient = Coefficient::from_json("coefficient", &wire.coefficient)?;
-    let deadline = Deadline::from_json("deadline", &wire.deadline)?
-        .in_future("deadline", OffsetDateTime::now_utc())?;
+    let deadline = Deadline::from_json("deadline", &wire.deadline)?;
     Ok(NewEvent {
         id,
         coefficient,

@@ -49,16 +49,19 @@ pub fn instant_input() -> RefOr<Schema> {
         .item(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                .pattern(Some(
+                    "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-",
+                )),
         )
         .item(
             ObjectBuilder::new()
                 .schema_type(Type::Integer)
                 .minimum(Some(0.0))
-                .maximum(Some(253_402_300_799.0)),
+                .maximum(Some(253_370_764_799.0)),
         )
         .description(Some(
-            "An RFC 3339 time with an offset (\"2026-11-24T18:00:00Z\") or an integer count of Unix seconds, up to 9999-12-31T23:59:59Z",
+            "An RFC 3339 time with an offset (\"2026-11-24T18:00:00Z\"), written with a year from 0001 to 9998, or an integer count of Unix seconds up to the end of 9998",
         ))
         .into()
 }

@@ -108,7 +108,7 @@ async fn values_that_once_crashed_or_slipped_through_are_refused_with_422() {
             "id",
         ),
         (
-            r#"{"id": 1e3, "coefficient": 2, "deadline": 4102444800}"#,
+            r#"{"id": 1.5e0, "coefficient": 2, "deadline": 4102444800}"#,
             "id",
         ),
         (

@@ -250,3 +250,17 @@ async fn finishing_an_event_sets_its_result_once() {
     let event: Value = app.get("/events/e1").await.json().await.unwrap();
     assert_eq!(event, finished);
 }
+
+#[tokio::test]
+async fn an_event_with_a_deadline_in_the_past_is_created_closed_for_betting() {
+    let app = spawn_app().await;
+
+    let response = app
+        .post_event(json!({ "id": "closed", "coefficient": 2, "deadline": "2020-01-01T00:00:00Z" }))
+        .await;
+
+    assert_eq!(response.status(), 201);
+    let event: Value = response.json().await.unwrap();
+    assert_eq!(event["deadline"], "2020-01-01T00:00:00Z");
+    assert_eq!(event["status"], "new");
+}

@@ -108,6 +108,8 @@ async fn no_op_changes_and_refused_requests_publish_nothing() {
 #[tokio::test]
 async fn messages_wait_in_bet_makers_queue_before_bet_maker_ever_ran() {
     let app = spawn_app().await;
+    // The relay declares bet-maker's queue when it connects, before its first publish.
+    app.wait_for_status("/health/ready", 200).await;
     app.create_event("early", "1.50").await;
 
     let connection = lapin::Connection::connect(&crate::helpers::amqp_url(), Default::default())

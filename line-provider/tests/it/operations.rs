@@ -102,6 +102,9 @@ async fn the_openapi_document_describes_every_route() {
         coefficient["oneOf"].is_array(),
         "coefficient takes a number or a string: {coefficient}"
     );
+    let change = &document["components"]["schemas"]["ChangeEventRequest"];
+    assert_eq!(change["minProperties"], 1, "{change}");
+    assert!(change.get("maxProperties").is_none(), "{change}");
 }
 
 #[tokio::test]

@@ -71,11 +71,10 @@ async fn invalid_deadlines_are_refused_with_422() {
         json!("2099-01-01T00:00:00"),
         json!("2099-01-01"),
         json!("soon"),
-        json!("2020-01-01T00:00:00Z"),
-        json!(1),
         json!(-5),
         raw("4102444800.5"),
-        json!(253_402_300_800_u64),
+        json!(253_370_764_800_u64),
+        json!("9999-01-01T00:00:00Z"),
         json!(true),
         json!(null),
     ] {
