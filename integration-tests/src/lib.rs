@@ -89,19 +89,11 @@ impl Running {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(40), task)
+            tokio::time::timeout(Duration::from_secs(60), task)
                 .await
                 .expect("the service stops in time")
                 .expect("the service does not panic")
                 .expect("the service stops cleanly");
-        }
-    }
-
-    /// Ends it at once, as a crash would: no graceful shutdown, nothing flushed.
-    pub fn kill(mut self) {
-        self.stop.take();
-        if let Some(task) = self.task.take() {
-            task.abort();
         }
     }
 }
@@ -366,6 +358,34 @@ impl System {
             self.get(service, "/health/ready").await.status() == status
         })
         .await;
+    }
+
+    /// The value of a metric without labels, as a service shows it now.
+    pub async fn metric(&self, service: &Running, name: &str) -> Option<f64> {
+        let text = self
+            .get(service, "/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    /// The same for a service running as a process.
+    pub async fn process_metric(&self, service: &process::Process, name: &str) -> Option<f64> {
+        let url = format!("{}/metrics", service.address);
+        let text = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("metrics");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
     }
 
     /// Runs a query returning one number against bet-maker's database.

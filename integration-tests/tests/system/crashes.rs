@@ -61,14 +61,13 @@ async fn a_line_provider_killed_with_messages_unpublished_sends_them_all_after_r
     // Each message applied once (the metric counts after the acknowledgement, so poll it).
     system
         .wait_until("15 messages are applied", || async {
-            let metrics = system.get(&bm, "/metrics").await.text().await.unwrap();
-            metrics.contains("bet_maker_messages_applied_total 15")
+            system.metric(&bm, "bet_maker_messages_applied_total").await == Some(15.0)
         })
         .await;
-    let metrics = system.get(&bm, "/metrics").await.text().await.unwrap();
-    assert!(
-        metrics.contains("bet_maker_messages_stale_total 0"),
-        "published in order, none twice:\n{metrics}"
+    assert_eq!(
+        system.metric(&bm, "bet_maker_messages_stale_total").await,
+        Some(0.0),
+        "published in order, none twice"
     );
     bm.stop().await;
 }
@@ -101,8 +100,10 @@ async fn a_bet_maker_killed_mid_burst_loses_nothing_and_settles_each_bet_once() 
         }
     }
 
-    // A burst: 150 new events, then the four results, while bet-maker consumes.
-    for i in 0..150 {
+    // A burst: 600 new events and the four results pile up in the outbox while the broker is
+    // away, then reach bet-maker all at once; it is killed while it works through them.
+    system.broker.cut();
+    for i in 0..600 {
         system
             .create_event(&lp, &format!("burst-{i}"), "1.50")
             .await;
@@ -120,6 +121,7 @@ async fn a_bet_maker_killed_mid_burst_loses_nothing_and_settles_each_bet_once() 
             )
             .await;
     }
+    system.broker.restore();
     system
         .wait_until("bet-maker is mid-burst", || async {
             system.bet_maker_count("SELECT count(*) FROM events").await >= 40
@@ -131,7 +133,7 @@ async fn a_bet_maker_killed_mid_burst_loses_nothing_and_settles_each_bet_once() 
 
     system
         .wait_until("every event arrived", || async {
-            system.bet_maker_count("SELECT count(*) FROM events").await == 154
+            system.bet_maker_count("SELECT count(*) FROM events").await == 604
                 && system
                     .bet_maker_count("SELECT count(*) FROM events WHERE status <> 'new'")
                     .await
@@ -139,7 +141,7 @@ async fn a_bet_maker_killed_mid_burst_loses_nothing_and_settles_each_bet_once() 
         })
         .await;
     assert!(
-        applied_before_restart < 154,
+        applied_before_restart < 604,
         "the kill happened mid-burst ({applied_before_restart} applied)"
     );
     assert_eq!(

@@ -128,7 +128,7 @@ async fn a_bet_maker_whose_database_was_lost_is_restored_by_a_republish() {
         })
         .await;
 
-    bm.kill();
+    bm.stop().await;
     system.drop_bet_maker_database().await;
     let bm = system.start_bet_maker().await;
     assert!(
