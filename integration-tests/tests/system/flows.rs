@@ -77,9 +77,10 @@ async fn a_bet_maker_started_after_everything_happened_holds_every_event_in_its_
 
     let bm = system.start_bet_maker().await;
 
+    // Ten messages wait in its queue; all of them must be applied before looking.
     system
-        .wait_until("bet-maker caught up", || async {
-            system.open_events(&bm).await.len() == 3
+        .wait_until("bet-maker applied every message", || async {
+            system.metric(&bm, "bet_maker_messages_applied_total").await == Some(10.0)
         })
         .await;
     let events = system.get_json(&bm, "/events").await;
