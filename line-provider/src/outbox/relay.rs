@@ -212,9 +212,21 @@ impl Relay {
         }
     }
 
-    /// On shutdown: one more bounded attempt to publish what committed meanwhile.
+    /// On shutdown: publishes what committed meanwhile, retrying for a few seconds while
+    /// another transaction holds the relay lock.
     async fn final_drain(&self, channel: &Channel) {
-        match tokio::time::timeout(FINAL_DRAIN, self.drain(channel)).await {
+        let attempts = async {
+            loop {
+                self.drain(channel).await?;
+                let client = self.pool.get().await?;
+                if db::count_pending(&client).await? == 0 {
+                    return Ok::<(), RelayError>(());
+                }
+                drop(client);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        match tokio::time::timeout(FINAL_DRAIN, attempts).await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::warn!(%error, "stopping with messages left in the outbox"),
             Err(_) => tracing::warn!("stopping with messages left in the outbox (timeout)"),
@@ -229,10 +241,14 @@ impl Relay {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
         if !db::try_lock_relay(&transaction).await? {
+            transaction.rollback().await?;
             return Ok(0); // another replica is relaying
         }
         let messages = db::pending_messages(&transaction, BATCH as i64).await?;
         if messages.is_empty() {
+            // End the transaction now: a dropped one releases the relay lock only when its
+            // ROLLBACK gets through, and the next batch could find the lock still taken.
+            transaction.rollback().await?;
             return Ok(0);
         }
         let (confirmed, failure) =
