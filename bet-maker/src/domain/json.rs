@@ -4,7 +4,6 @@
 //! Request fields are read as raw JSON text ([`RawValue`]) so that a number reaches the parser
 //! exactly as the client wrote it, and nothing else can pass for a number.
 
-use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use shared_messages::EventId;
 
@@ -62,13 +61,6 @@ impl<'a> Scalar<'a> {
             Self::Other(kind) => kind,
         }
     }
-}
-
-/// For optional fields: a present `null` is a value (and refused), not an absent field.
-pub fn present<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Box<RawValue>>, D::Error> {
-    Box::<RawValue>::deserialize(deserializer).map(Some)
 }
 
 /// Longest numeric string accepted; longer ones cannot be a valid amount or odds anyway.
