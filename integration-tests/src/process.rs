@@ -59,6 +59,11 @@ impl Process {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `kill -9`: no shutdown, nothing flushed, nothing acknowledged.
     pub fn kill(mut self) {
         let _ = self.child.kill();

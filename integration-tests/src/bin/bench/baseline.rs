@@ -1,0 +1,302 @@
+//! The baselines: what Postgres and RabbitMQ do alone, measured with their own tools or with
+//! the least code that does the same work, in the same run as the figures.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+use crate::load::{self, Measured};
+use crate::system::{System, database_url};
+
+/// A time-ordered UUID made in SQL (48 bits of milliseconds, then random bits), for rows
+/// inserted as bet-maker inserts them: it makes UUIDv7 ids.
+pub const TIME_ORDERED_UUID: &str = "(lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid";
+
+/// What line-provider publishes, in size and shape: a compact `event.created` body.
+const MESSAGE: &[u8] = br#"{"message_id":"0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b","occurred_at":"2026-11-24T12:00:00Z","event":{"id":"flow-1234","coefficient":1.85,"deadline":"2026-11-24T18:00:00Z","status":"new","version":1,"created_at":"2026-11-24T12:00:00Z","updated_at":"2026-11-24T12:00:00Z"}}"#;
+
+/// The statement bet-maker runs for `POST /bet` (db/bets.rs, `place_bet`), with the bet's id
+/// made in SQL and the event chosen by pgbench among the betting events.
+fn bet_script() -> String {
+    format!(
+        "\\set n random(1000000, 1000099)
+WITH event AS (
+    SELECT id, coefficient, status, deadline, status = 'new' AND deadline > clock_timestamp() AS open
+    FROM events WHERE id = :n FOR SHARE
+), bet AS (
+    INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key)
+    SELECT {TIME_ORDERED_UUID}, event.id, 10.00, event.coefficient, NULL FROM event WHERE event.open
+    RETURNING id, event_id, amount, coefficient, status, created_at, settled_at
+)
+SELECT event.status AS event_status, event.deadline AS event_deadline, bet.*
+FROM event LEFT JOIN bet ON true;
+"
+    )
+}
+
+/// pgbench running the bet statement with `clients` connections: a warm-up, then `duration`
+/// measured, every transaction's latency read from pgbench's per-transaction log.
+pub async fn pgbench_bet(
+    database: &str,
+    clients: usize,
+    warmup: Duration,
+    duration: Duration,
+    work: &Path,
+) -> anyhow::Result<Measured> {
+    let script = work.join("bet.sql");
+    std::fs::write(&script, bet_script())?;
+    let logs = work.join(format!("pgbench-{clients}"));
+    std::fs::create_dir_all(&logs)?;
+    let seconds = |d: Duration| d.as_secs().max(1).to_string();
+    let run = |seconds: String, log: bool| {
+        let mut command = Command::new("pgbench");
+        command
+            .args(["-n", "-M", "prepared", "-f"])
+            .arg(&script)
+            .args(["-c", &clients.to_string()])
+            .args(["-j", &clients.min(2).to_string()])
+            .args(["-T", &seconds]);
+        if log {
+            command
+                .arg("-l")
+                .arg(format!("--log-prefix={}", logs.join("tx").display()));
+        }
+        command.arg(database_url(database));
+        command
+    };
+    let warm = run(seconds(warmup), false).output().await?;
+    ensure!(
+        warm.status.success(),
+        "pgbench failed: {}",
+        String::from_utf8_lossy(&warm.stderr)
+    );
+    let output = run(seconds(duration), true)
+        .output()
+        .await
+        .context("pgbench (on Debian: apt-get install postgresql-contrib)")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        output.status.success(),
+        "pgbench failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    ensure!(
+        !stdout.contains("number of failed transactions: ") || stdout.contains("failed transactions: 0 "),
+        "pgbench transactions failed: {stdout}"
+    );
+    let tps: f64 = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("tps = ")?.split_whitespace().next()?.parse().ok())
+        .with_context(|| format!("no tps in pgbench's output: {stdout}"))?;
+    let mut latencies = load::histogram();
+    for entry in std::fs::read_dir(&logs)? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        for line in text.lines() {
+            // client_id transaction_no time(µs) script_no time_epoch time_us
+            let micros: u64 = line
+                .split_whitespace()
+                .nth(2)
+                .and_then(|field| field.parse().ok())
+                .with_context(|| format!("unreadable pgbench log line {line}"))?;
+            latencies.saturating_record(micros);
+        }
+    }
+    std::fs::remove_dir_all(&logs)?;
+    let mut measured = Measured::from_histogram(clients, &latencies, duration.as_secs_f64());
+    measured.per_second = tps;
+    Ok(measured)
+}
+
+/// The bare `UPDATE` of a settlement on the same rows, rolled back: its duration.
+pub async fn bare_update(
+    db: &tokio_postgres::Client,
+    event_id: &str,
+    expected: usize,
+) -> anyhow::Result<Duration> {
+    db.batch_execute("BEGIN; SET LOCAL statement_timeout = 0")
+        .await?;
+    let started = Instant::now();
+    let updated = db
+        .execute(
+            "UPDATE bets SET status = 'won', settled_at = now()
+             WHERE event_id = $1 AND status = 'pending'",
+            &[&event_id],
+        )
+        .await;
+    let took = started.elapsed();
+    db.batch_execute("ROLLBACK").await?;
+    let updated = updated?;
+    ensure!(
+        updated == expected as u64,
+        "the bare UPDATE touched {updated} rows, not {expected}"
+    );
+    Ok(took)
+}
+
+/// psql writing the bets of `event_id` as JSON, newest first (as GET /bets does): rows and
+/// the time from start to the last row.
+pub async fn psql_json(database: &str, event_id: &str) -> anyhow::Result<(u64, Duration)> {
+    let query = format!(
+        "COPY (SELECT row_to_json(b) FROM (SELECT id, event_id, amount, coefficient, status, \
+         created_at, settled_at FROM bets WHERE event_id = '{event_id}' ORDER BY seq DESC) b) \
+         TO STDOUT"
+    );
+    let started = Instant::now();
+    let mut child = Command::new("psql")
+        .args(["-X", "-q", "-c", &query])
+        .arg(database_url(database))
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("psql")?;
+    let mut lines = BufReader::with_capacity(1 << 16, child.stdout.take().context("stdout")?).lines();
+    let mut rows = 0_u64;
+    while lines.next_line().await?.is_some() {
+        rows += 1;
+    }
+    let status = child.wait().await?;
+    let took = started.elapsed();
+    ensure!(status.success(), "psql failed");
+    Ok((rows, took))
+}
+
+async fn broker_channels(
+    system: &System,
+    name: &str,
+) -> anyhow::Result<(Connection, Channel, Connection, Consumer)> {
+    let url = integration_tests::amqp_url();
+    let publisher = Connection::connect(&url, ConnectionProperties::default()).await?;
+    let channel = publisher.create_channel().await?;
+    channel
+        .confirm_select(ConfirmSelectOptions { nowait: false })
+        .await?;
+    let queue = format!("{}.{name}", system.prefix);
+    channel
+        .queue_declare(
+            queue.as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    let subscriber = Connection::connect(&url, ConnectionProperties::default()).await?;
+    let consuming = subscriber.create_channel().await?;
+    consuming
+        .basic_qos(64, BasicQosOptions::default())
+        .await?;
+    let consumer = consuming
+        .basic_consume(
+            queue.as_str().into(),
+            "bench".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    Ok((publisher, channel, subscriber, consumer))
+}
+
+async fn remove_queue(channel: &Channel, system: &System, name: &str) {
+    let queue = format!("{}.{name}", system.prefix);
+    let _ = channel
+        .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+        .await;
+}
+
+fn persistent() -> BasicProperties {
+    BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/json".into())
+}
+
+/// The broker alone moving one message at a time: persistent, to a durable queue, publisher
+/// confirms on, consumer acknowledging; publish → delivery latency.
+pub async fn broker_latency(system: &System, messages: usize) -> anyhow::Result<Measured> {
+    let (publisher, channel, subscriber, mut consumer) =
+        broker_channels(system, "baseline-latency").await?;
+    let queue = format!("{}.baseline-latency", system.prefix);
+    let mut latencies = load::histogram();
+    for _ in 0..messages {
+        let started = Instant::now();
+        let confirm = channel
+            .basic_publish(
+                "".into(),
+                queue.as_str().into(),
+                BasicPublishOptions::default(),
+                MESSAGE,
+                persistent(),
+            )
+            .await?;
+        let delivery = tokio::time::timeout(Duration::from_secs(10), consumer.next())
+            .await
+            .context("no delivery within 10 s")?
+            .context("consumer closed")??;
+        latencies.saturating_record(started.elapsed().as_micros() as u64);
+        delivery.ack(BasicAckOptions::default()).await?;
+        confirm.await?;
+    }
+    remove_queue(&channel, system, "baseline-latency").await;
+    let _ = publisher.close(200, "done".into()).await;
+    let _ = subscriber.close(200, "done".into()).await;
+    Ok(Measured::from_histogram(1, &latencies, 1.0))
+}
+
+/// The broker alone moving `messages` messages as line-provider's relay and bet-maker's
+/// consumer do (batches of 500 confirmed, prefetch 64, one ack each): messages per second.
+pub async fn broker_throughput(system: &System, messages: u64) -> anyhow::Result<f64> {
+    let (publisher, channel, subscriber, mut consumer) =
+        broker_channels(system, "baseline-throughput").await?;
+    let queue = format!("{}.baseline-throughput", system.prefix);
+    let started = Instant::now();
+    let consuming = tokio::spawn(async move {
+        for _ in 0..messages {
+            let delivery = tokio::time::timeout(Duration::from_secs(30), consumer.next())
+                .await
+                .context("no delivery within 30 s")?
+                .context("consumer closed")??;
+            delivery.ack(BasicAckOptions::default()).await?;
+        }
+        anyhow::Ok(())
+    });
+    let mut sent = 0;
+    while sent < messages {
+        let batch = (messages - sent).min(500);
+        let mut confirms = Vec::with_capacity(batch as usize);
+        for _ in 0..batch {
+            confirms.push(
+                channel
+                    .basic_publish(
+                        "".into(),
+                        queue.as_str().into(),
+                        BasicPublishOptions::default(),
+                        MESSAGE,
+                        persistent(),
+                    )
+                    .await?,
+            );
+        }
+        for confirm in confirms {
+            if !confirm.await?.is_ack() {
+                bail!("the broker refused a message");
+            }
+        }
+        sent += batch;
+    }
+    consuming.await??;
+    let rate = messages as f64 / started.elapsed().as_secs_f64();
+    remove_queue(&channel, system, "baseline-throughput").await;
+    let _ = publisher.close(200, "done".into()).await;
+    let _ = subscriber.close(200, "done".into()).await;
+    Ok(rate)
+}

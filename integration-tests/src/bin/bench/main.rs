@@ -1,0 +1,221 @@
+//! The system benchmark: line-provider and bet-maker as release binaries on the local Postgres
+//! and RabbitMQ, loaded figure by figure, each figure next to a baseline measured in the same
+//! run (pgbench, the broker alone, a trivial route, the bare UPDATE, psql). Prints the table as
+//! Markdown and writes it as JSON. Run it with `scripts/bench`; BENCHMARKS.md explains it.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod baseline;
+mod figures;
+mod footprint;
+mod load;
+mod report;
+mod system;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use procfs::Current;
+use serde_json::json;
+
+use figures::Results;
+use system::System;
+
+/// Benchmarks the whole system against baselines measured in the same run.
+#[derive(Debug, Parser)]
+#[command(name = "bench")]
+struct Args {
+    /// A short run with small sizes, to check that the benchmark works (its figures are not
+    /// the benchmark's).
+    #[arg(long)]
+    quick: bool,
+    /// Where to write the results as JSON.
+    #[arg(long, default_value = "target/bench/results.json")]
+    out: PathBuf,
+}
+
+/// How much work each figure does.
+#[derive(Debug)]
+pub struct Sizes {
+    /// Uncounted load before each measured load.
+    pub warmup: Duration,
+    /// Each measured load.
+    pub load: Duration,
+    /// Events of figure 3.
+    pub propagation_events: usize,
+    /// Events created and finished in figure 4.
+    pub flow_events: usize,
+    /// Pending bets settled in figure 5, in order; the last also feeds figure 6.
+    pub settlements: Vec<usize>,
+}
+
+impl Sizes {
+    fn new(quick: bool) -> Self {
+        if quick {
+            Self {
+                warmup: Duration::from_millis(300),
+                load: Duration::from_secs(1),
+                propagation_events: 50,
+                flow_events: 200,
+                settlements: vec![1_000, 10_000],
+            }
+        } else {
+            Self {
+                warmup: Duration::from_secs(1),
+                load: Duration::from_secs(8),
+                propagation_events: 1_000,
+                flow_events: 5_000,
+                settlements: vec![10_000, 100_000, 1_000_000],
+            }
+        }
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let sizes = Sizes::new(args.quick);
+    let started = Instant::now();
+    let work = tempdir()?;
+    let system = System::start().await?;
+    let outcome = run(&system, &sizes, &work).await;
+    system.remove().await;
+    let _ = std::fs::remove_dir_all(&work);
+    let results = outcome?;
+
+    let machine = machine().await;
+    let table = report::markdown(&results.rows);
+    let runs = runs_table(&results);
+    println!("\n{}\n\n{table}\n{runs}", machine_line(&machine));
+    println!(
+        "bench: {} in {:.0} s; JSON in {}",
+        if args.quick { "quick run" } else { "run" },
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(
+        &args.out,
+        serde_json::to_string_pretty(&json!({
+            "machine": machine,
+            "quick": args.quick,
+            "sizes": format!("{sizes:?}"),
+            "figures": results.rows,
+            "runs": results.runs.iter().map(|(name, m)| json!({ "name": name, "measured": m })).collect::<Vec<_>>(),
+        }))?,
+    )?;
+    Ok(())
+}
+
+async fn run(system: &System, sizes: &Sizes, work: &std::path::Path) -> anyhow::Result<Results> {
+    let mut results = Results::default();
+    step("7 idle footprint");
+    figures::idle_footprint(system, &mut results).await;
+    figures::seed_betting_events(system).await?;
+    step("1 placing bets (service, then pgbench, at 1, 16 and 64 clients)");
+    figures::placing_bets(system, sizes, work, &mut results).await?;
+    step("2 reading");
+    figures::reading(system, sizes, &mut results).await?;
+    step("3 propagation");
+    figures::propagation(system, sizes, &mut results).await?;
+    step("4 message throughput");
+    figures::message_throughput(system, sizes, &mut results).await?;
+    step("5 settlement");
+    let largest = figures::settlement(system, sizes, &mut results).await?;
+    step("6 streaming history");
+    figures::history(system, &largest, &mut results).await?;
+    figures::final_footprint(system, &mut results).await;
+    Ok(results)
+}
+
+fn step(what: &str) {
+    eprintln!("bench: {what}");
+}
+
+fn tempdir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// The load runs behind the figures, with their latency distribution.
+fn runs_table(results: &Results) -> String {
+    let mut out = String::from(
+        "| Load run | Clients | Requests | Per second | p50 ms | p99 ms | p99.9 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for (name, m) in &results.runs {
+        out.push_str(&format!(
+            "| {name} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+            m.clients, m.requests, m.per_second, m.p50_ms, m.p99_ms, m.p999_ms, m.max_ms
+        ));
+    }
+    out
+}
+
+/// What the figures were measured on.
+async fn machine() -> serde_json::Value {
+    let cpu = procfs::CpuInfo::current().ok();
+    let model = cpu
+        .as_ref()
+        .and_then(|c| c.model_name(0).map(str::to_owned))
+        .unwrap_or_default();
+    let cores = cpu.as_ref().map_or(0, procfs::CpuInfo::num_cores);
+    let memory_gib = procfs::Meminfo::current()
+        .map(|m| m.mem_total as f64 / f64::from(1 << 30))
+        .unwrap_or_default();
+    let postgres = match tokio_postgres::connect(
+        &integration_tests::server_url(),
+        tokio_postgres::NoTls,
+    )
+    .await
+    {
+        Ok((client, connection)) => {
+            tokio::spawn(connection);
+            client
+                .query_one("SHOW server_version", &[])
+                .await
+                .map(|row| row.get::<_, String>(0))
+                .unwrap_or_default()
+        }
+        Err(_) => String::new(),
+    };
+    let rabbitmq = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::process::Command::new("rabbitmqctl")
+            .args(["-q", "version"])
+            .output(),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .filter(|o| o.status.success())
+    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    .unwrap_or_else(|| "(rabbitmqctl not at hand)".to_owned());
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    json!({
+        "cpu": model, "cores": cores, "memory_gib": (memory_gib * 10.0).round() / 10.0,
+        "postgres": postgres, "rabbitmq": rabbitmq, "commit": commit,
+        "date": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+    })
+}
+
+fn machine_line(machine: &serde_json::Value) -> String {
+    format!(
+        "Machine: {} ({} cores), {} GiB; PostgreSQL {}, RabbitMQ {}; commit {}, {}",
+        machine["cpu"].as_str().unwrap_or("?"),
+        machine["cores"],
+        machine["memory_gib"],
+        machine["postgres"].as_str().unwrap_or("?"),
+        machine["rabbitmq"].as_str().unwrap_or("?"),
+        machine["commit"].as_str().unwrap_or("?"),
+        machine["date"].as_str().unwrap_or("?"),
+    )
+}
