@@ -16,6 +16,7 @@
 //! - [`service`]: applying a message (with settlement) and placing a bet.
 //! - [`consumer`] and [`amqp`]: the supervised consumer and its topology.
 //! - [`db`]: every SQL statement; migrations live in `migrations/bet-maker/`.
+//! - [`open_events`]: `GET /events` from memory, invalidated by the consumer.
 //! - [`metrics`], [`telemetry`]: Prometheus metrics and logs.
 
 pub mod amqp;
@@ -26,6 +27,7 @@ pub mod domain;
 pub mod error;
 pub mod healthcheck;
 pub mod metrics;
+pub mod open_events;
 pub mod routes;
 pub mod service;
 pub mod startup;

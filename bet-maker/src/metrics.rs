@@ -2,8 +2,8 @@
 //! share counters).
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 /// Every metric bet-maker exposes on `/metrics`.
@@ -27,8 +27,11 @@ pub struct Metrics {
     pub consumer_reconnects: IntCounter,
     /// 1 while the consumer holds a broker connection.
     pub broker_connected: IntGauge,
-    /// Seconds spent applying one message, settlement included.
+    /// Seconds spent applying one message, settlement included (a batch's time is shared
+    /// evenly among its messages).
     pub apply_seconds: HistogramVec,
+    /// Messages applied per transaction: the consumer applies the deliveries at hand together.
+    pub batch_messages: Histogram,
     /// HTTP requests by method, route pattern and status, with their duration.
     pub http_requests: HistogramVec,
 }
@@ -72,6 +75,13 @@ impl Metrics {
             ]),
             &["routing_key"],
         )?;
+        let batch_messages = Histogram::with_opts(
+            HistogramOpts::new(
+                "consumer_batch_messages",
+                "Messages applied in one transaction",
+            )
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
+        )?;
         let http_requests = HistogramVec::new(
             HistogramOpts::new("http_request_duration_seconds", "HTTP requests").buckets(vec![
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
@@ -88,6 +98,7 @@ impl Metrics {
             Box::new(consumer_reconnects.clone()),
             Box::new(broker_connected.clone()),
             Box::new(apply_seconds.clone()),
+            Box::new(batch_messages.clone()),
             Box::new(http_requests.clone()),
         ] {
             registry.register(collector)?;
@@ -103,6 +114,7 @@ impl Metrics {
             consumer_reconnects,
             broker_connected,
             apply_seconds,
+            batch_messages,
             http_requests,
         })
     }

@@ -48,6 +48,50 @@ pub async fn apply_message(pool: &Pool, message: &IncomingMessage) -> Result<App
     })
 }
 
+/// The most pending bets a finish settles inside a batch of messages. A finish with more is
+/// applied in a transaction of its own, so that its long settlement holds no other event's row
+/// (bets on those events would wait for it).
+pub const BATCH_SETTLEMENT_LIMIT: i64 = 10_000;
+
+/// Applies several messages, in order, in one transaction (one commit for all of them).
+/// Returns `None`, having changed nothing, when a finish would settle more than
+/// [`BATCH_SETTLEMENT_LIMIT`] bets: the caller then applies the messages one at a time.
+pub async fn apply_batch(
+    pool: &Pool,
+    messages: &[&IncomingMessage],
+) -> Result<Option<Vec<Applied>>, DbError> {
+    let mut client = pool.get().await?;
+    let transaction = client.transaction().await?;
+    let mut outcomes = Vec::with_capacity(messages.len());
+    for message in messages {
+        let event = &message.event;
+        let applied = db::apply_event(&transaction, event).await?;
+        let (settled_as, settled) = match BetStatus::settled_by(event.status) {
+            Some(result) if applied => {
+                // The event's row is locked now: no bet can join the ones counted.
+                if db::pending_bets(&transaction, &event.id, BATCH_SETTLEMENT_LIMIT + 1).await?
+                    > BATCH_SETTLEMENT_LIMIT
+                {
+                    transaction.rollback().await?;
+                    return Ok(None);
+                }
+                (
+                    Some(result),
+                    db::settle_bets(&transaction, &event.id, result).await?,
+                )
+            }
+            _ => (None, 0),
+        };
+        outcomes.push(Applied {
+            applied,
+            settled_as,
+            settled,
+        });
+    }
+    transaction.commit().await?;
+    Ok(Some(outcomes))
+}
+
 /// A bet request, parsed.
 #[derive(Debug, Clone)]
 pub struct BetRequest {

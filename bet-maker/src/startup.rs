@@ -21,6 +21,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::config::Settings;
 use crate::consumer::Consumer;
 use crate::metrics::Metrics;
+use crate::open_events::OpenEvents;
 use crate::state::{AppState, BrokerState};
 use crate::{db, routes};
 
@@ -64,18 +65,21 @@ impl Application {
         )?;
         let metrics = Metrics::new()?;
         let broker = BrokerState::default();
+        let open_events = Arc::new(OpenEvents::default());
         let consumer = Consumer::new(
             consumer_pool.clone(),
             settings.amqp_url.clone(),
             settings.topology.clone(),
             metrics.clone(),
             broker.clone(),
+            open_events.clone(),
         );
         let state = AppState {
             pool: pool.clone(),
             metrics,
             broker,
             history_streams: Arc::new(Semaphore::new(HISTORY_STREAMS)),
+            open_events,
         };
         let listener =
             TcpListener::bind((settings.bind_address, settings.port)).with_context(|| {

@@ -7,6 +7,7 @@ use deadpool_postgres::Pool;
 use tokio::sync::Semaphore;
 
 use crate::metrics::Metrics;
+use crate::open_events::OpenEvents;
 
 /// Shared state of one running application.
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct AppState {
     pub broker: BrokerState,
     /// Permits for `GET /bets` streams, which hold a connection as long as their client reads.
     pub history_streams: Arc<Semaphore>,
+    /// `GET /events`, served from memory.
+    pub open_events: Arc<OpenEvents>,
 }
 
 /// Whether the consumer is connected, shared between it and the readiness check.

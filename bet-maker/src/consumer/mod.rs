@@ -10,11 +10,12 @@ mod decode;
 
 pub use decode::{DecodeError, IncomingMessage, decode};
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use deadpool_postgres::Pool;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicRejectOptions};
 use lapin::types::FieldTable;
@@ -23,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::metrics::Metrics;
+use crate::open_events::OpenEvents;
 use crate::state::BrokerState;
 use crate::{amqp, service};
 
@@ -40,6 +42,7 @@ pub struct Consumer {
     topology: Topology,
     metrics: Metrics,
     broker: BrokerState,
+    open_events: Arc<OpenEvents>,
 }
 
 /// Why consuming stopped.
@@ -61,6 +64,7 @@ impl Consumer {
         topology: Topology,
         metrics: Metrics,
         broker: BrokerState,
+        open_events: Arc<OpenEvents>,
     ) -> Self {
         Self {
             pool,
@@ -68,6 +72,7 @@ impl Consumer {
             topology,
             metrics,
             broker,
+            open_events,
         }
     }
 
@@ -145,6 +150,8 @@ impl Consumer {
         self.metrics.broker_connected.set(i64::from(up));
     }
 
+    /// Takes each delivery with every other one already at hand (up to the prefetch) and
+    /// handles them as one batch.
     async fn consume(
         &self,
         consumer: &mut lapin::Consumer,
@@ -155,28 +162,97 @@ impl Consumer {
                 next = consumer.next() => next,
                 () = shutdown.cancelled() => return Ok(()),
             };
-            let delivery = next.ok_or(Stop::Closed)??;
-            if !self.handle(delivery, shutdown).await? {
+            let mut batch = vec![next.ok_or(Stop::Closed)??];
+            while batch.len() < usize::from(PREFETCH)
+                && let Some(Some(delivery)) = consumer.next().now_or_never()
+            {
+                batch.push(delivery?);
+            }
+            if !self.handle(batch, shutdown).await? {
                 return Ok(());
             }
         }
     }
 
-    /// Applies, dead-letters or (on shutdown during a database outage) leaves one delivery.
-    /// Returns `false` when it stopped because of shutdown.
-    async fn handle(&self, delivery: Delivery, shutdown: &CancellationToken) -> Result<bool, Stop> {
-        let message = match decode(&delivery) {
-            Ok(message) => message,
-            Err(reason) => {
-                self.dead_letter(&delivery, &reason.to_string()).await?;
-                return Ok(true);
+    /// Dead-letters the deliveries that cannot be decoded and applies the others: together in
+    /// one transaction when there are several, one at a time when that fails because of one of
+    /// them or would hold other events during a large settlement. Returns `false` when it
+    /// stopped because of shutdown.
+    async fn handle(
+        &self,
+        batch: Vec<Delivery>,
+        shutdown: &CancellationToken,
+    ) -> Result<bool, Stop> {
+        let mut decoded = Vec::with_capacity(batch.len());
+        for delivery in batch {
+            match decode(&delivery) {
+                Ok(message) => decoded.push((delivery, message)),
+                Err(reason) => self.dead_letter(&delivery, &reason.to_string()).await?,
             }
-        };
-        let span = tracing::info_span!("delivery", message_id = %message.message_id,
-            routing_key = %message.change, event_id = %message.event.id, version = message.event.version);
-        self.apply(&delivery, &message, shutdown)
-            .instrument(span)
-            .await
+        }
+        if decoded.len() > 1 {
+            match self.apply_batch(&decoded, shutdown).await? {
+                Batch::Applied => return Ok(true),
+                Batch::Stopped => return Ok(false),
+                Batch::OneByOne => {}
+            }
+        }
+        for (delivery, message) in &decoded {
+            if !self
+                .apply(delivery, message, shutdown)
+                .instrument(span(message))
+                .await?
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Applies several messages in one transaction, retrying while the database is
+    /// unreachable; on success acknowledges them all with one frame.
+    async fn apply_batch(
+        &self,
+        decoded: &[(Delivery, IncomingMessage)],
+        shutdown: &CancellationToken,
+    ) -> Result<Batch, Stop> {
+        let messages: Vec<&IncomingMessage> = decoded.iter().map(|(_, message)| message).collect();
+        let mut retry = retry_backoff();
+        loop {
+            let started = Instant::now();
+            match service::apply_batch(&self.pool, &messages).await {
+                Ok(Some(outcomes)) => {
+                    if outcomes.iter().any(|outcome| outcome.applied) {
+                        self.open_events.invalidate();
+                    }
+                    // Every earlier delivery of this channel is handled: `multiple` acknowledges
+                    // exactly this batch.
+                    if let Some((last, _)) = decoded.last() {
+                        acknowledged(bounded(last.ack(BasicAckOptions { multiple: true })).await?)?;
+                    }
+                    self.metrics.batch_messages.observe(messages.len() as f64);
+                    let share = started.elapsed() / u32::try_from(messages.len()).unwrap_or(1);
+                    for (message, outcome) in messages.iter().zip(&outcomes) {
+                        span(message).in_scope(|| self.record(message, outcome, share));
+                    }
+                    return Ok(Batch::Applied);
+                }
+                Ok(None) => return Ok(Batch::OneByOne),
+                Err(error) if !error.is_caused_by_message() => {
+                    let delay = retry.next().unwrap_or(Duration::from_secs(5));
+                    self.metrics.message_retries.inc();
+                    tracing::warn!(error = format!("{error:#}"), retry_in = ?delay, messages = messages.len(),
+                        "cannot apply the messages yet; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        // Unacknowledged: the broker delivers them again after the restart.
+                        () = shutdown.cancelled() => return Ok(Batch::Stopped),
+                    }
+                }
+                // One of them is at fault: find it by applying them one at a time.
+                Err(_) => return Ok(Batch::OneByOne),
+            }
+        }
     }
 
     /// Applies a decoded message, retrying while the database is unreachable.
@@ -191,6 +267,10 @@ impl Consumer {
             let started = Instant::now();
             match service::apply_message(&self.pool, message).await {
                 Ok(outcome) => {
+                    self.metrics.batch_messages.observe(1.0);
+                    if outcome.applied {
+                        self.open_events.invalidate();
+                    }
                     acknowledged(
                         bounded(delivery.ack(BasicAckOptions { multiple: false })).await?,
                     )?;
@@ -261,6 +341,22 @@ impl Consumer {
             tracing::info!("event applied");
         }
     }
+}
+
+/// How a batch went.
+enum Batch {
+    /// Applied and acknowledged.
+    Applied,
+    /// To be applied one message at a time.
+    OneByOne,
+    /// Shutdown came while waiting for the database.
+    Stopped,
+}
+
+/// The span of one message's log lines.
+fn span(message: &IncomingMessage) -> tracing::Span {
+    tracing::info_span!("delivery", message_id = %message.message_id,
+        routing_key = %message.change, event_id = %message.event.id, version = message.event.version)
 }
 
 /// `ack`/`reject` answer `false` when the channel was already gone: the broker will deliver the

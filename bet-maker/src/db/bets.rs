@@ -27,6 +27,25 @@ pub async fn settle_bets(
         .await?)
 }
 
+/// How many bets of an event are pending, counting no further than `at_most`.
+pub async fn pending_bets(
+    client: &impl GenericClient,
+    event_id: &EventId,
+    at_most: i64,
+) -> Result<i64, DbError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT count(*) FROM (
+                 SELECT 1 FROM bets WHERE event_id = $1 AND status = 'pending' LIMIT $2
+             ) AS pending",
+        )
+        .await?;
+    let row = client
+        .query_one(&statement, &[&event_id.as_str(), &at_most])
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
 /// Lifts the statement timeout for the rest of the transaction (a settlement may be long).
 pub async fn allow_long_statements(client: &impl GenericClient) -> Result<(), DbError> {
     client

@@ -10,7 +10,7 @@ mod events;
 
 pub use bets::{
     Placement, allow_long_statements, bet_by_idempotency_key, bet_position, bets_page,
-    fetch_history, get_bet, open_history_cursor, place_bet, settle_bets,
+    fetch_history, get_bet, open_history_cursor, pending_bets, place_bet, settle_bets,
 };
 pub use events::{apply_event, open_events};
 

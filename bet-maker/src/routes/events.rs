@@ -6,7 +6,6 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::db;
 use crate::domain::OpenEvent;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -50,6 +49,9 @@ impl From<&OpenEvent> for OpenEventBody {
 }
 
 /// Events open for betting: status `new` and deadline in the future, soonest deadline first.
+///
+/// Served from memory: a change applied by another bet-maker replica shows within half a
+/// second.
 #[utoipa::path(
     get, path = "/events", tag = "events",
     responses(
@@ -58,7 +60,8 @@ impl From<&OpenEvent> for OpenEventBody {
     )
 )]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let client = state.pool.get().await?;
-    let events = db::open_events(&client).await?;
-    Ok(HttpResponse::Ok().json(events.iter().map(OpenEventBody::from).collect::<Vec<_>>()))
+    let body = state.open_events.body(&state.pool).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(mime::APPLICATION_JSON)
+        .body(body))
 }

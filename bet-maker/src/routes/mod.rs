@@ -3,7 +3,7 @@
 
 mod bets;
 mod docs;
-mod events;
+pub(crate) mod events;
 mod health;
 mod history;
 mod json_body;

@@ -7,7 +7,12 @@ use serde_json::Value;
 use shared_messages::{EventChange, EventStatus};
 use time::OffsetDateTime;
 
-use crate::helpers::{event, spawn_app};
+use std::time::{Duration, Instant};
+
+use bet_maker::open_events::MAX_AGE;
+use bet_maker::service::BATCH_SETTLEMENT_LIMIT;
+
+use crate::helpers::{Options, event, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_created_event_appears_among_the_open_events() {
@@ -247,4 +252,157 @@ fn bad_coefficient() -> Value {
     });
     message["event"]["coefficient"] = serde_json::json!(-1);
     message
+}
+
+#[tokio::test]
+async fn the_replica_that_applied_a_change_lists_it_at_once() {
+    let app = spawn_app().await;
+    app.open_event("e1", "2.00").await;
+    assert_eq!(
+        app.open_event_ids().await,
+        ["e1"],
+        "the list is in memory now"
+    );
+
+    app.publish(
+        EventChange::Created,
+        &event("e2", 1, EventStatus::New, "1.50"),
+    )
+    .await;
+    app.wait_for_metric("bet_maker_messages_applied_total", 2.0)
+        .await;
+    // No waiting: the consumer invalidated the list before it counted the message.
+    assert_eq!(app.open_event_ids().await, ["e1", "e2"]);
+
+    app.publish(
+        EventChange::Finished,
+        &event("e1", 2, EventStatus::FinishedLose, "2.00"),
+    )
+    .await;
+    app.wait_for_metric("bet_maker_messages_applied_total", 3.0)
+        .await;
+    assert_eq!(app.open_event_ids().await, ["e2"]);
+}
+
+#[tokio::test]
+async fn an_event_leaves_the_open_events_when_its_deadline_passes_without_any_message() {
+    let app = spawn_app().await;
+    app.open_event("later", "2.00").await;
+    let mut soon = event("soon", 1, EventStatus::New, "1.50");
+    soon.deadline = OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    app.publish(EventChange::Created, &soon).await;
+    app.wait_for_open_event("soon").await;
+    assert_eq!(app.open_event_ids().await, ["soon", "later"]);
+
+    let until_deadline = soon.deadline - OffsetDateTime::now_utc();
+    tokio::time::sleep(until_deadline.unsigned_abs() + Duration::from_millis(20)).await;
+    // At the deadline, not up to MAX_AGE later.
+    assert_eq!(app.open_event_ids().await, ["later"]);
+}
+
+#[tokio::test]
+async fn a_change_applied_by_another_replica_shows_within_the_lists_maximum_age() {
+    let app = spawn_app().await;
+    app.open_event("e1", "2.00").await;
+    assert_eq!(
+        app.open_event_ids().await,
+        ["e1"],
+        "the list is in memory now"
+    );
+
+    // Replicas share the queue: another one applies this change, unseen by this consumer.
+    app.app_sql(
+        "INSERT INTO events (id, coefficient, deadline, status, version)
+         VALUES ('e2', 1.50, now() + interval '1 day', 'new', 1)",
+    )
+    .await;
+    let started = Instant::now();
+    app.wait_for_open_event("e2").await;
+    assert!(
+        started.elapsed() < MAX_AGE + Duration::from_millis(500),
+        "listed after {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_backlog_is_applied_in_batches_and_a_large_settlement_in_a_transaction_of_its_own() {
+    let app = spawn_app_with(Options {
+        broker_proxy: true,
+        ..Options::default()
+    })
+    .await;
+    let small: Vec<String> = (0..40).map(|n| format!("e{n}")).collect();
+    for id in &small {
+        app.publish(
+            EventChange::Created,
+            &event(id, 1, EventStatus::New, "2.00"),
+        )
+        .await;
+    }
+    app.open_event("big", "3.00").await;
+    // One bet more than a batch may settle.
+    let bets = BATCH_SETTLEMENT_LIMIT + 1;
+    app.app_sql(&format!(
+        "INSERT INTO bets (id, event_id, amount, coefficient)
+         SELECT gen_random_uuid(), 'big', 1.00, 3.00 FROM generate_series(1, {bets})"
+    ))
+    .await;
+    app.wait_for_metric("bet_maker_messages_applied_total", 41.0)
+        .await;
+
+    app.broker_proxy.as_ref().unwrap().cut();
+    app.wait_for_metric("bet_maker_broker_connected", 0.0).await;
+    let transactions_before = app
+        .metric("bet_maker_consumer_batch_messages_count")
+        .await
+        .unwrap();
+    for id in &small {
+        app.publish(
+            EventChange::Updated,
+            &event(id, 2, EventStatus::New, "2.50"),
+        )
+        .await;
+    }
+    app.publish(
+        EventChange::Finished,
+        &event("big", 2, EventStatus::FinishedWin, "3.00"),
+    )
+    .await;
+    for id in &small {
+        app.publish(
+            EventChange::Finished,
+            &event(id, 3, EventStatus::FinishedLose, "2.50"),
+        )
+        .await;
+    }
+    app.broker_proxy.as_ref().unwrap().restore();
+    app.wait_for_metric("bet_maker_messages_applied_total", 41.0 + 81.0)
+        .await;
+
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM bets WHERE event_id = 'big' AND status = 'won'")
+            .await,
+        bets
+    );
+    assert_eq!(
+        app.sql_count(
+            "SELECT count(*) FROM events WHERE version = 3 AND status = 'finished_lose' AND coefficient = 2.50"
+        )
+        .await,
+        40
+    );
+    let transactions = app
+        .metric("bet_maker_consumer_batch_messages_count")
+        .await
+        .unwrap()
+        - transactions_before;
+    assert!(
+        transactions < 81.0,
+        "81 messages took {transactions} transactions"
+    );
+    assert_eq!(
+        app.metric("bet_maker_messages_dead_lettered_total").await,
+        Some(0.0)
+    );
 }

@@ -348,6 +348,18 @@ impl TestApp {
         client.batch_execute(statement).await.expect("statement");
     }
 
+    /// Runs a statement in the app's database, as another replica would.
+    pub async fn app_sql(&self, statement: &str) {
+        let (client, connection) = tokio_postgres::connect(
+            &with_database(&server_url(), &self.database),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .expect("database");
+        tokio::spawn(connection);
+        client.batch_execute(statement).await.expect("statement");
+    }
+
     /// Messages ready in the app's queue (not counting those delivered and unacknowledged).
     pub async fn ready_messages(&self) -> u32 {
         let queue = self

@@ -92,12 +92,19 @@ pub async fn pgbench_bet(
         String::from_utf8_lossy(&output.stderr)
     );
     ensure!(
-        !stdout.contains("number of failed transactions: ") || stdout.contains("failed transactions: 0 "),
+        !stdout.contains("number of failed transactions: ")
+            || stdout.contains("failed transactions: 0 "),
         "pgbench transactions failed: {stdout}"
     );
     let tps: f64 = stdout
         .lines()
-        .find_map(|line| line.strip_prefix("tps = ")?.split_whitespace().next()?.parse().ok())
+        .find_map(|line| {
+            line.strip_prefix("tps = ")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
         .with_context(|| format!("no tps in pgbench's output: {stdout}"))?;
     let mut latencies = load::histogram();
     for entry in std::fs::read_dir(&logs)? {
@@ -159,7 +166,8 @@ pub async fn psql_json(database: &str, event_id: &str) -> anyhow::Result<(u64, D
         .stdout(Stdio::piped())
         .spawn()
         .context("psql")?;
-    let mut lines = BufReader::with_capacity(1 << 16, child.stdout.take().context("stdout")?).lines();
+    let mut lines =
+        BufReader::with_capacity(1 << 16, child.stdout.take().context("stdout")?).lines();
     let mut rows = 0_u64;
     while lines.next_line().await?.is_some() {
         rows += 1;
@@ -193,9 +201,7 @@ async fn broker_channels(
         .await?;
     let subscriber = Connection::connect(&url, ConnectionProperties::default()).await?;
     let consuming = subscriber.create_channel().await?;
-    consuming
-        .basic_qos(64, BasicQosOptions::default())
-        .await?;
+    consuming.basic_qos(64, BasicQosOptions::default()).await?;
     let consumer = consuming
         .basic_consume(
             queue.as_str().into(),

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::Sizes;
 use crate::baseline;
-use crate::footprint::Watched;
+use crate::footprint::{CpuSnapshot, Watched};
 use crate::load::{self, Call, Connection, Measured};
 use crate::report::{Goal, Row};
 use crate::system::{System, finish_call};
@@ -97,11 +97,11 @@ pub async fn placing_bets(
     results: &mut Results,
 ) -> anyhow::Result<()> {
     let bet_maker = system.bet_maker_process();
-    let mut cpu_seconds = 0.0;
-    let mut bets = 0_u64;
-    let mut peak_rss = 0.0;
+    let mut peak_rss = 0.0_f64;
+    let mut cpu_at_64 = None;
     for clients in [1, 16, 64] {
-        let cpu_before = bet_maker.cpu_seconds();
+        let bets_before = system.bet_maker_count("SELECT count(*) FROM bets").await?;
+        let cpu_before = CpuSnapshot::take(system.line_provider_process(), bet_maker);
         let sampler = bet_maker.sample_peak(Duration::from_millis(50));
         let service = load::run(
             system.bet_maker_address,
@@ -112,9 +112,13 @@ pub async fn placing_bets(
             Arc::new(bet_call),
         )
         .await?;
-        peak_rss = f64::max(peak_rss, sampler.finish().await);
-        cpu_seconds += bet_maker.cpu_seconds() - cpu_before;
-        bets += service.requests;
+        peak_rss = peak_rss.max(sampler.finish().await);
+        let cpu = CpuSnapshot::take(system.line_provider_process(), bet_maker);
+        let bets = system.bet_maker_count("SELECT count(*) FROM bets").await? - bets_before;
+        let split = cpu.since(&cpu_before, bets as f64 / 1000.0);
+        if clients == 64 {
+            cpu_at_64 = Some(split);
+        }
         results.run(format!("POST /bet, {clients} clients"), &service);
 
         let pgbench = baseline::pgbench_bet(
@@ -125,7 +129,10 @@ pub async fn placing_bets(
             work,
         )
         .await?;
-        results.run(format!("pgbench, bet statement, {clients} clients"), &pgbench);
+        results.run(
+            format!("pgbench, bet statement, {clients} clients"),
+            &pgbench,
+        );
 
         let throughput = Row::new(
             format!("1 POST /bet throughput, {clients} clients"),
@@ -144,43 +151,36 @@ pub async fn placing_bets(
         )
         .baseline("pgbench p99", pgbench.p99_ms);
         if clients == 64 {
-            results
-                .rows
-                .push(throughput.goal(Goal::RatioAtLeast(0.75)));
+            results.rows.push(throughput.goal(Goal::RatioAtLeast(0.75)));
             results.rows.push(latency.goal(Goal::Below(10.0)));
         } else {
             results.rows.push(throughput);
             results.rows.push(latency);
         }
     }
-    // Bets counted while measured; CPU over warm-up too, so scale by the bets of both.
-    let all_bets = system
-        .bet_maker_count("SELECT count(*) FROM bets")
-        .await?
-        .max(1) as f64;
-    results.rows.push(
-        Row::new(
-            "7 bet-maker: resident memory, peak under POST /bet load",
-            peak_rss,
-            "MiB",
-        )
-        .details(json!({ "bets_measured": bets })),
-    );
-    let pgbench_bets = results
-        .runs
-        .iter()
-        .filter(|(name, _)| name.starts_with("pgbench"))
-        .map(|(_, m)| m.requests)
-        .sum::<u64>() as f64;
-    let service_bets = (all_bets - pgbench_bets).max(1.0);
-    results.rows.push(
-        Row::new(
-            "7 bet-maker: CPU time per 1 000 bets placed",
-            cpu_seconds * 1000.0 / service_bets * 1000.0,
-            "ms",
-        )
-        .details(json!({ "cpu_seconds": cpu_seconds, "bets": service_bets })),
-    );
+    results.rows.push(Row::new(
+        "7 bet-maker: resident memory, peak under POST /bet load",
+        peak_rss,
+        "MiB",
+    ));
+    if let Some(split) = cpu_at_64 {
+        let bet_maker_ms = split
+            .ms_per_unit
+            .iter()
+            .find(|(name, _)| *name == "bet-maker")
+            .map_or(0.0, |(_, ms)| *ms);
+        results.rows.push(
+            Row::new(
+                format!(
+                    "7 bet-maker: CPU time per 1 000 bets, 64 clients (all CPU ms per 1 000: {})",
+                    split.describe()
+                ),
+                bet_maker_ms,
+                "ms",
+            )
+            .details(split),
+        );
+    }
     Ok(())
 }
 
@@ -203,7 +203,10 @@ pub async fn reading(system: &System, sizes: &Sizes, results: &mut Results) -> a
     let ids: Arc<Vec<String>> = Arc::new(
         system
             .bet_maker_db
-            .query("SELECT id::text FROM bets ORDER BY random() LIMIT 1000", &[])
+            .query(
+                "SELECT id::text FROM bets ORDER BY random() LIMIT 1000",
+                &[],
+            )
             .await?
             .iter()
             .map(|row| row.get(0))
@@ -342,9 +345,12 @@ pub async fn propagation(
         } else {
             &br#""status":"lost""#[..]
         };
-        poll_until(&mut poll, &Call::get(format!("/bets/{bet_id}")), since, |body| {
-            contains(body, expected)
-        })
+        poll_until(
+            &mut poll,
+            &Call::get(format!("/bets/{bet_id}")),
+            since,
+            |body| contains(body, expected),
+        )
         .await
         .with_context(|| format!("bet {bet_id} never settled"))?;
         settled.saturating_record(since.elapsed().as_micros() as u64);
@@ -414,12 +420,15 @@ pub async fn message_throughput(
     let messages = 2 * ids.len() as u64;
     let line_provider = system.line_provider_process();
     let sampler = line_provider.sample_peak(Duration::from_millis(50));
+    let cpu_before = CpuSnapshot::take(line_provider, system.bet_maker_process());
     let started = Instant::now();
     system.create_events(&ids, 32).await?;
     system.finish_events(&ids, 32).await?;
     let accepted = started.elapsed();
     system.wait_applied(applied_before + messages).await?;
     let applied = started.elapsed();
+    let cpu = CpuSnapshot::take(line_provider, system.bet_maker_process())
+        .since(&cpu_before, messages as f64 / 1000.0);
     let lp_peak = sampler.finish().await;
 
     let broker = baseline::broker_throughput(system, messages).await?;
@@ -441,6 +450,17 @@ pub async fn message_throughput(
             "accepted_by_line_provider_seconds": accepted.as_secs_f64(),
             "all_applied_seconds": applied.as_secs_f64(),
         })),
+    );
+    results.rows.push(
+        Row::new(
+            format!(
+                "4 … CPU ms per 1 000 changes, all parts ({})",
+                cpu.describe()
+            ),
+            cpu.total(),
+            "ms",
+        )
+        .details(&cpu),
     );
     results.rows.push(Row::new(
         "4 line-provider HTTP: changes accepted per second",
@@ -503,8 +523,8 @@ pub async fn settlement(
             .query_one("SELECT id FROM bets WHERE event_id = $1 LIMIT 1", &[&id])
             .await?
             .get(0);
-        let mut load = load::Load::start(system.bet_maker_address, 8, 201, Arc::new(bet_call))
-            .await?;
+        let mut load =
+            load::Load::start(system.bet_maker_address, 8, 201, Arc::new(bet_call)).await?;
         tokio::time::sleep(sizes.warmup).await;
         load.measure();
         let mut line_provider = Connection::open(system.line_provider_address).await?;
@@ -547,7 +567,10 @@ pub async fn settlement(
         }
         results.rows.push(row);
         let mut row = Row::new(
-            format!("5 POST /bet p99 on other events meanwhile ({} settling)", thousands(n)),
+            format!(
+                "5 POST /bet p99 on other events meanwhile ({} settling)",
+                thousands(n)
+            ),
             during.p99_ms,
             "ms",
         )
@@ -564,11 +587,7 @@ pub async fn settlement(
 
 /// Figure 6: GET /bets of every bet of one event, streamed; against psql producing the same
 /// rows as JSON.
-pub async fn history(
-    system: &System,
-    event_id: &str,
-    results: &mut Results,
-) -> anyhow::Result<()> {
+pub async fn history(system: &System, event_id: &str, results: &mut Results) -> anyhow::Result<()> {
     let bets = system
         .bet_maker_count(&format!(
             "SELECT count(*) FROM bets WHERE event_id = '{event_id}'"
@@ -588,15 +607,24 @@ pub async fn history(
         .await?;
     let peak = sampler.finish().await;
     ensure!(status == 200, "GET /bets answered {status}");
-    ensure!(rows == bets as u64, "GET /bets streamed {rows} bets of {bets}");
+    ensure!(
+        rows == bets as u64,
+        "GET /bets streamed {rows} bets of {bets}"
+    );
 
     let (psql_rows, psql_time) = baseline::psql_json(&system.bet_maker_database, event_id).await?;
-    ensure!(psql_rows == rows, "psql produced {psql_rows} rows of {rows}");
+    ensure!(
+        psql_rows == rows,
+        "psql produced {psql_rows} rows of {rows}"
+    );
     let rate = rows as f64 / total.as_secs_f64();
     let psql_rate = psql_rows as f64 / psql_time.as_secs_f64();
     results.rows.push(
         Row::new(
-            format!("6 GET /bets streaming {} bets: rows per second", thousands(rows as usize)),
+            format!(
+                "6 GET /bets streaming {} bets: rows per second",
+                thousands(rows as usize)
+            ),
             rate,
             "rows/s",
         )
@@ -640,11 +668,10 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);
     }
     out
 }
-

@@ -70,3 +70,99 @@ impl PeakSampler {
         self.peak_kib.load(Ordering::Relaxed) as f64 / 1024.0
     }
 }
+
+/// CPU time used so far by each part of the system, and by the whole machine.
+#[derive(Debug, Clone)]
+pub struct CpuSnapshot {
+    parts: Vec<(&'static str, f64)>,
+    machine_busy: f64,
+    at: std::time::Instant,
+}
+
+/// CPU seconds of every process whose name is `comm` (a server's many processes).
+fn cpu_of_all(comm: &str) -> f64 {
+    let ticks = procfs::ticks_per_second() as f64;
+    procfs::process::all_processes()
+        .map(|all| {
+            all.filter_map(Result::ok)
+                .filter_map(|process| process.stat().ok())
+                .filter(|stat| stat.comm == comm)
+                .map(|stat| (stat.utime + stat.stime) as f64 / ticks)
+                .sum()
+        })
+        .unwrap_or(0.0)
+}
+
+impl CpuSnapshot {
+    /// Reads the CPU time of both services, Postgres, RabbitMQ and this load generator.
+    pub fn take(line_provider: Watched, bet_maker: Watched) -> Self {
+        use procfs::CurrentSI;
+        let machine_busy = procfs::KernelStats::current()
+            .map(|stats| {
+                let t = stats.total;
+                let busy = t.user
+                    + t.nice
+                    + t.system
+                    + t.irq.unwrap_or(0)
+                    + t.softirq.unwrap_or(0)
+                    + t.steal.unwrap_or(0);
+                busy as f64 / procfs::ticks_per_second() as f64
+            })
+            .unwrap_or(0.0);
+        let own = Watched::new(std::process::id());
+        Self {
+            parts: vec![
+                ("line-provider", line_provider.cpu_seconds()),
+                ("bet-maker", bet_maker.cpu_seconds()),
+                ("Postgres", cpu_of_all("postgres")),
+                ("RabbitMQ", cpu_of_all("beam.smp")),
+                ("load generator", own.cpu_seconds()),
+            ],
+            machine_busy,
+            at: std::time::Instant::now(),
+        }
+    }
+
+    /// CPU milliseconds per `unit` of work done since `before`, by part, and how busy the
+    /// machine's cores were meanwhile.
+    pub fn since(&self, before: &Self, units: f64) -> CpuSplit {
+        let seconds = self.at.duration_since(before.at).as_secs_f64();
+        let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+        CpuSplit {
+            ms_per_unit: self
+                .parts
+                .iter()
+                .zip(&before.parts)
+                .map(|((name, after), (_, before))| (*name, (after - before) * 1000.0 / units))
+                .collect(),
+            machine_busy_percent: (self.machine_busy - before.machine_busy) * 100.0
+                / (seconds * cores),
+        }
+    }
+}
+
+/// Where the CPU went.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CpuSplit {
+    pub ms_per_unit: Vec<(&'static str, f64)>,
+    pub machine_busy_percent: f64,
+}
+
+impl CpuSplit {
+    pub fn total(&self) -> f64 {
+        self.ms_per_unit.iter().map(|(_, ms)| ms).sum()
+    }
+
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .ms_per_unit
+            .iter()
+            .map(|(name, ms)| format!("{name} {}", crate::report::number(*ms)))
+            .collect();
+        format!(
+            "{}; cores {:.0} % busy",
+            parts.join(", "),
+            self.machine_busy_percent
+        )
+    }
+}

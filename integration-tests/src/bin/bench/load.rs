@@ -251,7 +251,9 @@ impl Load {
     /// Stops counting and sending; what was counted. Fails if any answer was unexpected.
     pub async fn finish(self) -> anyhow::Result<Measured> {
         self.measuring.store(false, Ordering::Relaxed);
-        let seconds = self.since.map_or(0.0, |since| since.elapsed().as_secs_f64());
+        let seconds = self
+            .since
+            .map_or(0.0, |since| since.elapsed().as_secs_f64());
         self.stop.store(true, Ordering::Relaxed);
         let mut merged = histogram();
         for task in self.tasks {

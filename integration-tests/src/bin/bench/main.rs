@@ -79,7 +79,10 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let work = tempdir()?;
     let system = System::start().await?;
-    let outcome = run(&system, &sizes, &work).await;
+    let outcome = tokio::select! {
+        outcome = run(&system, &sizes, &work) => outcome,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
     system.remove().await;
     let _ = std::fs::remove_dir_all(&work);
     let results = outcome?;

@@ -132,7 +132,11 @@ impl System {
         let mut connection = Connection::open(self.bet_maker_address).await?;
         let started = Instant::now();
         loop {
-            if self.metric(&mut connection, "bet_maker_messages_applied_total").await? >= count as f64 {
+            if self
+                .metric(&mut connection, "bet_maker_messages_applied_total")
+                .await?
+                >= count as f64
+            {
                 return Ok(());
             }
             if started.elapsed() > WAIT {

@@ -1,0 +1,94 @@
+//! `GET /events` from memory: the open events as a ready JSON body, rebuilt from the database
+//! only when it may have changed.
+//!
+//! The body is read again when
+//! - this replica's consumer applied a change to `events` (it calls [`OpenEvents::invalidate`]
+//!   after the commit), so on the replica that applied a change the list is never stale;
+//! - the earliest deadline among the listed events passes (that event is no longer open);
+//! - it is older than [`MAX_AGE`]: the bound on how long a change applied by *another* replica
+//!   (replicas share the queue, so each change reaches one of them) takes to show here.
+//!
+//! A stale list can only show an event a little longer or a new one a little later: placing a
+//! bet always checks the event in the database.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use deadpool_postgres::Pool;
+use time::OffsetDateTime;
+
+use crate::db;
+use crate::error::ApiError;
+use crate::routes::events::OpenEventBody;
+
+/// How long a body may be served without looking at the database again.
+pub const MAX_AGE: Duration = Duration::from_millis(500);
+
+/// The cached list of open events.
+#[derive(Debug, Default)]
+pub struct OpenEvents {
+    /// Bumped on every change this replica applies.
+    generation: AtomicU64,
+    current: Mutex<Option<Arc<Snapshot>>>,
+}
+
+#[derive(Debug)]
+struct Snapshot {
+    generation: u64,
+    body: Bytes,
+    /// Served strictly before this instant: `MAX_AGE` after it was read, or the earliest
+    /// listed deadline when that is sooner.
+    until: OffsetDateTime,
+}
+
+impl OpenEvents {
+    /// Records that `events` changed: the next request reads it again.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The JSON array of open events, soonest deadline first.
+    pub async fn body(&self, pool: &Pool) -> Result<Bytes, ApiError> {
+        if let Some(body) = self.fresh() {
+            return Ok(body);
+        }
+        // Read before the query: a change committed meanwhile makes this snapshot stale at once.
+        let generation = self.generation.load(Ordering::Acquire);
+        let client = pool.get().await?;
+        let events = db::open_events(&client).await?;
+        drop(client);
+        let now = OffsetDateTime::now_utc();
+        // The database filtered by its clock; filter by ours too, so that `until` is ahead.
+        let open: Vec<OpenEventBody> = events
+            .iter()
+            .filter(|event| event.deadline > now)
+            .map(OpenEventBody::from)
+            .collect();
+        let body =
+            Bytes::from(serde_json::to_vec(&open).map_err(|e| ApiError::Internal(e.into()))?);
+        let max_age_end = now + MAX_AGE;
+        let until = open
+            .first()
+            .map_or(max_age_end, |first| first.deadline.min(max_age_end));
+        let snapshot = Arc::new(Snapshot {
+            generation,
+            body: body.clone(),
+            until,
+        });
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(snapshot);
+        Ok(body)
+    }
+
+    fn fresh(&self) -> Option<Bytes> {
+        let snapshot = self
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        let current = snapshot.generation == self.generation.load(Ordering::Acquire)
+            && OffsetDateTime::now_utc() < snapshot.until;
+        current.then(|| snapshot.body.clone())
+    }
+}
