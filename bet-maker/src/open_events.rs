@@ -13,7 +13,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use deadpool_postgres::Pool;
@@ -38,9 +38,11 @@ pub struct OpenEvents {
 struct Snapshot {
     generation: u64,
     body: Bytes,
-    /// Served strictly before this instant: `MAX_AGE` after it was read, or the earliest
-    /// listed deadline when that is sooner.
-    until: OffsetDateTime,
+    /// When the query started (a monotonic clock: a wall clock stepping back cannot keep a
+    /// body longer than `MAX_AGE`).
+    read_at: Instant,
+    /// The earliest listed deadline: the body is stale from then on.
+    first_deadline: Option<OffsetDateTime>,
 }
 
 impl OpenEvents {
@@ -56,11 +58,12 @@ impl OpenEvents {
         }
         // Read before the query: a change committed meanwhile makes this snapshot stale at once.
         let generation = self.generation.load(Ordering::Acquire);
+        let read_at = Instant::now();
         let client = pool.get().await?;
         let events = db::open_events(&client).await?;
         drop(client);
         let now = OffsetDateTime::now_utc();
-        // The database filtered by its clock; filter by ours too, so that `until` is ahead.
+        // The database filtered by its clock; filter by ours too, so the first deadline is ahead.
         let open: Vec<OpenEventBody> = events
             .iter()
             .filter(|event| event.deadline > now)
@@ -68,14 +71,11 @@ impl OpenEvents {
             .collect();
         let body =
             Bytes::from(serde_json::to_vec(&open).map_err(|e| ApiError::Internal(e.into()))?);
-        let max_age_end = now + MAX_AGE;
-        let until = open
-            .first()
-            .map_or(max_age_end, |first| first.deadline.min(max_age_end));
         let snapshot = Arc::new(Snapshot {
             generation,
             body: body.clone(),
-            until,
+            read_at,
+            first_deadline: open.first().map(|first| first.deadline),
         });
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(snapshot);
         Ok(body)
@@ -88,7 +88,10 @@ impl OpenEvents {
             .unwrap_or_else(|e| e.into_inner())
             .clone()?;
         let current = snapshot.generation == self.generation.load(Ordering::Acquire)
-            && OffsetDateTime::now_utc() < snapshot.until;
+            && snapshot.read_at.elapsed() < MAX_AGE
+            && snapshot
+                .first_deadline
+                .is_none_or(|deadline| OffsetDateTime::now_utc() < deadline);
         current.then(|| snapshot.body.clone())
     }
 }

@@ -48,14 +48,14 @@ pub async fn apply_message(pool: &Pool, message: &IncomingMessage) -> Result<App
     })
 }
 
-/// The most pending bets a finish settles inside a batch of messages. A finish with more is
-/// applied in a transaction of its own, so that its long settlement holds no other event's row
-/// (bets on those events would wait for it).
+/// The most pending bets a batch of messages settles in all. A batch whose finishes would
+/// settle more is applied one message at a time, so that a long settlement holds no other
+/// event's row (bets on those events would wait for it).
 pub const BATCH_SETTLEMENT_LIMIT: i64 = 10_000;
 
 /// Applies several messages, in order, in one transaction (one commit for all of them).
-/// Returns `None`, having changed nothing, when a finish would settle more than
-/// [`BATCH_SETTLEMENT_LIMIT`] bets: the caller then applies the messages one at a time.
+/// Returns `None`, having changed nothing, when its finishes would settle more than
+/// [`BATCH_SETTLEMENT_LIMIT`] bets in all: the caller then applies the messages one at a time.
 pub async fn apply_batch(
     pool: &Pool,
     messages: &[&IncomingMessage],
@@ -63,15 +63,18 @@ pub async fn apply_batch(
     let mut client = pool.get().await?;
     let transaction = client.transaction().await?;
     let mut outcomes = Vec::with_capacity(messages.len());
+    // Pending bets this batch settles in all: the time it holds every event row it touched.
+    let mut settling = 0;
     for message in messages {
         let event = &message.event;
         let applied = db::apply_event(&transaction, event).await?;
         let (settled_as, settled) = match BetStatus::settled_by(event.status) {
             Some(result) if applied => {
                 // The event's row is locked now: no bet can join the ones counted.
-                if db::pending_bets(&transaction, &event.id, BATCH_SETTLEMENT_LIMIT + 1).await?
-                    > BATCH_SETTLEMENT_LIMIT
-                {
+                let budget = BATCH_SETTLEMENT_LIMIT - settling;
+                let pending = db::pending_bets(&transaction, &event.id, budget + 1).await?;
+                settling += pending;
+                if settling > BATCH_SETTLEMENT_LIMIT {
                     transaction.rollback().await?;
                     return Ok(None);
                 }

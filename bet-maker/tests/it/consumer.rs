@@ -292,10 +292,16 @@ async fn an_event_leaves_the_open_events_when_its_deadline_passes_without_any_me
     soon.deadline = OffsetDateTime::now_utc() + time::Duration::seconds(2);
     app.publish(EventChange::Created, &soon).await;
     app.wait_for_open_event("soon").await;
+    // Read the list 100 ms before the deadline: a body that only expired after MAX_AGE would
+    // still be served at the deadline.
+    let until = |offset_ms: i64| {
+        (soon.deadline + time::Duration::milliseconds(offset_ms) - OffsetDateTime::now_utc())
+            .unsigned_abs()
+    };
+    tokio::time::sleep(until(-100)).await;
     assert_eq!(app.open_event_ids().await, ["soon", "later"]);
 
-    let until_deadline = soon.deadline - OffsetDateTime::now_utc();
-    tokio::time::sleep(until_deadline.unsigned_abs() + Duration::from_millis(20)).await;
+    tokio::time::sleep(until(20)).await;
     // At the deadline, not up to MAX_AGE later.
     assert_eq!(app.open_event_ids().await, ["later"]);
 }

@@ -64,7 +64,10 @@ async fn a_message_arriving_during_a_database_outage_is_applied_once_it_ends() {
     let during = app.bet(json!({ "event_id": "e1", "amount": 1 })).await;
     assert_problem(during, 503).await;
     // The open events come from memory for up to MAX_AGE, then from the database.
-    tokio::time::sleep(bet_maker::open_events::MAX_AGE).await;
+    app.wait_until("GET /events looks at the database", || async {
+        app.get("/events").await.status() == 503
+    })
+    .await;
     assert_problem(app.get("/events").await, 503).await;
     app.wait_until("the consumer retried", || async {
         app.metric("bet_maker_message_retries_total")

@@ -66,7 +66,11 @@ async fn during_a_postgres_outage_requests_fail_fast_with_503_and_both_services_
     system.postgres.cut();
     // bet-maker serves its open events from memory for up to MAX_AGE; after that it must
     // look at the database, and fail fast.
-    tokio::time::sleep(bet_maker::open_events::MAX_AGE).await;
+    system
+        .wait_until("bet-maker's GET /events looks at the database", || async {
+            system.get(&bm, "/events").await.status() == 503
+        })
+        .await;
     for (service, path) in [(&lp, "/events"), (&bm, "/events"), (&bm, "/bets")] {
         let started = std::time::Instant::now();
         let response = system.get(service, path).await;
