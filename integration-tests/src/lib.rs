@@ -57,6 +57,40 @@ fn address_of(url: &str, default_port: u16) -> SocketAddr {
     host_port.parse().expect("the URL names host:port")
 }
 
+/// The test server's URL with another database.
+pub fn database_url(database: &str) -> String {
+    with_database(&server_url(), database)
+}
+
+/// Deletes a run's exchange and queues and drops its databases, ignoring what is already gone.
+pub async fn remove(topology: &Topology, databases: &[String]) {
+    if let Ok(connection) = lapin::Connection::connect(&amqp_url(), Default::default()).await
+        && let Ok(channel) = connection.create_channel().await
+    {
+        for queue in [&topology.queue, &topology.dead_letter_queue] {
+            let _ = channel
+                .queue_delete(queue.as_str().into(), Default::default())
+                .await;
+        }
+        let _ = channel
+            .exchange_delete(topology.exchange.as_str().into(), Default::default())
+            .await;
+        let _ = connection.close(200, "done".into()).await;
+    }
+    if let Ok((client, connection)) =
+        tokio_postgres::connect(&server_url(), tokio_postgres::NoTls).await
+    {
+        tokio::spawn(connection);
+        for database in databases {
+            let _ = client
+                .batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+                ))
+                .await;
+        }
+    }
+}
+
 fn with_database(url: &str, database: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("a URL with a database");
     format!("{base}/{database}")
@@ -463,34 +497,7 @@ impl Drop for System {
                 .enable_all()
                 .build()
             {
-                runtime.block_on(async move {
-                    if let Ok(connection) =
-                        lapin::Connection::connect(&amqp_url(), Default::default()).await
-                        && let Ok(channel) = connection.create_channel().await
-                    {
-                        for queue in [&topology.queue, &topology.dead_letter_queue] {
-                            let _ = channel
-                                .queue_delete(queue.as_str().into(), Default::default())
-                                .await;
-                        }
-                        let _ = channel
-                            .exchange_delete(topology.exchange.as_str().into(), Default::default())
-                            .await;
-                        let _ = connection.close(200, "done".into()).await;
-                    }
-                    if let Ok((client, connection)) =
-                        tokio_postgres::connect(&server_url(), tokio_postgres::NoTls).await
-                    {
-                        tokio::spawn(connection);
-                        for database in databases {
-                            let _ = client
-                                .batch_execute(&format!(
-                                    "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-                                ))
-                                .await;
-                        }
-                    }
-                });
+                runtime.block_on(remove(&topology, &databases));
             }
         });
         let _ = cleanup.join();

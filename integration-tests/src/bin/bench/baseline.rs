@@ -17,7 +17,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 use crate::load::{self, Measured};
-use crate::system::{System, database_url};
+use integration_tests::database_url;
+
+use crate::system::System;
 
 /// A time-ordered UUID made in SQL (48 bits of milliseconds, then random bits), for rows
 /// inserted as bet-maker inserts them: it makes UUIDv7 ids.

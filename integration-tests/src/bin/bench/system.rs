@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use integration_tests::process::Process;
-use integration_tests::{amqp_url, server_url};
+use integration_tests::{amqp_url, database_url};
 use shared_messages::Topology;
 use tokio_postgres::NoTls;
 
@@ -32,13 +32,6 @@ pub struct System {
     pub bet_maker_address: SocketAddr,
     /// A connection to bet-maker's database, for seeding and baselines.
     pub bet_maker_db: tokio_postgres::Client,
-}
-
-/// `url` with its database replaced by `database`.
-pub fn database_url(database: &str) -> String {
-    let url = server_url();
-    let (base, _) = url.rsplit_once('/').expect("a URL with a database");
-    format!("{base}/{database}")
 }
 
 fn socket_address(process: &Process) -> SocketAddr {
@@ -165,29 +158,11 @@ impl System {
         self.line_provider.kill();
         self.bet_maker.kill();
         drop(self.bet_maker_db);
-        if let Ok(connection) = lapin::Connection::connect(&amqp_url(), Default::default()).await
-            && let Ok(channel) = connection.create_channel().await
-        {
-            for queue in [&self.topology.queue, &self.topology.dead_letter_queue] {
-                let _ = channel
-                    .queue_delete(queue.as_str().into(), Default::default())
-                    .await;
-            }
-            let _ = channel
-                .exchange_delete(self.topology.exchange.as_str().into(), Default::default())
-                .await;
-            let _ = connection.close(200, "done".into()).await;
-        }
-        if let Ok((client, connection)) = tokio_postgres::connect(&server_url(), NoTls).await {
-            tokio::spawn(connection);
-            for database in [&self.line_provider_database, &self.bet_maker_database] {
-                let _ = client
-                    .batch_execute(&format!(
-                        "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-                    ))
-                    .await;
-            }
-        }
+        integration_tests::remove(
+            &self.topology,
+            &[self.line_provider_database, self.bet_maker_database],
+        )
+        .await;
     }
 }
 
