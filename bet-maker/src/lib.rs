@@ -3,9 +3,10 @@
 //! bet-maker never calls line-provider. It consumes line-provider's messages from its queue
 //! `bet-maker.events` into its own `events` table (only a version newer than the stored one is
 //! applied, so duplicates and reordering change nothing), serves the open events and takes bets
-//! on them, and when an event finishes it settles every pending bet of it in the same
-//! transaction. A bet locks its event row against settlement while it checks the event is open,
-//! so a bet is either refused or settled: never pending on a finished event.
+//! on them. A bet's status is its event's result, read through a join, so a finish settles
+//! every bet of the event by changing one row, whatever their number. A bet locks its event row
+//! against the next change while it checks the event is open, so a bet is either refused or
+//! follows the result: never pending on a finished event.
 //!
 //! # Layout
 //! - [`config`]: settings from the environment.
@@ -13,7 +14,7 @@
 //!   shutdown.
 //! - [`routes`]: HTTP handlers and their wire types; [`error`]: the problem+json errors.
 //! - [`domain`]: validated values (`Amount`, `IdempotencyKey`, ...).
-//! - [`service`]: applying a message (with settlement) and placing a bet.
+//! - [`service`]: applying messages (a finish settles) and placing a bet.
 //! - [`consumer`] and [`amqp`]: the supervised consumer and its topology.
 //! - [`db`]: every SQL statement; migrations live in `migrations/bet-maker/`.
 //! - [`open_events`]: `GET /events` from memory, invalidated by the consumer.

@@ -12,7 +12,8 @@ pub struct Metrics {
     registry: Registry,
     /// Bets accepted.
     pub bets_placed: IntCounter,
-    /// Bets settled, by outcome (`won`, `lost`).
+    /// Bets settled, by outcome (`won`, `lost`): at a finish, every bet of the event, counted
+    /// from the event's tally.
     pub bets_settled: IntCounterVec,
     /// Messages that changed the events table.
     pub messages_applied: IntCounter,
@@ -32,6 +33,9 @@ pub struct Metrics {
     pub apply_seconds: HistogramVec,
     /// Messages applied per transaction: the consumer applies the deliveries at hand together.
     pub batch_messages: Histogram,
+    /// The consumer's lag: seconds from a change at line-provider (the message's `occurred_at`)
+    /// to its commit here. A re-published message counts from its event's last change.
+    pub consumer_lag_seconds: Histogram,
     /// HTTP requests by method, route pattern and status, with their duration.
     pub http_requests: HistogramVec,
 }
@@ -82,6 +86,15 @@ impl Metrics {
             )
             .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
         )?;
+        let consumer_lag_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "consumer_lag_seconds",
+                "Seconds from a change at line-provider to its commit in bet-maker",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0, 300.0,
+            ]),
+        )?;
         let http_requests = HistogramVec::new(
             HistogramOpts::new("http_request_duration_seconds", "HTTP requests").buckets(vec![
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
@@ -99,6 +112,7 @@ impl Metrics {
             Box::new(broker_connected.clone()),
             Box::new(apply_seconds.clone()),
             Box::new(batch_messages.clone()),
+            Box::new(consumer_lag_seconds.clone()),
             Box::new(http_requests.clone()),
         ] {
             registry.register(collector)?;
@@ -115,6 +129,7 @@ impl Metrics {
             broker_connected,
             apply_seconds,
             batch_messages,
+            consumer_lag_seconds,
             http_requests,
         })
     }

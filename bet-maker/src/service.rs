@@ -1,4 +1,5 @@
-//! The operations of bet-maker: applying a message (and settling), placing a bet.
+//! The operations of bet-maker: applying messages (a finish settles its event's bets), placing
+//! a bet.
 
 use deadpool_postgres::Pool;
 use uuid::Uuid;
@@ -16,83 +17,57 @@ pub struct Applied {
     pub applied: bool,
     /// The bets' outcome when the message finished the event.
     pub settled_as: Option<BetStatus>,
-    /// How many bets were settled.
+    /// How many bets the finish settled (every bet of the event).
     pub settled: u64,
 }
 
-/// Applies a message in one transaction: the event when its version is newer, and when that
-/// finishes the event, the settlement of every pending bet on it.
+/// Applies a message in a transaction of its own.
 pub async fn apply_message(pool: &Pool, message: &IncomingMessage) -> Result<Applied, DbError> {
-    let event = &message.event;
-    let outcome = BetStatus::settled_by(event.status);
     let mut client = pool.get().await?;
     let transaction = client.transaction().await?;
-    if outcome.is_some() {
-        db::allow_long_statements(&transaction).await?;
+    let outcome = apply(&transaction, message).await?;
+    transaction.commit().await?;
+    Ok(outcome)
+}
+
+/// Applies messages, in order, in one transaction (one commit for all of them). A finish is
+/// one row's change whatever the number of bets (a bet's status is its event's), so a batch
+/// holds each event's row for the same few milliseconds whatever it carries.
+pub async fn apply_messages(
+    pool: &Pool,
+    messages: &[&IncomingMessage],
+) -> Result<Vec<Applied>, DbError> {
+    let mut client = pool.get().await?;
+    let transaction = client.transaction().await?;
+    let mut outcomes = Vec::with_capacity(messages.len());
+    for message in messages {
+        outcomes.push(apply(&transaction, message).await?);
     }
-    let applied = db::apply_event(&transaction, event).await?;
-    let (settled_as, settled) = match outcome {
-        // A separate statement, after the event row is locked: its snapshot sees every bet
-        // that committed while the lock was awaited.
+    transaction.commit().await?;
+    Ok(outcomes)
+}
+
+/// The event's upsert and, when it finishes the event, the count of the bets it settles.
+async fn apply(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    message: &IncomingMessage,
+) -> Result<Applied, DbError> {
+    let event = &message.event;
+    let applied = db::apply_event(transaction, event).await?;
+    let (settled_as, settled) = match BetStatus::settled_by(event.status) {
+        // A statement of its own, after the event's row lock was granted: its snapshot sees
+        // every bet that committed while the lock was awaited, and no bet can follow.
         Some(result) if applied => (
             Some(result),
-            db::settle_bets(&transaction, &event.id, result).await?,
+            db::bets_on_event(transaction, &event.id).await?,
         ),
         _ => (None, 0),
     };
-    transaction.commit().await?;
     Ok(Applied {
         applied,
         settled_as,
         settled,
     })
-}
-
-/// The most pending bets a batch of messages settles in all. A batch whose finishes would
-/// settle more is applied one message at a time, so that a long settlement holds no other
-/// event's row (bets on those events would wait for it).
-pub const BATCH_SETTLEMENT_LIMIT: i64 = 10_000;
-
-/// Applies several messages, in order, in one transaction (one commit for all of them).
-/// Returns `None`, having changed nothing, when its finishes would settle more than
-/// [`BATCH_SETTLEMENT_LIMIT`] bets in all: the caller then applies the messages one at a time.
-pub async fn apply_batch(
-    pool: &Pool,
-    messages: &[&IncomingMessage],
-) -> Result<Option<Vec<Applied>>, DbError> {
-    let mut client = pool.get().await?;
-    let transaction = client.transaction().await?;
-    let mut outcomes = Vec::with_capacity(messages.len());
-    // Pending bets this batch settles in all: the time it holds every event row it touched.
-    let mut settling = 0;
-    for message in messages {
-        let event = &message.event;
-        let applied = db::apply_event(&transaction, event).await?;
-        let (settled_as, settled) = match BetStatus::settled_by(event.status) {
-            Some(result) if applied => {
-                // The event's row is locked now: no bet can join the ones counted.
-                let budget = BATCH_SETTLEMENT_LIMIT - settling;
-                let pending = db::pending_bets(&transaction, &event.id, budget + 1).await?;
-                settling += pending;
-                if settling > BATCH_SETTLEMENT_LIMIT {
-                    transaction.rollback().await?;
-                    return Ok(None);
-                }
-                (
-                    Some(result),
-                    db::settle_bets(&transaction, &event.id, result).await?,
-                )
-            }
-            _ => (None, 0),
-        };
-        outcomes.push(Applied {
-            applied,
-            settled_as,
-            settled,
-        });
-    }
-    transaction.commit().await?;
-    Ok(Some(outcomes))
 }
 
 /// A bet request, parsed.
@@ -153,11 +128,6 @@ pub async fn place_bet(
                 format!("betting on event {} closed at {deadline}", request.event_id)
             }))
         }
-        // Only a settlement holds an event's row lock for long: the event is finishing.
-        Err(DbError::LockTimeout) => Err(ApiError::EventClosed(format!(
-            "event {} is being settled; it takes no more bets",
-            request.event_id
-        ))),
         // Another request with the same key committed between our look-up and our insert.
         Err(DbError::Constraint(name)) if name == "bets_idempotency_key_unique" => {
             let key = key

@@ -29,11 +29,13 @@ use crate::{db, routes};
 const POOL_SIZE: usize = 16;
 /// Connections to Postgres for the consumer.
 const CONSUMER_POOL_SIZE: usize = 2;
-/// How long a bet waits for its event's row lock (held by a settlement) before it is refused.
+/// How long a statement of an HTTP request waits for a row lock before it answers 503. The
+/// consumer holds an event's row for one short transaction; a longer wait means trouble.
 const HTTP_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
 /// `GET /bets` streams served at once; each holds a connection until its client has read all.
 const HISTORY_STREAMS: usize = 4;
-/// How long a stopping service waits for the consumer (a settlement may be running).
+/// How long a stopping service waits for the consumer to finish the transaction in hand and
+/// acknowledge it (a statement may take up to its 10 s timeout while Postgres struggles).
 const CONSUMER_STOP: Duration = Duration::from_secs(25);
 /// How long a stopping server lets in-flight requests finish.
 const SHUTDOWN_GRACE: u64 = 20;
@@ -57,8 +59,8 @@ impl Application {
         db::migrate(&pool)
             .await
             .context("cannot apply migrations")?;
-        // The consumer has connections of its own, so busy HTTP clients never hold up
-        // settlement, and a long settlement never takes a connection from them.
+        // The consumer has connections of its own, so busy HTTP clients never hold up the
+        // messages, and the consumer never takes a connection from them.
         let consumer_pool = db::pool(
             db::pg_config(&settings.database_url, None)?,
             CONSUMER_POOL_SIZE,

@@ -394,7 +394,7 @@ impl System {
         .await;
     }
 
-    /// The value of a metric without labels, as a service shows it now.
+    /// The value of a metric (its name with labels, as printed), as a service shows it now.
     pub async fn metric(&self, service: &Running, name: &str) -> Option<f64> {
         let text = self
             .get(service, "/metrics")

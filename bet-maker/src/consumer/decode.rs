@@ -6,6 +6,7 @@ use shared_messages::topology::CONTENT_TYPE;
 use shared_messages::{
     EventChange, EventMessage, EventStatus, SCHEMA_VERSION, SCHEMA_VERSION_HEADER,
 };
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::{IncomingEvent, InvalidEvent};
@@ -15,6 +16,8 @@ use crate::domain::{IncomingEvent, InvalidEvent};
 pub struct IncomingMessage {
     /// The message's id.
     pub message_id: Uuid,
+    /// When the change happened at line-provider.
+    pub occurred_at: OffsetDateTime,
     /// What it reports.
     pub change: EventChange,
     /// The event after the change.
@@ -72,6 +75,7 @@ pub fn decode(delivery: &Delivery) -> Result<IncomingMessage, DecodeError> {
     }
     Ok(IncomingMessage {
         message_id: message.message_id,
+        occurred_at: message.occurred_at,
         change,
         event,
     })

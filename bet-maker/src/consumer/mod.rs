@@ -1,4 +1,5 @@
-//! The consumer: applies line-provider's messages to bet-maker's events table and settles bets.
+//! The consumer: applies line-provider's messages to bet-maker's events table (a finish settles
+//! every bet of its event by storing the result on the event).
 //!
 //! It supervises its own AMQP connection (lapin does not reconnect by itself): on any broker
 //! error it drops the connection, waits with exponential backoff, reconnects, re-declares the
@@ -176,8 +177,7 @@ impl Consumer {
 
     /// Dead-letters the deliveries that cannot be decoded and applies the others: together in
     /// one transaction when there are several, one at a time when that fails because of one of
-    /// them or would hold other events during a large settlement. Returns `false` when it
-    /// stopped because of shutdown.
+    /// them. Returns `false` when it stopped because of shutdown.
     async fn handle(
         &self,
         batch: Vec<Delivery>,
@@ -220,8 +220,8 @@ impl Consumer {
         let mut retry = retry_backoff();
         loop {
             let started = Instant::now();
-            match service::apply_batch(&self.pool, &messages).await {
-                Ok(Some(outcomes)) => {
+            match service::apply_messages(&self.pool, &messages).await {
+                Ok(outcomes) => {
                     if outcomes.iter().any(|outcome| outcome.applied) {
                         self.open_events.invalidate();
                     }
@@ -237,7 +237,6 @@ impl Consumer {
                     }
                     return Ok(Batch::Applied);
                 }
-                Ok(None) => return Ok(Batch::OneByOne),
                 Err(error) if !error.is_caused_by_message() => {
                     let delay = retry.next().unwrap_or(Duration::from_secs(5));
                     self.metrics.message_retries.inc();
@@ -318,6 +317,12 @@ impl Consumer {
             .apply_seconds
             .with_label_values(&[key])
             .observe(took.as_secs_f64());
+        // From the change at line-provider to its commit here; a clock behind line-provider's
+        // counts as no lag rather than a negative one.
+        let lag = time::OffsetDateTime::now_utc() - message.occurred_at;
+        self.metrics
+            .consumer_lag_seconds
+            .observe(lag.as_seconds_f64().max(0.0));
         if !outcome.applied {
             self.metrics.messages_stale.inc();
             tracing::debug!(
@@ -335,6 +340,7 @@ impl Consumer {
                 settled = outcome.settled,
                 outcome = result.as_str(),
                 took_ms = took.as_millis() as u64,
+                lag_ms = lag.whole_milliseconds().max(0) as i64,
                 "event finished; bets settled"
             );
         } else {

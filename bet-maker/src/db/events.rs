@@ -7,21 +7,27 @@ use super::{DbError, invalid};
 use crate::domain::{IncomingEvent, OpenEvent};
 
 /// Applies a message's event when its version is newer than the stored one and the stored
-/// event is not finished (a result is final); returns whether it was applied.
+/// event is not finished (a result is final); returns whether it was applied. A finish stores
+/// the result and its time on the event, which settles every bet of it at once.
 ///
-/// The row lock taken here waits for bets in flight on the event (they hold `FOR SHARE`), so
-/// a settlement that follows in the same transaction sees every one of them.
+/// The row lock taken here waits for bets in flight on the event (they hold `FOR SHARE`), and
+/// holds off new ones until the commit, after which they find the event closed.
 pub async fn apply_event(
     client: &impl GenericClient,
     event: &IncomingEvent,
 ) -> Result<bool, DbError> {
     let statement = client
         .prepare_cached(
-            "INSERT INTO events (id, coefficient, deadline, status, version)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO events (id, coefficient, deadline, status, version, settled_at)
+             VALUES ($1, $2, $3, $4, $5,
+                     CASE WHEN $4::text = 'new' THEN NULL ELSE clock_timestamp() END)
              ON CONFLICT (id) DO UPDATE
                 SET coefficient = EXCLUDED.coefficient, deadline = EXCLUDED.deadline,
-                    status = EXCLUDED.status, version = EXCLUDED.version, applied_at = now()
+                    status = EXCLUDED.status, version = EXCLUDED.version,
+                    -- Read once the row lock is granted: after every bet the result settles.
+                    settled_at = CASE WHEN EXCLUDED.status = 'new' THEN NULL
+                                      ELSE clock_timestamp() END,
+                    applied_at = now()
                 WHERE events.version < EXCLUDED.version AND events.status = 'new'
              RETURNING version",
         )

@@ -9,8 +9,8 @@ mod bets;
 mod events;
 
 pub use bets::{
-    Placement, allow_long_statements, bet_by_idempotency_key, bet_position, bets_page,
-    fetch_history, get_bet, open_history_cursor, pending_bets, place_bet, settle_bets,
+    PLACE_BET, Placement, bet_by_idempotency_key, bet_position, bets_on_event, bets_page,
+    fetch_history, get_bet, open_history_cursor, place_bet,
 };
 pub use events::{apply_event, open_events};
 
@@ -88,8 +88,9 @@ impl From<deadpool_postgres::PoolError> for DbError {
 }
 
 /// Parses `DATABASE_URL` and adds the timeouts every connection gets; with `lock_timeout`, a
-/// statement waiting longer for a row lock fails (the HTTP pool: a bet on an event being
-/// settled is refused quickly instead of holding a connection for the whole settlement).
+/// statement waiting longer for a row lock fails (the HTTP pool: the consumer holds an event's
+/// row only for the few milliseconds of one transaction, so a longer wait means the database
+/// is in trouble, and the request answers 503 rather than holding a connection).
 pub fn pg_config(
     url: &str,
     lock_timeout: Option<Duration>,

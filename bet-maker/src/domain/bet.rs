@@ -19,7 +19,7 @@ pub enum BetStatus {
 }
 
 impl BetStatus {
-    /// The status as written on the wire and in the database.
+    /// The status as written on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -38,17 +38,35 @@ impl BetStatus {
         }
     }
 
+    /// The status of every bet on an event with `status`: a bet's status is its event's result
+    /// (bet-maker stores the result once, on the event).
+    pub fn of(status: EventStatus) -> Self {
+        match status {
+            EventStatus::New => Self::Pending,
+            EventStatus::FinishedWin => Self::Won,
+            EventStatus::FinishedLose => Self::Lost,
+        }
+    }
+
     /// What the bets of an event become when it finishes with `status`; `None` while `new`.
     pub fn settled_by(status: EventStatus) -> Option<Self> {
-        match status {
-            EventStatus::New => None,
-            EventStatus::FinishedWin => Some(Self::Won),
-            EventStatus::FinishedLose => Some(Self::Lost),
+        match Self::of(status) {
+            Self::Pending => None,
+            settled => Some(settled),
+        }
+    }
+
+    /// The status of the events whose bets have this status: the inverse of [`BetStatus::of`].
+    pub fn event_status(self) -> EventStatus {
+        match self {
+            Self::Pending => EventStatus::New,
+            Self::Won => EventStatus::FinishedWin,
+            Self::Lost => EventStatus::FinishedLose,
         }
     }
 }
 
-/// A bet as stored.
+/// A bet as served: what was fixed when it was placed, and its event's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bet {
     /// Its id.
@@ -59,11 +77,11 @@ pub struct Bet {
     pub amount: Amount,
     /// The odds locked when it was placed.
     pub coefficient: Decimal,
-    /// Where it stands.
+    /// Where it stands: its event's result ([`BetStatus::of`]).
     pub status: BetStatus,
     /// When it was placed.
     pub created_at: OffsetDateTime,
-    /// When it was settled; `None` while pending.
+    /// When bet-maker applied its event's result; `None` while pending.
     pub settled_at: Option<OffsetDateTime>,
 }
 
@@ -116,6 +134,20 @@ mod tests {
             Some(BetStatus::Lost)
         );
         assert_eq!(BetStatus::settled_by(EventStatus::New), None);
+    }
+
+    #[test]
+    fn each_bet_status_belongs_to_exactly_one_event_status() {
+        for status in [
+            EventStatus::New,
+            EventStatus::FinishedWin,
+            EventStatus::FinishedLose,
+        ] {
+            assert_eq!(BetStatus::of(status).event_status(), status);
+        }
+        for bet in [BetStatus::Pending, BetStatus::Won, BetStatus::Lost] {
+            assert_eq!(BetStatus::of(bet.event_status()), bet);
+        }
     }
 
     #[test]

@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 use std::time::{Duration, Instant};
 
 use bet_maker::open_events::MAX_AGE;
-use bet_maker::service::BATCH_SETTLEMENT_LIMIT;
 
 use crate::helpers::{Options, event, spawn_app, spawn_app_with};
 
@@ -332,7 +331,7 @@ async fn a_change_applied_by_another_replica_shows_within_the_lists_maximum_age(
 }
 
 #[tokio::test]
-async fn a_backlog_is_applied_in_batches_and_a_large_settlement_in_a_transaction_of_its_own() {
+async fn a_backlog_with_a_large_settlement_is_applied_in_batches() {
     let app = spawn_app_with(Options {
         broker_proxy: true,
         ..Options::default()
@@ -347,11 +346,12 @@ async fn a_backlog_is_applied_in_batches_and_a_large_settlement_in_a_transaction
         .await;
     }
     app.open_event("big", "3.00").await;
-    // One bet more than a batch may settle.
-    let bets = BATCH_SETTLEMENT_LIMIT + 1;
+    // Written as POST /bet writes them, tally included, only faster.
+    let bets = 20_000;
     app.app_sql(&format!(
         "INSERT INTO bets (id, event_id, amount, coefficient)
-         SELECT gen_random_uuid(), 'big', 1.00, 3.00 FROM generate_series(1, {bets})"
+         SELECT gen_random_uuid(), 'big', 1.00, 3.00 FROM generate_series(1, {bets});
+         INSERT INTO event_tallies (event_id, stripe, bets) VALUES ('big', 0, {bets})"
     ))
     .await;
     app.wait_for_metric("bet_maker_messages_applied_total", 41.0)
@@ -387,9 +387,17 @@ async fn a_backlog_is_applied_in_batches_and_a_large_settlement_in_a_transaction
         .await;
 
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM bets WHERE event_id = 'big' AND status = 'won'")
-            .await,
+        app.sql_count(
+            "SELECT count(*) FROM bets b JOIN events e ON e.id = b.event_id
+             WHERE b.event_id = 'big' AND e.status = 'finished_win' AND e.settled_at IS NOT NULL"
+        )
+        .await,
         bets
+    );
+    assert_eq!(
+        app.metric(r#"bet_maker_bets_settled_total{outcome="won"}"#)
+            .await,
+        Some(bets as f64)
     );
     assert_eq!(
         app.sql_count(

@@ -42,6 +42,8 @@ pub struct Options {
     pub broker_proxy: bool,
     /// Put a cuttable proxy between the app and Postgres.
     pub database_proxy: bool,
+    /// Start on this database (made by the test, dropped with the app) instead of a new one.
+    pub database: Option<String>,
 }
 
 /// A running bet-maker and what the test needs to talk to it.
@@ -66,7 +68,10 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a bet-maker as `options` say.
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let database = format!("test_bm_{id}");
+    let database = options
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("test_bm_{id}"));
     let topology = Topology::with_prefix(&format!("test-{id}"));
     let amqp = Connection::connect(&amqp_url(), ConnectionProperties::default())
         .await
@@ -149,7 +154,7 @@ fn address_of(url: &str, default_port: u16) -> SocketAddr {
 }
 
 /// The same server URL with another database.
-fn with_database(url: &str, database: &str) -> String {
+pub fn with_database(url: &str, database: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("a URL with a database");
     format!("{base}/{database}")
 }
@@ -350,6 +355,12 @@ impl TestApp {
 
     /// Runs a statement in the app's database, as another replica would.
     pub async fn app_sql(&self, statement: &str) {
+        let client = self.app_client().await;
+        client.batch_execute(statement).await.expect("statement");
+    }
+
+    /// A connection of the test's own to the app's database (to hold a transaction open).
+    pub async fn app_client(&self) -> tokio_postgres::Client {
         let (client, connection) = tokio_postgres::connect(
             &with_database(&server_url(), &self.database),
             tokio_postgres::NoTls,
@@ -357,7 +368,7 @@ impl TestApp {
         .await
         .expect("database");
         tokio::spawn(connection);
-        client.batch_execute(statement).await.expect("statement");
+        client
     }
 
     /// Messages ready in the app's queue (not counting those delivered and unacknowledged).
@@ -427,6 +438,11 @@ async fn cleanup(database: String, topology: Topology) {
             .await;
         let _ = connection.close(200, "done".into()).await;
     }
+    drop_database(&database).await;
+}
+
+/// Drops a test's database, whoever is still connected to it.
+pub async fn drop_database(database: &str) {
     if let Ok((client, connection)) =
         tokio_postgres::connect(&server_url(), tokio_postgres::NoTls).await
     {

@@ -9,6 +9,7 @@ mod bets;
 mod consumer;
 mod helpers;
 mod history;
+mod migration;
 mod model;
 mod operations;
 mod outages;

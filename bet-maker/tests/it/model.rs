@@ -203,6 +203,24 @@ async fn run_case(histories: Vec<History>, steps: Vec<Step>) {
         };
         assert_eq!(bet["status"], expected, "bet {id} on {}", ids[*event]);
     }
+    // The settlement metrics counted every bet of each finished event, once.
+    for (outcome, result) in [
+        ("won", EventStatus::FinishedWin),
+        ("lost", EventStatus::FinishedLose),
+    ] {
+        let expected = model
+            .bets
+            .iter()
+            .filter(|(_, event, _)| model.events[event].status == result)
+            .count();
+        let counted = app
+            .metric(&format!(
+                r#"bet_maker_bets_settled_total{{outcome="{outcome}"}}"#
+            ))
+            .await
+            .unwrap_or(0.0);
+        assert_eq!(counted as usize, expected, "bets counted {outcome}");
+    }
     // And the stored versions are the model's.
     for (event, held) in &model.events {
         let stored = app

@@ -1,8 +1,9 @@
 //! Health, metrics, the OpenAPI document and the offline docs.
 
 use serde_json::Value;
+use shared_messages::{EventChange, EventStatus};
 
-use crate::helpers::{Options, spawn_app, spawn_app_with};
+use crate::helpers::{Options, event, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn liveness_and_readiness_answer_200_when_everything_is_up() {
@@ -36,6 +37,38 @@ async fn metrics_count_bets_and_messages() {
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
+}
+
+#[tokio::test]
+async fn the_consumer_lag_counts_from_the_change_at_line_provider() {
+    let app = spawn_app().await;
+    let mut late = event("late", 1, EventStatus::New, "2.00");
+    late.updated_at -= time::Duration::minutes(1);
+
+    app.publish(EventChange::Created, &late).await;
+    app.wait_for_metric("bet_maker_consumer_lag_seconds_count", 1.0)
+        .await;
+
+    let bucket = |le: &'static str| {
+        let app = &app;
+        async move {
+            app.metric(&format!(
+                r#"bet_maker_consumer_lag_seconds_bucket{{le="{le}"}}"#
+            ))
+            .await
+        }
+    };
+    assert_eq!(
+        bucket("30").await,
+        Some(0.0),
+        "a minute late is not under 30 s"
+    );
+    assert_eq!(bucket("300").await, Some(1.0));
+    let sum = app
+        .metric("bet_maker_consumer_lag_seconds_sum")
+        .await
+        .unwrap();
+    assert!((60.0..70.0).contains(&sum), "lag {sum} s");
 }
 
 #[tokio::test]

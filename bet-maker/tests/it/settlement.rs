@@ -1,8 +1,10 @@
-//! Settlement: a finished event turns every pending bet of it into won or lost, in the same
-//! transaction, and no bet is ever left pending on a finished event.
+//! Settlement: a finished event turns every bet of it into won or lost at once (a bet reads its
+//! event's result), and no bet is ever pending on a finished event or accepted after it.
 
 use serde_json::{Value, json};
 use shared_messages::{EventChange, EventStatus};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::helpers::{event, spawn_app};
 
@@ -90,6 +92,7 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
         let mut accepted = Vec::new();
         let mut refused = 0;
         for round in 0.. {
+            let closed_before = refused > 0;
             assert!(round < 1000, "the finish never closed the event");
             let requests = (0..16).map(|i| app.bet(json!({ "event_id": "race", "amount": i + 1 })));
             let mut refused_now = 0;
@@ -105,6 +108,13 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
                     other => panic!("unexpected status {other}"),
                 }
             }
+            // This round started after every answer of the earlier ones: once a bet was refused
+            // because the event finished, no later bet may be accepted.
+            assert!(
+                !closed_before || refused_now == 16,
+                "round {round}: {} bets accepted after the event was seen finished",
+                16 - refused_now
+            );
             refused += refused_now;
             if round == 0 {
                 first_round.notify_one();
@@ -128,15 +138,27 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
         .await;
 
     assert!(!accepted.is_empty() && refused >= 16);
-    assert_eq!(
-        app.sql_count("SELECT count(*) FROM bets WHERE status = 'pending'")
-            .await,
-        0
-    );
+    // The finish counted exactly the bets that were accepted, none that raced it.
+    app.wait_for_metric(
+        r#"bet_maker_bets_settled_total{outcome="lost"}"#,
+        accepted.len() as f64,
+    )
+    .await;
+
     let listed = app.get_json("/bets?event_id=race").await;
     let listed: Vec<_> = listed.as_array().unwrap().iter().collect();
     assert_eq!(listed.len(), accepted.len(), "every accepted bet is listed");
     assert!(listed.iter().all(|bet| bet["status"] == "lost"));
+    // The result settled every bet after it was placed.
+    let at = |bet: &Value, field: &str| {
+        OffsetDateTime::parse(bet[field].as_str().unwrap(), &Rfc3339).unwrap()
+    };
+    assert!(
+        listed
+            .iter()
+            .all(|bet| at(bet, "created_at") <= at(bet, "settled_at")),
+        "a bet was placed after its event was settled"
+    );
     let listed_ids: std::collections::HashSet<_> = listed
         .iter()
         .map(|b| b["id"].as_str().unwrap().to_owned())

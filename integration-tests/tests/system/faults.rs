@@ -38,7 +38,10 @@ async fn during_a_broker_outage_both_apis_keep_working_and_everything_arrives_af
     system
         .wait_until("the bet is settled", || async {
             system
-                .bet_maker_count("SELECT count(*) FROM bets WHERE status = 'won'")
+                .bet_maker_count(
+                    "SELECT count(*) FROM bets b JOIN events e ON e.id = b.event_id
+                     WHERE e.status = 'finished_win'",
+                )
                 .await
                 == 1
         })
@@ -97,7 +100,10 @@ async fn during_a_postgres_outage_requests_fail_fast_with_503_and_both_services_
     system
         .wait_until("the bet is settled", || async {
             system
-                .bet_maker_count("SELECT count(*) FROM bets WHERE status = 'lost'")
+                .bet_maker_count(
+                    "SELECT count(*) FROM bets b JOIN events e ON e.id = b.event_id
+                     WHERE e.status = 'finished_lose'",
+                )
                 .await
                 == 1
         })

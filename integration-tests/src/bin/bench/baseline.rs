@@ -31,20 +31,12 @@ const MESSAGE: &[u8] = br#"{"message_id":"0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b",
 /// The statement bet-maker runs for `POST /bet` (db/bets.rs, `place_bet`), with the bet's id
 /// made in SQL and the event chosen by pgbench among the betting events.
 fn bet_script() -> String {
-    format!(
-        "\\set n random(1000000, 1000099)
-WITH event AS (
-    SELECT id, coefficient, status, deadline, status = 'new' AND deadline > clock_timestamp() AS open
-    FROM events WHERE id = :n FOR SHARE
-), bet AS (
-    INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key)
-    SELECT {TIME_ORDERED_UUID}, event.id, 10.00, event.coefficient, NULL FROM event WHERE event.open
-    RETURNING id, event_id, amount, coefficient, status, created_at, settled_at
-)
-SELECT event.status AS event_status, event.deadline AS event_deadline, bet.*
-FROM event LEFT JOIN bet ON true;
-"
-    )
+    let statement = bet_maker::db::PLACE_BET
+        .replace("$1", TIME_ORDERED_UUID)
+        .replace("$2", ":n")
+        .replace("$3", "10.00")
+        .replace("$4", "NULL");
+    format!("\\set n random(1000000, 1000099)\n{statement};\n")
 }
 
 /// pgbench running the bet statement with `clients` connections: a warm-up, then `duration`
@@ -128,39 +120,15 @@ pub async fn pgbench_bet(
     Ok(measured)
 }
 
-/// The bare `UPDATE` of a settlement on the same rows, rolled back: its duration.
-pub async fn bare_update(
-    db: &tokio_postgres::Client,
-    event_id: &str,
-    expected: usize,
-) -> anyhow::Result<Duration> {
-    db.batch_execute("BEGIN; SET LOCAL statement_timeout = 0")
-        .await?;
-    let started = Instant::now();
-    let updated = db
-        .execute(
-            "UPDATE bets SET status = 'won', settled_at = now()
-             WHERE event_id = $1 AND status = 'pending'",
-            &[&event_id],
-        )
-        .await;
-    let took = started.elapsed();
-    db.batch_execute("ROLLBACK").await?;
-    let updated = updated?;
-    ensure!(
-        updated == expected as u64,
-        "the bare UPDATE touched {updated} rows, not {expected}"
-    );
-    Ok(took)
-}
-
-/// psql writing the bets of `event_id` as JSON, newest first (as GET /bets does): rows and
-/// the time from start to the last row.
+/// psql writing the bets of `event_id` as JSON, newest first, each with its status from its
+/// event (as GET /bets does): rows and the time from start to the last row.
 pub async fn psql_json(database: &str, event_id: &str) -> anyhow::Result<(u64, Duration)> {
     let query = format!(
-        "COPY (SELECT row_to_json(b) FROM (SELECT id, event_id, amount, coefficient, status, \
-         created_at, settled_at FROM bets WHERE event_id = '{event_id}' ORDER BY seq DESC) b) \
-         TO STDOUT"
+        "COPY (SELECT row_to_json(b) FROM (SELECT b.id, b.event_id, b.amount, b.coefficient, \
+         CASE e.status WHEN 'new' THEN 'pending' WHEN 'finished_win' THEN 'won' \
+         WHEN 'finished_lose' THEN 'lost' END \
+         AS status, b.created_at, e.settled_at FROM bets b JOIN events e ON e.id = b.event_id \
+         WHERE b.event_id = '{event_id}' ORDER BY b.seq DESC) b) TO STDOUT"
     );
     let started = Instant::now();
     let mut child = Command::new("psql")

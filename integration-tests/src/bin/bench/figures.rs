@@ -1,5 +1,5 @@
-//! The seven figures of BENCHMARKS.md, each with the baseline it is compared with, measured in
-//! the same run.
+//! The figures of BENCHMARKS.md but the settlement's (`settlement.rs`), each with the baseline
+//! it is compared with, measured in the same run.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ fn betting_event(n: usize) -> String {
 }
 
 /// A POST /bet on one of the betting events, spread over them.
-fn bet_call(client: usize, n: u64) -> Call {
+pub(crate) fn bet_call(client: usize, n: u64) -> Call {
     let event = betting_event(client * 31 + n as usize);
     Call::post(
         "/bet",
@@ -40,13 +40,13 @@ pub struct Results {
 }
 
 impl Results {
-    fn run(&mut self, name: impl Into<String>, measured: &Measured) {
+    pub(crate) fn run(&mut self, name: impl Into<String>, measured: &Measured) {
         self.runs.push((name.into(), measured.clone()));
     }
 }
 
 /// Waits until `query` on bet-maker's database counts at least `count`.
-async fn wait_count(system: &System, query: &str, count: i64) -> anyhow::Result<()> {
+pub(crate) async fn wait_count(system: &System, query: &str, count: i64) -> anyhow::Result<()> {
     let started = Instant::now();
     while system.bet_maker_count(query).await? < count {
         ensure!(
@@ -385,7 +385,7 @@ pub async fn propagation(
 /// took a core and doubled the tail).
 const POLL_EVERY: Duration = Duration::from_micros(250);
 
-async fn poll_until(
+pub(crate) async fn poll_until(
     connection: &mut Connection,
     call: &Call,
     since: Instant,
@@ -407,7 +407,7 @@ async fn poll_until(
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|window| window == needle)
@@ -483,122 +483,6 @@ pub async fn message_throughput(
         "MiB",
     ));
     Ok(())
-}
-
-/// Figure 5: settling n pending bets of one event, against the bare UPDATE of the same rows;
-/// with POST /bet on other events measured meanwhile. Returns the event of the largest size.
-pub async fn settlement(
-    system: &System,
-    sizes: &Sizes,
-    results: &mut Results,
-) -> anyhow::Result<String> {
-    let db = &system.bet_maker_db;
-    let mut largest = String::new();
-    let quiet = load::run(
-        system.bet_maker_address,
-        8,
-        201,
-        sizes.warmup,
-        sizes.load / 2,
-        Arc::new(bet_call),
-    )
-    .await?;
-    results.run("POST /bet, 8 clients, quiet", &quiet);
-    for &n in &sizes.settlements {
-        let id = format!("settle-{n}");
-        system.create_events(std::slice::from_ref(&id), 1).await?;
-        wait_count(
-            system,
-            &format!("SELECT count(*) FROM events WHERE id = '{id}'"),
-            1,
-        )
-        .await?;
-        db.execute(
-            &format!(
-                "INSERT INTO bets (id, event_id, amount, coefficient)
-                 SELECT {}, $1, 10.00, 1.85 FROM generate_series(1, $2::bigint)",
-                baseline::TIME_ORDERED_UUID
-            ),
-            &[&id, &(n as i64)],
-        )
-        .await?;
-        db.batch_execute("VACUUM ANALYZE bets").await?;
-        db.batch_execute("CHECKPOINT").await?;
-
-        // The baseline runs under the same bets on other events as the settlement below.
-        let background =
-            load::Load::start(system.bet_maker_address, 8, 201, Arc::new(bet_call)).await?;
-        tokio::time::sleep(sizes.warmup).await;
-        let bare = baseline::bare_update(db, &id, n).await;
-        background.finish().await?;
-        let bare = bare?;
-        db.batch_execute("VACUUM bets").await?;
-        db.batch_execute("CHECKPOINT").await?;
-
-        let sample: uuid::Uuid = db
-            .query_one("SELECT id FROM bets WHERE event_id = $1 LIMIT 1", &[&id])
-            .await?
-            .get(0);
-        let mut load =
-            load::Load::start(system.bet_maker_address, 8, 201, Arc::new(bet_call)).await?;
-        tokio::time::sleep(sizes.warmup).await;
-        load.measure();
-        let mut line_provider = Connection::open(system.line_provider_address).await?;
-        let (status, _) = line_provider.send(&finish_call(&id, true)).await?;
-        ensure!(status == 200, "finishing {id} answered {status}");
-        let since = Instant::now();
-        let mut poll = Connection::open(system.bet_maker_address).await?;
-        loop {
-            let (_, body) = poll.send(&Call::get(format!("/bets/{sample}"))).await?;
-            if contains(&body, br#""status":"won""#) {
-                break;
-            }
-            ensure!(
-                since.elapsed() < Duration::from_secs(300),
-                "{n} bets not settled in 300 s"
-            );
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        let took = since.elapsed();
-        let during = load.finish().await?;
-        let won: i64 = db
-            .query_one(
-                "SELECT count(*) FILTER (WHERE status = 'won') FROM bets WHERE event_id = $1",
-                &[&id],
-            )
-            .await?
-            .get(0);
-        ensure!(won == n as i64, "{won} of {n} bets won");
-        results.run(format!("POST /bet, 8 clients, while settling {n}"), &during);
-
-        let largest_size = Some(&n) == sizes.settlements.last();
-        let mut row = Row::new(
-            format!("5 settle {} bets: finish's 200 → all won", thousands(n)),
-            took.as_secs_f64(),
-            "s",
-        )
-        .baseline("bare UPDATE, same load", bare.as_secs_f64());
-        if largest_size {
-            row = row.goal(Goal::RatioAtMost(1.5));
-        }
-        results.rows.push(row);
-        let mut row = Row::new(
-            format!(
-                "5 POST /bet p99 on other events meanwhile ({} settling)",
-                thousands(n)
-            ),
-            during.p99_ms,
-            "ms",
-        )
-        .baseline("quiet p99", quiet.p99_ms)
-        .details(json!({ "during": during, "quiet": quiet }));
-        if largest_size {
-            row = row.goal(Goal::Below(20.0));
-        }
-        results.rows.push(row);
-        largest = id;
-    }
-    Ok(largest)
 }
 
 /// Figure 6: GET /bets of every bet of one event, streamed; against psql producing the same

@@ -1,6 +1,6 @@
 //! The system benchmark: line-provider and bet-maker as release binaries on the local Postgres
 //! and RabbitMQ, loaded figure by figure, each figure next to a baseline measured in the same
-//! run (pgbench, the broker alone, a trivial route, the bare UPDATE, psql). Prints the table as
+//! run (pgbench, the broker alone, a trivial route, a 1-bet finish, psql). Prints the table as
 //! Markdown and writes it as JSON. Run it with `scripts/bench`; BENCHMARKS.md explains it.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -10,6 +10,7 @@ mod figures;
 mod footprint;
 mod load;
 mod report;
+mod settlement;
 mod system;
 
 use std::path::PathBuf;
@@ -46,7 +47,7 @@ pub struct Sizes {
     pub propagation_events: usize,
     /// Events created and finished in figure 4.
     pub flow_events: usize,
-    /// Pending bets settled in figure 5, in order; the last also feeds figure 6.
+    /// Bets of the events finished in figure 5, in order; the last also feeds figure 6.
     pub settlements: Vec<usize>,
 }
 
@@ -127,7 +128,7 @@ async fn run(system: &System, sizes: &Sizes, work: &std::path::Path) -> anyhow::
     step("4 message throughput");
     figures::message_throughput(system, sizes, &mut results).await?;
     step("5 settlement");
-    let largest = figures::settlement(system, sizes, &mut results).await?;
+    let largest = settlement::settlement(system, sizes, &mut results).await?;
     step("6 streaming history");
     figures::history(system, &largest, &mut results).await?;
     figures::final_footprint(system, &mut results).await;
