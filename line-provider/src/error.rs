@@ -42,6 +42,10 @@ pub enum ApiError {
     /// Postgres is unreachable right now (503); the client may retry.
     #[error("the database is unavailable, retry shortly")]
     Unavailable(#[source] DbError),
+    /// Other changes of the event kept committing first, however often this one was decided
+    /// again (503); the client may retry.
+    #[error("event {0:?} is being changed by other requests all the time; retry shortly")]
+    EventBusy(String),
     /// Anything else (500); the cause goes to the log, never to the client.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -110,6 +114,7 @@ impl ApiError {
             Self::Conflict(_) => ("event-finished", "Event is finished"),
             Self::Unauthorized => ("unauthorized", "Unauthorized"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::EventBusy(_) => ("event-busy", "Event busy"),
             Self::Internal(_) => ("internal", "Internal error"),
         }
     }
@@ -140,7 +145,7 @@ impl ResponseError for ApiError {
             Self::EventNotFound(_) => StatusCode::NOT_FOUND,
             Self::EventExists(_) | Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::EventBusy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -156,6 +161,9 @@ impl ResponseError for ApiError {
                     "request failed: database unavailable"
                 );
             }
+            Self::EventBusy(id) => {
+                tracing::warn!(event_id = %id, "request failed: the event kept changing");
+            }
             _ => {}
         }
         let mut response = problem_response(self.status_code(), &self.problem());
@@ -165,7 +173,7 @@ impl ResponseError for ApiError {
                 header::HeaderValue::from_static("Bearer"),
             );
         }
-        if matches!(self, Self::Unavailable(_)) {
+        if matches!(self, Self::Unavailable(_) | Self::EventBusy(_)) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));

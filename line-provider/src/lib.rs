@@ -11,7 +11,8 @@
 //! - [`startup`]: [`Application`] builds the server and the relay and runs them until shutdown.
 //! - [`routes`]: HTTP handlers and their wire types; [`error`]: the problem+json errors.
 //! - [`domain`]: validated values (`Coefficient`, `Deadline`, ...) and the rules of an event.
-//! - [`service`]: each operation as one transaction (change + outbox message).
+//! - [`service`]: each change as a read and one statement writing the next version with its
+//!   outbox message; re-publishing as one transaction.
 //! - [`db`]: every SQL statement; migrations live in `migrations/line-provider/`.
 //! - [`outbox`] and [`amqp`]: the relay and the broker side of it.
 //! - [`metrics`], [`telemetry`]: Prometheus metrics and logs.

@@ -12,6 +12,8 @@ pub struct Metrics {
     registry: Registry,
     /// Changes committed, by routing key (`event.created`, ...).
     pub event_changes: IntCounterVec,
+    /// Changes decided again because a concurrent change of the same event committed first.
+    pub change_retries: IntCounter,
     /// Messages confirmed by the broker.
     pub outbox_published: IntCounter,
     /// Publish attempts that failed (nack, unroutable, broker error).
@@ -37,6 +39,10 @@ impl Metrics {
             ),
             &["routing_key"],
         )?;
+        let change_retries = IntCounter::new(
+            "event_change_retries_total",
+            "Changes decided again after a concurrent change of the same event",
+        )?;
         let outbox_published =
             IntCounter::new("outbox_published_total", "Messages confirmed by the broker")?;
         let outbox_publish_failures =
@@ -53,6 +59,7 @@ impl Metrics {
             &["method", "route", "status"],
         )?;
         registry.register(Box::new(event_changes.clone()))?;
+        registry.register(Box::new(change_retries.clone()))?;
         registry.register(Box::new(outbox_published.clone()))?;
         registry.register(Box::new(outbox_publish_failures.clone()))?;
         registry.register(Box::new(outbox_pending.clone()))?;
@@ -62,6 +69,7 @@ impl Metrics {
         Ok(Self {
             registry,
             event_changes,
+            change_retries,
             outbox_published,
             outbox_publish_failures,
             outbox_pending,

@@ -1,11 +1,12 @@
-//! The operations of line-provider: each changes events and writes the messages reporting the
-//! change in one transaction, then wakes the outbox relay.
+//! The operations of line-provider. A change of an event is a read and one statement that
+//! writes the next version with the message reporting it, if the event is still at the version
+//! read; then the outbox relay is woken. Re-publishing is one transaction.
 
-use deadpool_postgres::Transaction;
 use shared_messages::{EventChange, EventId};
+use time::OffsetDateTime;
 
 use crate::db::{self, OutboxMessage};
-use crate::domain::{Event, EventChanges, Finish, FinishOutcome, NewEvent};
+use crate::domain::{Event, EventChanges, Finish, NewEvent, StateConflict};
 use crate::error::ApiError;
 use crate::outbox;
 use crate::state::AppState;
@@ -13,19 +14,24 @@ use crate::state::AppState;
 /// Events re-published per statement by [`republish_all`].
 const REPUBLISH_CHUNK: i64 = 1_000;
 
-/// Creates an event at version 1 and enqueues `event.created`.
+/// How many times a change is decided on the stored event and written before the request
+/// gives up (503): each failed write means another change of the event committed first.
+const CHANGE_ATTEMPTS: usize = 50;
+
+/// Creates an event at version 1 and enqueues `event.created`, in one statement.
 pub async fn create_event(state: &AppState, new: NewEvent) -> Result<Event, ApiError> {
     let id = match new.id {
         Some(id) => id,
         None => EventId::parse(uuid::Uuid::now_v7().to_string())
             .map_err(|e| ApiError::Internal(e.into()))?,
     };
-    let mut client = state.pool.get().await?;
-    let transaction = client.transaction().await?;
-    let event = db::insert_event(&transaction, &id, new.coefficient, new.deadline)
-        .await?
-        .ok_or_else(|| ApiError::EventExists(id.to_string()))?;
-    commit_with_message(state, transaction, &event, EventChange::Created).await?;
+    let event = Event::created(id, new.coefficient, new.deadline, OffsetDateTime::now_utc());
+    let message = message_for(&event, EventChange::Created)?;
+    let client = state.pool.get().await?;
+    if !db::insert_event_with_message(&client, &event, &message).await? {
+        return Err(ApiError::EventExists(event.id.to_string()));
+    }
+    committed(state, &event, &message, EventChange::Created);
     Ok(event)
 }
 
@@ -36,15 +42,10 @@ pub async fn change_event(
     id: &EventId,
     changes: EventChanges,
 ) -> Result<Event, ApiError> {
-    let mut client = state.pool.get().await?;
-    let transaction = client.transaction().await?;
-    let current = locked(&transaction, id).await?;
-    let Some((coefficient, deadline)) = current.changed(changes)? else {
-        return Ok(current);
-    };
-    let event = db::update_event(&transaction, id, coefficient, deadline).await?;
-    commit_with_message(state, transaction, &event, EventChange::Updated).await?;
-    Ok(event)
+    change(state, id, EventChange::Updated, |current, at| {
+        current.changed(changes, at)
+    })
+    .await
 }
 
 /// Gives an event its result; the same result again is a no-op.
@@ -53,15 +54,37 @@ pub async fn finish_event(
     id: &EventId,
     finish: Finish,
 ) -> Result<Event, ApiError> {
-    let mut client = state.pool.get().await?;
-    let transaction = client.transaction().await?;
-    let current = locked(&transaction, id).await?;
-    let FinishOutcome::Finish(status) = current.finishing(finish)? else {
-        return Ok(current);
-    };
-    let event = db::finish_event(&transaction, id, status).await?;
-    commit_with_message(state, transaction, &event, EventChange::Finished).await?;
-    Ok(event)
+    change(state, id, EventChange::Finished, |current, at| {
+        current.finished(finish, at)
+    })
+    .await
+}
+
+/// Reads the event, lets `decide` say what it becomes now (`None`: nothing changes), and
+/// writes that with its message in one statement, provided nobody changed the event in
+/// between; otherwise decides again on what they wrote.
+async fn change(
+    state: &AppState,
+    id: &EventId,
+    kind: EventChange,
+    decide: impl Fn(&Event, OffsetDateTime) -> Result<Option<Event>, StateConflict>,
+) -> Result<Event, ApiError> {
+    let client = state.pool.get().await?;
+    for _ in 0..CHANGE_ATTEMPTS {
+        let current = db::get_event(&client, id)
+            .await?
+            .ok_or_else(|| ApiError::EventNotFound(id.to_string()))?;
+        let Some(event) = decide(&current, OffsetDateTime::now_utc())? else {
+            return Ok(current);
+        };
+        let message = message_for(&event, kind)?;
+        if db::update_event_with_message(&client, &event, &message).await? {
+            committed(state, &event, &message, kind);
+            return Ok(event);
+        }
+        state.metrics.change_retries.inc();
+    }
+    Err(ApiError::EventBusy(id.to_string()))
 }
 
 /// Enqueues a message with the current state of every event, for a consumer that lost its
@@ -97,22 +120,12 @@ pub async fn republish_all(state: &AppState) -> Result<usize, ApiError> {
     Ok(count)
 }
 
-async fn locked(transaction: &Transaction<'_>, id: &EventId) -> Result<Event, ApiError> {
-    db::lock_event(transaction, id)
-        .await?
-        .ok_or_else(|| ApiError::EventNotFound(id.to_string()))
+fn message_for(event: &Event, change: EventChange) -> Result<OutboxMessage, ApiError> {
+    outbox::message_for(event, change).map_err(|e| ApiError::Internal(e.into()))
 }
 
-async fn commit_with_message(
-    state: &AppState,
-    transaction: Transaction<'_>,
-    event: &Event,
-    change: EventChange,
-) -> Result<(), ApiError> {
-    let message: OutboxMessage =
-        outbox::message_for(event, change).map_err(|e| ApiError::Internal(e.into()))?;
-    db::enqueue(&transaction, std::slice::from_ref(&message)).await?;
-    transaction.commit().await?;
+/// After a change and its message committed: wakes the relay, counts and logs the change.
+fn committed(state: &AppState, event: &Event, message: &OutboxMessage, change: EventChange) {
     state.relay.wake();
     state
         .metrics
@@ -121,5 +134,4 @@ async fn commit_with_message(
         .inc();
     tracing::info!(event_id = %event.id, version = event.version, routing_key = %change,
         message_id = %message.message_id, "event changed");
-    Ok(())
 }

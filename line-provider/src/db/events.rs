@@ -6,7 +6,7 @@ use shared_messages::{EventId, EventStatus};
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
-use super::DbError;
+use super::{DbError, OutboxMessage};
 use crate::domain::{Coefficient, Deadline, Event};
 
 const EVENT_COLUMNS: &str = "id, coefficient, deadline, status, version, created_at, updated_at";
@@ -35,25 +35,93 @@ fn events_from_rows(rows: &[Row]) -> Result<Vec<Event>, DbError> {
     rows.iter().map(event_from_row).collect()
 }
 
-/// Inserts a new event at version 1; `None` when the id is taken.
-pub async fn insert_event(
+/// Inserts a new event and its message in one statement; `false` (nothing written) when the
+/// id is taken. One statement is one round trip and one commit, where a transaction of an
+/// insert and the outbox row took four (BENCHMARKS.md, figure 4).
+pub async fn insert_event_with_message(
     client: &impl GenericClient,
-    id: &EventId,
-    coefficient: Coefficient,
-    deadline: Deadline,
-) -> Result<Option<Event>, DbError> {
-    let sql = format!(
-        "INSERT INTO events (id, coefficient, deadline) VALUES ($1, $2, $3)
-         ON CONFLICT (id) DO NOTHING RETURNING {EVENT_COLUMNS}"
-    );
-    let statement = client.prepare_cached(&sql).await?;
-    let row = client
-        .query_opt(
-            &statement,
-            &[&id.as_str(), &coefficient.value(), &deadline.value()],
+    event: &Event,
+    message: &OutboxMessage,
+) -> Result<bool, DbError> {
+    let statement = client
+        .prepare_cached(
+            "WITH event AS (
+                 INSERT INTO events (id, coefficient, deadline, status, version, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)
+                 ON CONFLICT (id) DO NOTHING RETURNING id
+             )
+             INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
+             SELECT $7, $8, $9, $10, $11 FROM event",
         )
         .await?;
-    row.as_ref().map(event_from_row).transpose()
+    let written = client
+        .execute(
+            &statement,
+            &[
+                &event.id.as_str(),
+                &event.coefficient.value(),
+                &event.deadline.value(),
+                &event.status.as_str(),
+                &version(event)?,
+                &event.created_at,
+                &message.message_id,
+                &message.routing_key,
+                &message.event_id,
+                &message.body,
+                &message.occurred_at,
+            ],
+        )
+        .await?;
+    Ok(written == 1)
+}
+
+/// Moves an event from the version before `event.version` to `event` and writes its message,
+/// in one statement; `false` (nothing written) when the stored event is no longer at that
+/// version: a concurrent change won, read it again and decide again.
+///
+/// The `UPDATE` takes the row lock, so a concurrent change of the same event waits for this
+/// statement's commit and then finds the version moved on: one event's messages enter the
+/// outbox in version order.
+pub async fn update_event_with_message(
+    client: &impl GenericClient,
+    event: &Event,
+    message: &OutboxMessage,
+) -> Result<bool, DbError> {
+    let statement = client
+        .prepare_cached(
+            "WITH event AS (
+                 UPDATE events SET coefficient = $2, deadline = $3, status = $4,
+                                   version = $5::bigint, updated_at = $6
+                 WHERE id = $1 AND version = $5::bigint - 1
+                 RETURNING id
+             )
+             INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
+             SELECT $7, $8, $9, $10, $11 FROM event",
+        )
+        .await?;
+    let written = client
+        .execute(
+            &statement,
+            &[
+                &event.id.as_str(),
+                &event.coefficient.value(),
+                &event.deadline.value(),
+                &event.status.as_str(),
+                &version(event)?,
+                &event.updated_at,
+                &message.message_id,
+                &message.routing_key,
+                &message.event_id,
+                &message.body,
+                &message.occurred_at,
+            ],
+        )
+        .await?;
+    Ok(written == 1)
+}
+
+fn version(event: &Event) -> Result<i64, DbError> {
+    i64::try_from(event.version).map_err(|e| DbError::InvalidRow(format!("version: {e}")))
 }
 
 /// One event, or `None`.
@@ -62,17 +130,6 @@ pub async fn get_event(
     id: &EventId,
 ) -> Result<Option<Event>, DbError> {
     let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1");
-    let statement = client.prepare_cached(&sql).await?;
-    let row = client.query_opt(&statement, &[&id.as_str()]).await?;
-    row.as_ref().map(event_from_row).transpose()
-}
-
-/// One event, locked until the end of the transaction so changes to it are serialised.
-pub async fn lock_event(
-    client: &impl GenericClient,
-    id: &EventId,
-) -> Result<Option<Event>, DbError> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 FOR UPDATE");
     let statement = client.prepare_cached(&sql).await?;
     let row = client.query_opt(&statement, &[&id.as_str()]).await?;
     row.as_ref().map(event_from_row).transpose()
@@ -108,44 +165,4 @@ pub async fn events_page_for_share(
     let statement = client.prepare_cached(&sql).await?;
     let rows = client.query(&statement, &[&after, &limit]).await?;
     events_from_rows(&rows)
-}
-
-/// Sets odds and deadline of a locked event and moves it to its next version.
-pub async fn update_event(
-    client: &impl GenericClient,
-    id: &EventId,
-    coefficient: Coefficient,
-    deadline: Deadline,
-) -> Result<Event, DbError> {
-    let sql = format!(
-        "UPDATE events SET coefficient = $2, deadline = $3, version = version + 1,
-                           updated_at = greatest(now(), updated_at)
-         WHERE id = $1 RETURNING {EVENT_COLUMNS}"
-    );
-    let statement = client.prepare_cached(&sql).await?;
-    let row = client
-        .query_one(
-            &statement,
-            &[&id.as_str(), &coefficient.value(), &deadline.value()],
-        )
-        .await?;
-    event_from_row(&row)
-}
-
-/// Gives a locked event its result and moves it to its next version.
-pub async fn finish_event(
-    client: &impl GenericClient,
-    id: &EventId,
-    status: EventStatus,
-) -> Result<Event, DbError> {
-    let sql = format!(
-        "UPDATE events SET status = $2, version = version + 1,
-                           updated_at = greatest(now(), updated_at)
-         WHERE id = $1 RETURNING {EVENT_COLUMNS}"
-    );
-    let statement = client.prepare_cached(&sql).await?;
-    let row = client
-        .query_one(&statement, &[&id.as_str(), &status.as_str()])
-        .await?;
-    event_from_row(&row)
 }

@@ -59,15 +59,6 @@ pub enum StateConflict {
     OtherResult(EventId, EventStatus),
 }
 
-/// What finishing an event amounts to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FinishOutcome {
-    /// The event gets its result now.
-    Finish(EventStatus),
-    /// It already has this very result: nothing changes.
-    AlreadyDone,
-}
-
 impl EventChanges {
     /// At least one change is required; an empty change is refused rather than ignored.
     pub fn new(
@@ -124,11 +115,31 @@ impl Finish {
 }
 
 impl Event {
-    /// The odds and deadline after `changes`, or `None` when they change nothing.
+    /// A new event at version 1, created `at`.
+    pub fn created(
+        id: EventId,
+        coefficient: Coefficient,
+        deadline: Deadline,
+        at: OffsetDateTime,
+    ) -> Self {
+        let at = to_micros(at);
+        Self {
+            id,
+            coefficient,
+            deadline,
+            status: EventStatus::New,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    /// The event after `changes` made `at`, or `None` when they change nothing.
     pub fn changed(
         &self,
         changes: EventChanges,
-    ) -> Result<Option<(Coefficient, Deadline)>, StateConflict> {
+        at: OffsetDateTime,
+    ) -> Result<Option<Self>, StateConflict> {
         if self.status.is_finished() {
             return Err(StateConflict::AlreadyFinished(self.id.clone(), self.status));
         }
@@ -137,15 +148,44 @@ impl Event {
         if coefficient == self.coefficient && deadline == self.deadline {
             return Ok(None);
         }
-        Ok(Some((coefficient, deadline)))
+        Ok(Some(self.next(coefficient, deadline, self.status, at)))
     }
 
-    /// Whether finishing with `finish` changes the event, is a repeat, or conflicts.
-    pub fn finishing(&self, finish: Finish) -> Result<FinishOutcome, StateConflict> {
+    /// The event finished with `finish` `at`; `None` when it already has this very result.
+    pub fn finished(
+        &self,
+        finish: Finish,
+        at: OffsetDateTime,
+    ) -> Result<Option<Self>, StateConflict> {
         match self.status {
-            EventStatus::New => Ok(FinishOutcome::Finish(finish.status())),
-            status if status == finish.status() => Ok(FinishOutcome::AlreadyDone),
+            EventStatus::New => Ok(Some(self.next(
+                self.coefficient,
+                self.deadline,
+                finish.status(),
+                at,
+            ))),
+            status if status == finish.status() => Ok(None),
             status => Err(StateConflict::OtherResult(self.id.clone(), status)),
+        }
+    }
+
+    /// The next version, made `at`. Its `updated_at` never goes back, whatever the clocks of
+    /// several replicas say.
+    fn next(
+        &self,
+        coefficient: Coefficient,
+        deadline: Deadline,
+        status: EventStatus,
+        at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: self.id.clone(),
+            coefficient,
+            deadline,
+            status,
+            version: self.version + 1,
+            created_at: self.created_at,
+            updated_at: to_micros(at).max(self.updated_at),
         }
     }
 
@@ -161,6 +201,11 @@ impl Event {
             updated_at: self.updated_at,
         }
     }
+}
+
+/// `at` to the microsecond, as Postgres stores it, so that the event answered is the one stored.
+fn to_micros(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_microsecond(at.microsecond()).unwrap_or(at)
 }
 
 #[cfg(test)]
@@ -186,6 +231,45 @@ mod tests {
         Coefficient::new("coefficient", Decimal::new(cents, 2)).unwrap()
     }
 
+    const AT: OffsetDateTime = datetime!(2026-11-24 12:01:00.123456789 UTC);
+
+    #[test]
+    fn a_change_is_the_next_version_stamped_to_the_microsecond() {
+        let changes = EventChanges::new(Some(odds(210)), None).unwrap();
+        let next = event(EventStatus::New)
+            .changed(changes, AT)
+            .unwrap()
+            .unwrap();
+        assert_eq!((next.version, next.coefficient), (2, odds(210)));
+        assert_eq!(next.created_at, event(EventStatus::New).created_at);
+        assert_eq!(next.updated_at, datetime!(2026-11-24 12:01:00.123456 UTC));
+    }
+
+    #[test]
+    fn a_change_is_never_stamped_before_the_version_it_follows() {
+        let changes = EventChanges::new(Some(odds(210)), None).unwrap();
+        let behind = datetime!(2026-11-24 11:59 UTC);
+        let next = event(EventStatus::New)
+            .changed(changes, behind)
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.updated_at, event(EventStatus::New).updated_at);
+    }
+
+    #[test]
+    fn a_created_event_is_version_1_stamped_to_the_microsecond() {
+        let at = datetime!(2026-11-24 12:00:00.000000999 UTC);
+        let created = Event::created(
+            EventId::parse("e1").unwrap(),
+            odds(185),
+            event(EventStatus::New).deadline,
+            at,
+        );
+        assert_eq!((created.version, created.status), (1, EventStatus::New));
+        assert_eq!(created.created_at, datetime!(2026-11-24 12:00 UTC));
+        assert_eq!(created.updated_at, created.created_at);
+    }
+
     #[test]
     fn an_empty_change_is_refused() {
         assert!(EventChanges::new(None, None).is_err());
@@ -194,22 +278,25 @@ mod tests {
     #[test]
     fn new_odds_change_an_unfinished_event() {
         let changes = EventChanges::new(Some(odds(210)), None).unwrap();
-        let (coefficient, deadline) = event(EventStatus::New).changed(changes).unwrap().unwrap();
-        assert_eq!(coefficient, odds(210));
-        assert_eq!(deadline, event(EventStatus::New).deadline);
+        let next = event(EventStatus::New)
+            .changed(changes, AT)
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.coefficient, odds(210));
+        assert_eq!(next.deadline, event(EventStatus::New).deadline);
     }
 
     #[test]
     fn the_same_odds_again_change_nothing() {
         let changes = EventChanges::new(Some(odds(185)), None).unwrap();
-        assert_eq!(event(EventStatus::New).changed(changes), Ok(None));
+        assert_eq!(event(EventStatus::New).changed(changes, AT), Ok(None));
     }
 
     #[test]
     fn a_finished_event_cannot_change() {
         let changes = EventChanges::new(Some(odds(210)), None).unwrap();
         assert!(matches!(
-            event(EventStatus::FinishedWin).changed(changes),
+            event(EventStatus::FinishedWin).changed(changes, AT),
             Err(StateConflict::AlreadyFinished(..))
         ));
     }
@@ -217,18 +304,23 @@ mod tests {
     #[test]
     fn a_new_event_finishes_with_the_requested_result() {
         let finish = Finish::from_json("status", &raw(r#""finished_lose""#)).unwrap();
+        let finished = event(EventStatus::New)
+            .finished(finish, AT)
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            event(EventStatus::New).finishing(finish),
-            Ok(FinishOutcome::Finish(EventStatus::FinishedLose))
+            (finished.status, finished.version),
+            (EventStatus::FinishedLose, 2)
         );
+        assert_eq!(finished.coefficient, event(EventStatus::New).coefficient);
     }
 
     #[test]
     fn finishing_again_with_the_same_result_is_a_no_op() {
         let finish = Finish::from_json("status", &raw(r#""finished_win""#)).unwrap();
         assert_eq!(
-            event(EventStatus::FinishedWin).finishing(finish),
-            Ok(FinishOutcome::AlreadyDone)
+            event(EventStatus::FinishedWin).finished(finish, AT),
+            Ok(None)
         );
     }
 
@@ -236,7 +328,7 @@ mod tests {
     fn finishing_with_the_other_result_conflicts() {
         let finish = Finish::from_json("status", &raw(r#""finished_lose""#)).unwrap();
         assert!(matches!(
-            event(EventStatus::FinishedWin).finishing(finish),
+            event(EventStatus::FinishedWin).finished(finish, AT),
             Err(StateConflict::OtherResult(..))
         ));
     }

@@ -252,7 +252,7 @@ pub async fn get(
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid value", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or the event kept changing under other requests; retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn change(
@@ -294,7 +294,7 @@ pub async fn change(
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a result (\"new\" included)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or the event kept changing under other requests; retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn finish(

@@ -6,7 +6,7 @@ use lapin::types::AMQPValue;
 use serde_json::{Value, json};
 use shared_messages::EventMessage;
 
-use crate::helpers::{body_of, spawn_app};
+use crate::helpers::{assert_problem, body_of, spawn_app};
 
 #[tokio::test]
 async fn a_created_event_is_published_with_the_contract_properties() {
@@ -83,6 +83,126 @@ async fn every_change_of_an_event_is_published_in_order_with_unique_ids() {
     assert!(keys[1..6].iter().all(|k| k == "event.updated"));
     assert_eq!(keys[6], "event.finished");
     assert_eq!(ids.len(), 7, "message ids are unique");
+}
+
+#[tokio::test]
+async fn concurrent_changes_of_one_event_each_get_a_version_and_are_published_in_order() {
+    let mut app = spawn_app().await;
+    app.create_event("e1", "1.10").await;
+
+    // 24 odds changes at once, and a finish racing them.
+    let changes =
+        (0..24).map(|n| app.patch_event("e1", json!({ "coefficient": format!("{}.00", n + 2) })));
+    let (answers, finish) = tokio::join!(
+        futures_util::future::join_all(changes),
+        app.finish_event("e1", "finished_lose")
+    );
+    assert_eq!(finish.status(), 200);
+    let mut answered = vec![finish.json::<Value>().await.unwrap()];
+    // A change that came after the finish is refused; every other one was applied once.
+    for answer in answers {
+        match answer.status().as_u16() {
+            200 => answered.push(answer.json().await.unwrap()),
+            409 => {
+                let problem = assert_problem(answer, 409).await;
+                assert!(
+                    problem["type"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with("event-finished")
+                );
+            }
+            other => panic!("a change answered {other}"),
+        }
+    }
+    answered.sort_by_key(|event| event["version"].as_u64());
+    let versions: Vec<u64> = answered
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
+    let count = answered.len() as u64;
+    assert_eq!(
+        versions,
+        (2..=count + 1).collect::<Vec<_>>(),
+        "one version per change"
+    );
+    assert_eq!(
+        answered.last().unwrap()["status"],
+        "finished_lose",
+        "the finish is last"
+    );
+
+    // Each answer is what was published for its version, in version order.
+    assert_eq!(body_of(&app.next_message().await)["event"]["version"], 1);
+    for event in &answered {
+        let delivery = app.next_message().await;
+        assert_eq!(&body_of(&delivery)["event"], event);
+    }
+    app.assert_no_message_for(Duration::from_millis(1500)).await;
+    let stored: Value = app.get("/events/e1").await.json().await.unwrap();
+    assert_eq!(&stored, answered.last().unwrap());
+}
+
+#[tokio::test]
+async fn a_change_that_loses_a_race_is_decided_again_on_the_winner() {
+    let mut app = spawn_app().await;
+    app.create_event("e1", "1.10").await;
+    app.next_message().await;
+    // Holding the row as re-publishing does makes both changes read version 1 and wait to
+    // write version 2.
+    let holder = app.database().await;
+    holder
+        .batch_execute("BEGIN; SELECT 1 FROM events WHERE id = 'e1' FOR SHARE")
+        .await
+        .unwrap();
+    let both = futures_util::future::join(
+        app.patch_event("e1", json!({ "coefficient": "2.00" })),
+        app.patch_event("e1", json!({ "deadline": 4_102_444_800_u64 })),
+    );
+    let release = async {
+        let monitor = app.database().await;
+        for _ in 0..500 {
+            let waiting: i64 = monitor
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if waiting == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        holder.batch_execute("COMMIT").await.unwrap();
+    };
+    let ((first, second), ()) = tokio::join!(both, release);
+
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (200, 200)
+    );
+    let mut versions = [
+        first.json::<Value>().await.unwrap()["version"]
+            .as_u64()
+            .unwrap(),
+        second.json::<Value>().await.unwrap()["version"]
+            .as_u64()
+            .unwrap(),
+    ];
+    versions.sort_unstable();
+    assert_eq!(versions, [2, 3]);
+    assert_eq!(
+        app.metric("line_provider_event_change_retries_total").await,
+        Some(1.0)
+    );
+    let stored: Value = app.get("/events/e1").await.json().await.unwrap();
+    // Whichever won, the other was applied on top of it: both changes are in the event.
+    assert_eq!(stored["coefficient"].to_string(), "2.00");
+    assert_eq!(stored["deadline"], "2100-01-01T00:00:00Z");
+    assert_eq!(stored["version"], 3);
 }
 
 #[tokio::test]

@@ -64,6 +64,7 @@ async fn metrics_count_changes_and_published_messages() {
         r#"line_provider_event_changes_total{routing_key="event.created"} 1"#,
         r#"line_provider_event_changes_total{routing_key="event.finished"} 1"#,
         "line_provider_broker_connected 1",
+        "line_provider_event_change_retries_total 0",
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
