@@ -43,36 +43,20 @@ pub async fn insert_event_with_message(
     event: &Event,
     message: &OutboxMessage,
 ) -> Result<bool, DbError> {
-    let statement = client
-        .prepare_cached(
-            "WITH event AS (
-                 INSERT INTO events (id, coefficient, deadline, status, version, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)
-                 ON CONFLICT (id) DO NOTHING RETURNING id
-             )
-             INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
-             SELECT $7, $8, $9, $10, $11 FROM event",
-        )
-        .await?;
-    let written = client
-        .execute(
-            &statement,
-            &[
-                &event.id.as_str(),
-                &event.coefficient.value(),
-                &event.deadline.value(),
-                &event.status.as_str(),
-                &version(event)?,
-                &event.created_at,
-                &message.message_id,
-                &message.routing_key,
-                &message.event_id,
-                &message.body,
-                &message.occurred_at,
-            ],
-        )
-        .await?;
-    Ok(written == 1)
+    write_with_message(
+        client,
+        "WITH event AS (
+             INSERT INTO events (id, coefficient, deadline, status, version, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)
+             ON CONFLICT (id) DO NOTHING RETURNING id
+         )
+         INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
+         SELECT $7, $8, $9, $10, $11 FROM event",
+        event,
+        &event.created_at,
+        message,
+    )
+    .await
 }
 
 /// Moves an event from the version before `event.version` to `event` and writes its message,
@@ -87,18 +71,33 @@ pub async fn update_event_with_message(
     event: &Event,
     message: &OutboxMessage,
 ) -> Result<bool, DbError> {
-    let statement = client
-        .prepare_cached(
-            "WITH event AS (
-                 UPDATE events SET coefficient = $2, deadline = $3, status = $4,
-                                   version = $5::bigint, updated_at = $6
-                 WHERE id = $1 AND version = $5::bigint - 1
-                 RETURNING id
-             )
-             INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
-             SELECT $7, $8, $9, $10, $11 FROM event",
-        )
-        .await?;
+    write_with_message(
+        client,
+        "WITH event AS (
+             UPDATE events SET coefficient = $2, deadline = $3, status = $4,
+                               version = $5::bigint, updated_at = $6
+             WHERE id = $1 AND version = $5::bigint - 1
+             RETURNING id
+         )
+         INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
+         SELECT $7, $8, $9, $10, $11 FROM event",
+        event,
+        &event.updated_at,
+        message,
+    )
+    .await
+}
+
+/// Runs `sql` with the event as `$1`–`$5`, the time of the change `at` as `$6` and the message
+/// as `$7`–`$11`; whether it wrote the message.
+async fn write_with_message(
+    client: &impl GenericClient,
+    sql: &str,
+    event: &Event,
+    at: &OffsetDateTime,
+    message: &OutboxMessage,
+) -> Result<bool, DbError> {
+    let statement = client.prepare_cached(sql).await?;
     let written = client
         .execute(
             &statement,
@@ -108,7 +107,7 @@ pub async fn update_event_with_message(
                 &event.deadline.value(),
                 &event.status.as_str(),
                 &version(event)?,
-                &event.updated_at,
+                at,
                 &message.message_id,
                 &message.routing_key,
                 &message.event_id,
