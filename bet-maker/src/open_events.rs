@@ -19,9 +19,8 @@ use actix_web::web::Bytes;
 use deadpool_postgres::Pool;
 use time::OffsetDateTime;
 
-use crate::db;
-use crate::error::ApiError;
-use crate::routes::events::OpenEventBody;
+use crate::db::{self, DbError};
+use crate::domain::OpenEvent;
 
 /// How long a body may be served without looking at the database again.
 pub const MAX_AGE: Duration = Duration::from_millis(500);
@@ -51,26 +50,26 @@ impl OpenEvents {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// The JSON array of open events, soonest deadline first.
-    pub async fn body(&self, pool: &Pool) -> Result<Bytes, ApiError> {
+    /// The body of the open events (soonest deadline first) as `render` writes them; kept
+    /// until it may be stale.
+    pub async fn body<E: From<DbError>>(
+        &self,
+        pool: &Pool,
+        render: impl FnOnce(&[OpenEvent]) -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
         if let Some(body) = self.fresh() {
             return Ok(body);
         }
         // Read before the query: a change committed meanwhile makes this snapshot stale at once.
         let generation = self.generation.load(Ordering::Acquire);
         let read_at = Instant::now();
-        let client = pool.get().await?;
-        let events = db::open_events(&client).await?;
+        let client = pool.get().await.map_err(DbError::from)?;
+        let mut open = db::open_events(&client).await?;
         drop(client);
         let now = OffsetDateTime::now_utc();
         // The database filtered by its clock; filter by ours too, so the first deadline is ahead.
-        let open: Vec<OpenEventBody> = events
-            .iter()
-            .filter(|event| event.deadline > now)
-            .map(OpenEventBody::from)
-            .collect();
-        let body =
-            Bytes::from(serde_json::to_vec(&open).map_err(|e| ApiError::Internal(e.into()))?);
+        open.retain(|event| event.deadline > now);
+        let body = render(&open)?;
         let snapshot = Arc::new(Snapshot {
             generation,
             body: body.clone(),

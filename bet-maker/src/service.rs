@@ -4,11 +4,12 @@
 use deadpool_postgres::Pool;
 use uuid::Uuid;
 
-use crate::consumer::IncomingMessage;
+use shared_messages::EventStatus;
+use time::OffsetDateTime;
+
 use crate::db::{self, DbError, Placement};
-use crate::domain::{Amount, Bet, BetStatus, EventId, IdempotencyKey};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::domain::{Amount, Bet, BetStatus, EventId, IdempotencyKey, IncomingEvent};
+use crate::metrics::Metrics;
 
 /// What applying a message did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,27 +22,24 @@ pub struct Applied {
     pub settled: u64,
 }
 
-/// Applies a message in a transaction of its own.
-pub async fn apply_message(pool: &Pool, message: &IncomingMessage) -> Result<Applied, DbError> {
+/// Applies a message's event in a transaction of its own.
+pub async fn apply_event(pool: &Pool, event: &IncomingEvent) -> Result<Applied, DbError> {
     let mut client = pool.get().await?;
     let transaction = client.transaction().await?;
-    let outcome = apply(&transaction, message).await?;
+    let outcome = apply(&transaction, event).await?;
     transaction.commit().await?;
     Ok(outcome)
 }
 
-/// Applies messages, in order, in one transaction (one commit for all of them). A finish is
+/// Applies the events of several messages, in order, in one transaction (one commit for all). A finish is
 /// one row's change whatever the number of bets (a bet's status is its event's), so a batch
 /// holds each event's row for the same few milliseconds whatever it carries.
-pub async fn apply_messages(
-    pool: &Pool,
-    messages: &[&IncomingMessage],
-) -> Result<Vec<Applied>, DbError> {
+pub async fn apply_events(pool: &Pool, events: &[&IncomingEvent]) -> Result<Vec<Applied>, DbError> {
     let mut client = pool.get().await?;
     let transaction = client.transaction().await?;
-    let mut outcomes = Vec::with_capacity(messages.len());
-    for message in messages {
-        outcomes.push(apply(&transaction, message).await?);
+    let mut outcomes = Vec::with_capacity(events.len());
+    for event in events {
+        outcomes.push(apply(&transaction, event).await?);
     }
     transaction.commit().await?;
     Ok(outcomes)
@@ -50,9 +48,8 @@ pub async fn apply_messages(
 /// The event's upsert and, when it finishes the event, the count of the bets it settles.
 async fn apply(
     transaction: &deadpool_postgres::Transaction<'_>,
-    message: &IncomingMessage,
+    event: &IncomingEvent,
 ) -> Result<Applied, DbError> {
-    let event = &message.event;
     let applied = db::apply_event(transaction, event).await?;
     let (settled_as, settled) = match BetStatus::settled_by(event.status) {
         // A statement of its own, after the event's row lock was granted: its snapshot sees
@@ -88,13 +85,55 @@ pub enum Placed {
     Replayed(Bet),
 }
 
+/// Why a bet was not placed.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// bet-maker knows no such event.
+    #[error("no event with id {0:?}")]
+    UnknownEvent(EventId),
+    /// The event is finished, or its deadline passed.
+    #[error("{}", closed(.event_id, *.status, *.deadline))]
+    Closed {
+        /// The event.
+        event_id: EventId,
+        /// Its status.
+        status: EventStatus,
+        /// Its deadline.
+        deadline: OffsetDateTime,
+    },
+    /// The Idempotency-Key was used for another bet.
+    #[error("Idempotency-Key {0:?} was used for another bet")]
+    KeyReused(String),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl From<deadpool_postgres::PoolError> for Refused {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Database(error.into())
+    }
+}
+
+fn closed(event_id: &EventId, status: EventStatus, deadline: OffsetDateTime) -> String {
+    if status.is_finished() {
+        format!("event {event_id} is finished ({status}); it takes no more bets")
+    } else {
+        let deadline = deadline
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        format!("betting on event {event_id} closed at {deadline}")
+    }
+}
+
 /// Places a bet on an open event, at most once per Idempotency-Key.
 pub async fn place_bet(
-    state: &AppState,
+    pool: &Pool,
+    metrics: &Metrics,
     request: BetRequest,
     key: Option<IdempotencyKey>,
-) -> Result<Placed, ApiError> {
-    let client = state.pool.get().await?;
+) -> Result<Placed, Refused> {
+    let client = pool.get().await?;
     if let Some(key) = &key
         && let Some(earlier) = db::bet_by_idempotency_key(&client, key).await?
     {
@@ -108,43 +147,35 @@ pub async fn place_bet(
         key.as_ref(),
     )
     .await;
-    match placement {
-        Ok(Placement::Placed(bet)) => {
-            state.metrics.bets_placed.inc();
+    match (placement, key) {
+        (Ok(Placement::Placed(bet)), _) => {
+            metrics.bets_placed.inc();
             tracing::info!(bet_id = %bet.id, event_id = %bet.event_id, amount = %bet.amount.value(), "bet placed");
             Ok(Placed::New(bet))
         }
-        Ok(Placement::UnknownEvent) => Err(ApiError::EventNotFound(request.event_id.to_string())),
-        Ok(Placement::Closed { status, deadline }) => {
-            Err(ApiError::EventClosed(if status.is_finished() {
-                format!(
-                    "event {} is finished ({status}); it takes no more bets",
-                    request.event_id
-                )
-            } else {
-                let deadline = deadline
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default();
-                format!("betting on event {} closed at {deadline}", request.event_id)
-            }))
-        }
+        (Ok(Placement::UnknownEvent), _) => Err(Refused::UnknownEvent(request.event_id)),
+        (Ok(Placement::Closed { status, deadline }), _) => Err(Refused::Closed {
+            event_id: request.event_id,
+            status,
+            deadline,
+        }),
         // Another request with the same key committed between our look-up and our insert.
-        Err(DbError::Constraint(name)) if name == "bets_idempotency_key_unique" => {
-            let key = key
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("key conflict without a key")))?;
-            let earlier = db::bet_by_idempotency_key(&client, &key)
-                .await?
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("idempotency key vanished")))?;
-            replay(earlier, &request, &key)
+        (Err(DbError::Constraint(name)), Some(key)) if name == "bets_idempotency_key_unique" => {
+            match db::bet_by_idempotency_key(&client, &key).await? {
+                Some(earlier) => replay(earlier, &request, &key),
+                None => {
+                    Err(DbError::InvalidRow(format!("idempotency key {key:?} vanished")).into())
+                }
+            }
         }
-        Err(error) => Err(error.into()),
+        (Err(error), _) => Err(error.into()),
     }
 }
 
-fn replay(earlier: Bet, request: &BetRequest, key: &IdempotencyKey) -> Result<Placed, ApiError> {
+fn replay(earlier: Bet, request: &BetRequest, key: &IdempotencyKey) -> Result<Placed, Refused> {
     if earlier.event_id == request.event_id && earlier.amount == request.amount {
         Ok(Placed::Replayed(earlier))
     } else {
-        Err(ApiError::IdempotencyKeyReused(key.as_str().to_owned()))
+        Err(Refused::KeyReused(key.as_str().to_owned()))
     }
 }

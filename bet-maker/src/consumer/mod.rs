@@ -24,6 +24,7 @@ use shared_messages::Topology;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::domain::IncomingEvent;
 use crate::metrics::Metrics;
 use crate::open_events::OpenEvents;
 use crate::state::BrokerState;
@@ -217,10 +218,11 @@ impl Consumer {
         shutdown: &CancellationToken,
     ) -> Result<Batch, Stop> {
         let messages: Vec<&IncomingMessage> = decoded.iter().map(|(_, message)| message).collect();
+        let events: Vec<&IncomingEvent> = messages.iter().map(|message| &message.event).collect();
         let mut retry = retry_backoff();
         loop {
             let started = Instant::now();
-            match service::apply_messages(&self.pool, &messages).await {
+            match service::apply_events(&self.pool, &events).await {
                 Ok(outcomes) => {
                     if outcomes.iter().any(|outcome| outcome.applied) {
                         self.open_events.invalidate();
@@ -264,7 +266,7 @@ impl Consumer {
         let mut retry = retry_backoff();
         loop {
             let started = Instant::now();
-            match service::apply_message(&self.pool, message).await {
+            match service::apply_event(&self.pool, &message.event).await {
                 Ok(outcome) => {
                     self.metrics.batch_messages.observe(1.0);
                     if outcome.applied {

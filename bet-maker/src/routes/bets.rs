@@ -13,7 +13,7 @@ use super::{json_body, schemas};
 use crate::db;
 use crate::domain::{Amount, Bet, BetStatus, IdempotencyKey, event_id_from_json};
 use crate::error::{ApiError, Problem, shown};
-use crate::service::{self, BetRequest, Placed};
+use crate::service::{self, BetRequest, Placed, Refused};
 use crate::state::AppState;
 
 /// Body of `POST /bet`.
@@ -122,7 +122,7 @@ pub struct BetHeaders {
 
 /// Place a bet on an open event at its current odds.
 #[utoipa::path(
-    post, path = "/bet", tag = "bets",
+    post, path = "/bet", tag = "bets", operation_id = "place_bet",
     request_body = PlaceBetRequest,
     params(BetHeaders),
     responses(
@@ -152,7 +152,15 @@ pub async fn place(
         event_id: event_id_from_json("event_id", &wire.event_id)?,
         amount: Amount::from_json("amount", &wire.amount)?,
     };
-    Ok(match service::place_bet(&state, bet_request, key).await? {
+    let placed = service::place_bet(&state.pool, &state.metrics, bet_request, key)
+        .await
+        .map_err(|refused| match refused {
+            Refused::UnknownEvent(id) => ApiError::EventNotFound(id.to_string()),
+            Refused::Closed { .. } => ApiError::EventClosed(refused.to_string()),
+            Refused::KeyReused(key) => ApiError::IdempotencyKeyReused(key),
+            Refused::Database(error) => error.into(),
+        })?;
+    Ok(match placed {
         Placed::New(bet) => HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/bets/{}", bet.id)))
             .json(BetBody::from(&bet)),
@@ -164,7 +172,7 @@ pub async fn place(
 
 /// One bet.
 #[utoipa::path(
-    get, path = "/bets/{id}", tag = "bets",
+    get, path = "/bets/{id}", tag = "bets", operation_id = "get_bet",
     params(("id" = Uuid, Path, description = "The bet's id")),
     responses(
         (status = 200, description = "The bet", body = BetBody),

@@ -53,14 +53,22 @@ impl From<&OpenEvent> for OpenEventBody {
 /// Served from memory: a change applied by another bet-maker replica shows within half a
 /// second.
 #[utoipa::path(
-    get, path = "/events", tag = "events",
+    get, path = "/events", tag = "events", operation_id = "list_open_events",
     responses(
         (status = 200, description = "Open events", body = Vec<OpenEventBody>),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let body = state.open_events.body(&state.pool).await?;
+    let body = state
+        .open_events
+        .body(&state.pool, |open| {
+            let bodies: Vec<OpenEventBody> = open.iter().map(OpenEventBody::from).collect();
+            serde_json::to_vec(&bodies)
+                .map(web::Bytes::from)
+                .map_err(|e| ApiError::Internal(e.into()))
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type(mime::APPLICATION_JSON)
         .body(body))

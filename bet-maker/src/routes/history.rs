@@ -44,7 +44,7 @@ pub struct HistoryQuery {
 /// The history of bets, newest first: every bet streamed as one array, or one page with
 /// `limit` (and `before` for the next pages).
 #[utoipa::path(
-    get, path = "/bets", tag = "bets",
+    get, path = "/bets", tag = "bets", operation_id = "list_bets",
     params(HistoryQuery),
     responses(
         (status = 200, description = "Bets, newest first; with a full page, a Link header to the next one", body = Vec<BetBody>),

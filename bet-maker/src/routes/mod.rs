@@ -3,7 +3,7 @@
 
 mod bets;
 mod docs;
-pub(crate) mod events;
+mod events;
 mod health;
 mod history;
 mod json_body;

@@ -18,7 +18,7 @@ pub struct RepublishBody {
 
 /// Publish the current state of every event again, for a consumer whose database was reset.
 #[utoipa::path(
-    post, path = "/admin/republish", tag = "admin",
+    post, path = "/admin/republish", tag = "admin", operation_id = "republish",
     security(("operator_token" = [])),
     responses(
         (status = 202, description = "Queued in the outbox; the relay publishes them in order", body = RepublishBody),

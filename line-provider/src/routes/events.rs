@@ -143,7 +143,7 @@ pub struct ListQuery {
 
 /// Create an event.
 #[utoipa::path(
-    post, path = "/events", tag = "events",
+    post, path = "/events", tag = "events", operation_id = "create_event",
     request_body = CreateEventRequest,
     security(("operator_token" = [])),
     responses(
@@ -188,7 +188,7 @@ fn parse_new_event(wire: &CreateEventRequest) -> Result<NewEvent, ValidationErro
 
 /// List events, oldest first.
 #[utoipa::path(
-    get, path = "/events", tag = "events",
+    get, path = "/events", tag = "events", operation_id = "list_events",
     params(ListQuery),
     responses(
         (status = 200, description = "Every event, or those with the status asked for", body = Vec<EventBody>),
@@ -217,7 +217,7 @@ pub async fn list(
 
 /// One event.
 #[utoipa::path(
-    get, path = "/events/{id}", tag = "events",
+    get, path = "/events/{id}", tag = "events", operation_id = "get_event",
     params(("id" = String, Path, description = "The event's id")),
     responses(
         (status = 200, description = "The event", body = EventBody),
@@ -239,7 +239,7 @@ pub async fn get(
 
 /// Change the odds and/or the deadline of an unfinished event.
 #[utoipa::path(
-    patch, path = "/events/{id}", tag = "events",
+    patch, path = "/events/{id}", tag = "events", operation_id = "change_event",
     params(("id" = String, Path, description = "The event's id")),
     request_body = ChangeEventRequest,
     security(("operator_token" = [])),
@@ -281,7 +281,7 @@ pub async fn change(
 
 /// Finish an event with its result.
 #[utoipa::path(
-    put, path = "/events/{id}/status", tag = "events",
+    put, path = "/events/{id}/status", tag = "events", operation_id = "finish_event",
     params(("id" = String, Path, description = "The event's id")),
     request_body = FinishEventRequest,
     security(("operator_token" = [])),
