@@ -6,21 +6,20 @@
 //! # Layout
 //! - [`System`]: one line-provider and any number of bet-makers, started, stopped and
 //!   restarted at will; dropped databases and topology when it goes.
-//! - [`proxy::Proxy`]: the cuttable TCP proxy.
+//! - [`Proxy`]: the cuttable TCP proxy (from `test-support`).
 //! - [`process::Process`]: a service binary as a child process, for `kill -9`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod process;
-pub mod proxy;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use proxy::Proxy;
 use serde_json::{Value, json};
 use shared_messages::Topology;
+pub use test_support::{Proxy, amqp_url, server_url};
+use test_support::{address_of, with_database};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -28,34 +27,6 @@ use tokio::task::JoinHandle;
 pub const WAIT: Duration = Duration::from_secs(20);
 /// The operator token of the system's line-provider.
 pub const TOKEN: &str = "system-test-token";
-
-/// Postgres server the tests use; `TEST_DATABASE_URL` overrides.
-pub fn server_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// Broker the tests use; `TEST_AMQP_URL` overrides.
-pub fn amqp_url() -> String {
-    std::env::var("TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
-}
-
-fn address_of(url: &str, default_port: u16) -> SocketAddr {
-    let rest = url.split("://").nth(1).unwrap_or(url);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let host_port = authority
-        .rsplit('@')
-        .next()
-        .unwrap_or(authority)
-        .replace("localhost", "127.0.0.1");
-    let host_port = if host_port.contains(':') {
-        host_port
-    } else {
-        format!("{host_port}:{default_port}")
-    };
-    host_port.parse().expect("the URL names host:port")
-}
 
 /// The test server's URL with another database.
 pub fn database_url(database: &str) -> String {
@@ -89,11 +60,6 @@ pub async fn remove(topology: &Topology, databases: &[String]) {
                 .await;
         }
     }
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("a URL with a database");
-    format!("{base}/{database}")
 }
 
 /// One running service: its address, and how to stop it.

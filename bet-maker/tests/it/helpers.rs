@@ -2,7 +2,6 @@
 //! publisher that plays line-provider.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use bet_maker::config::LogFormat;
@@ -18,22 +17,11 @@ use shared_messages::{EventChange, EventId, EventMessage, EventSnapshot, EventSt
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 
-use crate::proxy::Proxy;
+use test_support::{Proxy, address_of};
+pub use test_support::{amqp_url, drop_database, server_url, with_database};
 
 /// How long a test waits for something that should happen at once.
 pub const WAIT: Duration = Duration::from_secs(10);
-
-/// Postgres server the tests use (its `postgres` database); `TEST_DATABASE_URL` overrides.
-pub fn server_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// Broker the tests use; `TEST_AMQP_URL` overrides.
-pub fn amqp_url() -> String {
-    std::env::var("TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
-}
 
 /// How to start a test app.
 #[derive(Default)]
@@ -134,29 +122,6 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     })
     .await;
     app
-}
-
-/// `host:port` of a URL such as `amqp://user:pw@host:port/vhost`.
-fn address_of(url: &str, default_port: u16) -> SocketAddr {
-    let rest = url.split("://").nth(1).unwrap_or(url);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let host_port = authority
-        .rsplit('@')
-        .next()
-        .unwrap_or(authority)
-        .replace("localhost", "127.0.0.1");
-    let host_port = if host_port.contains(':') {
-        host_port
-    } else {
-        format!("{host_port}:{default_port}")
-    };
-    host_port.parse().expect("the URL names host:port")
-}
-
-/// The same server URL with another database.
-pub fn with_database(url: &str, database: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("a URL with a database");
-    format!("{base}/{database}")
 }
 
 /// An event as line-provider would publish it.
@@ -439,20 +404,6 @@ async fn cleanup(database: String, topology: Topology) {
         let _ = connection.close(200, "done".into()).await;
     }
     drop_database(&database).await;
-}
-
-/// Drops a test's database, whoever is still connected to it.
-pub async fn drop_database(database: &str) {
-    if let Ok((client, connection)) =
-        tokio_postgres::connect(&server_url(), tokio_postgres::NoTls).await
-    {
-        tokio::spawn(connection);
-        let _ = client
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-            ))
-            .await;
-    }
 }
 
 /// Asserts a problem+json answer with `status`, and returns its body.

@@ -13,5 +13,4 @@ mod migration;
 mod model;
 mod operations;
 mod outages;
-mod proxy;
 mod settlement;

@@ -1,7 +1,6 @@
 //! `TestApp`: one line-provider per test, with its own database, exchange and queues, and a
 //! probe queue bound to the exchange that sees every message.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -19,24 +18,13 @@ use serde_json::{Value, json};
 use shared_messages::Topology;
 use tokio::sync::oneshot;
 
-use crate::proxy::Proxy;
+use test_support::{Proxy, address_of};
+pub use test_support::{amqp_url, server_url};
 
 /// The operator token every test app is started with.
 pub const TOKEN: &str = "test-operator-token";
 /// How long a test waits for something that should happen at once.
 pub const WAIT: Duration = Duration::from_secs(10);
-
-/// Postgres server the tests use (its `postgres` database); `TEST_DATABASE_URL` overrides.
-pub fn server_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// Broker the tests use; `TEST_AMQP_URL` overrides.
-pub fn amqp_url() -> String {
-    std::env::var("TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
-}
 
 /// How to start a test app.
 pub struct Options {
@@ -86,7 +74,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let topology = Topology::with_prefix(&format!("test-{id}"));
     let (amqp, probe) = probe(&topology).await;
     let proxy = match options.proxy {
-        Some(up) => Some(Proxy::start(broker_address(), up).await),
+        Some(up) => Some(Proxy::start(address_of(&amqp_url(), 5672), up).await),
         None => None,
     };
     let amqp_url = match &proxy {
@@ -94,7 +82,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         None => amqp_url(),
     };
     let database_proxy = match options.database_proxy {
-        true => Some(Proxy::start(postgres_address(), true).await),
+        true => Some(Proxy::start(address_of(&server_url(), 5432), true).await),
         false => None,
     };
     let database_url = match &database_proxy {
@@ -140,29 +128,6 @@ pub fn database_url(database: &str) -> String {
     let mut config: tokio_postgres::Config = server_url().parse().expect("TEST_DATABASE_URL");
     config.dbname(database);
     config_to_url(&config)
-}
-
-fn postgres_address() -> SocketAddr {
-    let config: tokio_postgres::Config = server_url().parse().expect("TEST_DATABASE_URL");
-    let host = match config.get_hosts().first() {
-        Some(tokio_postgres::config::Host::Tcp(host)) => host.replace("localhost", "127.0.0.1"),
-        _ => "127.0.0.1".to_owned(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    format!("{host}:{port}").parse().expect("host:port")
-}
-
-fn broker_address() -> SocketAddr {
-    let url = amqp_url();
-    let authority = url.split('@').next_back().unwrap_or("127.0.0.1:5672");
-    let host_port = authority.split('/').next().unwrap_or("127.0.0.1:5672");
-    let host_port = if host_port.contains(':') {
-        host_port.to_owned()
-    } else {
-        format!("{host_port}:5672")
-    };
-    let host_port = host_port.replace("localhost", "127.0.0.1");
-    host_port.parse().expect("TEST_AMQP_URL names host:port")
 }
 
 fn config_to_url(config: &tokio_postgres::Config) -> String {

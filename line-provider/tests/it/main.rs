@@ -11,5 +11,4 @@ mod helpers;
 mod messages;
 mod operations;
 mod outbox;
-mod proxy;
 mod validation;

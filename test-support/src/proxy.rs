@@ -1,5 +1,5 @@
-//! A TCP proxy the test can cut and restore, to take the broker away from the application
-//! without touching the broker every test shares.
+//! A TCP proxy a test can cut and restore, to take the broker or Postgres away from the
+//! application without touching the servers every test shares.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

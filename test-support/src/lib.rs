@@ -1,0 +1,64 @@
+//! What the tests of every crate share: where the shared Postgres and RabbitMQ are, databases
+//! of a test's own, and a TCP proxy a test can cut to take either away without stopping it
+//! (every test and CI share those two servers).
+//!
+//! # Layout
+//! - [`server_url`], [`amqp_url`], [`with_database`], [`address_of`], [`drop_database`].
+//! - [`proxy::Proxy`]: the cuttable TCP proxy.
+
+pub mod proxy;
+
+use std::net::SocketAddr;
+
+pub use proxy::Proxy;
+
+/// The Postgres server the tests use (its `postgres` database); `TEST_DATABASE_URL` overrides.
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The broker the tests use; `TEST_AMQP_URL` overrides.
+pub fn amqp_url() -> String {
+    std::env::var("TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+/// The same server URL with another database.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("a URL with a database");
+    format!("{base}/{database}")
+}
+
+/// `host:port` of a URL such as `amqp://user:pw@host:port/vhost`, `default_port` when it names
+/// none (for a [`Proxy`] in front of that server).
+pub fn address_of(url: &str, default_port: u16) -> SocketAddr {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host_port = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or(authority)
+        .replace("localhost", "127.0.0.1");
+    let host_port = if host_port.contains(':') {
+        host_port
+    } else {
+        format!("{host_port}:{default_port}")
+    };
+    host_port.parse().expect("the URL names host:port")
+}
+
+/// Drops a test's database, whoever is still connected to it; nothing when it is gone.
+pub async fn drop_database(database: &str) {
+    if let Ok((client, connection)) =
+        tokio_postgres::connect(&server_url(), tokio_postgres::NoTls).await
+    {
+        tokio::spawn(connection);
+        let _ = client
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                database.replace('"', "\"\"")
+            ))
+            .await;
+    }
+}
