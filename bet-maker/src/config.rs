@@ -63,15 +63,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// Human-readable lines, for a terminal.
-    Text,
-    /// One JSON object a line, for containers and log collectors.
-    Json,
-}
+pub use service_support::LogFormat;
 
 /// The variables as they arrive, before checks.
 #[derive(Debug, Serialize, Deserialize)]

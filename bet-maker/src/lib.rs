@@ -18,7 +18,8 @@
 //! - [`consumer`] and [`amqp`]: the supervised consumer and its topology.
 //! - [`db`]: every SQL statement; migrations live in `migrations/bet-maker/`.
 //! - [`open_events`]: `GET /events` from memory, invalidated by the consumer.
-//! - [`metrics`], [`telemetry`]: Prometheus metrics and logs.
+//! - [`metrics`]: Prometheus metrics; logs, the request span and the `healthcheck`
+//!   subcommand come from `service-support`.
 
 pub mod amqp;
 pub mod config;
@@ -26,14 +27,12 @@ pub mod consumer;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod healthcheck;
 pub mod metrics;
 pub mod open_events;
 pub mod routes;
 pub mod service;
 pub mod startup;
 pub mod state;
-pub mod telemetry;
 
 pub use config::Settings;
 pub use startup::{Application, shutdown_signal};

@@ -15,21 +15,20 @@
 //!   outbox message; re-publishing as one transaction.
 //! - [`db`]: every SQL statement; migrations live in `migrations/line-provider/`.
 //! - [`outbox`] and [`amqp`]: the relay and the broker side of it.
-//! - [`metrics`], [`telemetry`]: Prometheus metrics and logs.
+//! - [`metrics`]: Prometheus metrics; logs, the request span and the `healthcheck`
+//!   subcommand come from `service-support`.
 
 pub mod amqp;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod healthcheck;
 pub mod metrics;
 pub mod outbox;
 pub mod routes;
 pub mod service;
 pub mod startup;
 pub mod state;
-pub mod telemetry;
 
 pub use config::Settings;
 pub use startup::{Application, shutdown_signal};

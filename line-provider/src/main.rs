@@ -3,12 +3,15 @@
 
 use std::process::ExitCode;
 
-use line_provider::{Application, Settings, healthcheck, shutdown_signal, telemetry};
+use line_provider::{Application, Settings, shutdown_signal};
+use service_support::{healthcheck, telemetry};
 
 fn main() -> anyhow::Result<ExitCode> {
     match std::env::args().nth(1).as_deref() {
         None => serve().map(|()| ExitCode::SUCCESS),
-        Some("healthcheck") => Ok(healthcheck::run()),
+        Some("healthcheck") => Ok(healthcheck::run(|| {
+            Settings::from_env().map(|settings| (settings.bind_address, settings.port))
+        })),
         Some(other) => anyhow::bail!(
             "unknown command {other:?}: run without arguments to serve, or `healthcheck`"
         ),

@@ -157,7 +157,7 @@ fn http_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server>
                     Ok(response)
                 }
             })
-            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
+            .wrap(TracingLogger::<service_support::telemetry::RequestSpan>::new())
             .app_data(state.clone())
             .configure(routes::configure)
     })

@@ -163,8 +163,9 @@ async fn the_healthcheck_subcommand_passes_only_while_the_service_is_ready() {
     })
     .await;
     let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
-    let address = bet_maker::healthcheck::local_address([0, 0, 0, 0].into(), port);
-    let check = move || tokio::task::spawn_blocking(move || bet_maker::healthcheck::check(address));
+    let address = service_support::healthcheck::local_address([0, 0, 0, 0].into(), port);
+    let check =
+        move || tokio::task::spawn_blocking(move || service_support::healthcheck::check(address));
 
     assert_eq!(check().await.unwrap(), Ok(()));
     app.broker_proxy.as_ref().unwrap().cut();

@@ -205,9 +205,9 @@ async fn the_healthcheck_subcommand_passes_only_while_the_service_is_ready() {
     .await;
     app.wait_for_status("/health/ready", 200).await;
     let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
-    let address = line_provider::healthcheck::local_address([0, 0, 0, 0].into(), port);
+    let address = service_support::healthcheck::local_address([0, 0, 0, 0].into(), port);
     let check =
-        move || tokio::task::spawn_blocking(move || line_provider::healthcheck::check(address));
+        move || tokio::task::spawn_blocking(move || service_support::healthcheck::check(address));
 
     assert_eq!(check().await.unwrap(), Ok(()));
     app.proxy.as_ref().unwrap().cut();
@@ -218,9 +218,9 @@ async fn the_healthcheck_subcommand_passes_only_while_the_service_is_ready() {
         "{refused}"
     );
 
-    let nobody = line_provider::healthcheck::local_address([127, 0, 0, 1].into(), 1);
+    let nobody = service_support::healthcheck::local_address([127, 0, 0, 1].into(), 1);
     assert!(
-        tokio::task::spawn_blocking(move || line_provider::healthcheck::check(nobody))
+        tokio::task::spawn_blocking(move || service_support::healthcheck::check(nobody))
             .await
             .unwrap()
             .is_err()

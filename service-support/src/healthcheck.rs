@@ -6,15 +6,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::config::Settings;
-
 const TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Runs the check with the service's own settings; exit code 0 when ready, 1 otherwise.
-pub fn run() -> ExitCode {
-    let outcome = Settings::from_env()
+/// Runs the check against the address and port the service's settings name (`settings` reads
+/// them from the environment, as the service does); exit code 0 when ready, 1 otherwise.
+pub fn run<E: std::fmt::Display>(settings: impl FnOnce() -> Result<(IpAddr, u16), E>) -> ExitCode {
+    let outcome = settings()
         .map_err(|e| e.to_string())
-        .and_then(|settings| check(local_address(settings.bind_address, settings.port)));
+        .and_then(|(bind, port)| check(local_address(bind, port)));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
