@@ -10,7 +10,6 @@ mod figures;
 mod footprint;
 mod load;
 mod report;
-mod settlement;
 mod system;
 
 use std::path::PathBuf;
@@ -128,7 +127,7 @@ async fn run(system: &System, sizes: &Sizes, work: &std::path::Path) -> anyhow::
     step("4 message throughput");
     figures::message_throughput(system, sizes, &mut results).await?;
     step("5 settlement");
-    let largest = settlement::settlement(system, sizes, &mut results).await?;
+    let largest = figures::settlement(system, sizes, &mut results).await?;
     step("6 streaming history");
     figures::history(system, &largest, &mut results).await?;
     figures::final_footprint(system, &mut results).await;

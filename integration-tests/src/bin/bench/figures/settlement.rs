@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, ensure};
 use serde_json::json;
 
+use super::{Results, bet_call, contains, poll_until, thousands, wait_count};
 use crate::Sizes;
 use crate::baseline::TIME_ORDERED_UUID;
-use crate::figures::{Results, bet_call, contains, poll_until, thousands, wait_count};
 use crate::load::{self, Call, Connection};
 use crate::report::{Goal, Row};
 use crate::system::{System, TOKEN, finish_call, unix_seconds};
