@@ -61,6 +61,17 @@ pub fn shown(id: &str) -> String {
     }
 }
 
+impl From<service_support::json_body::BodyError> for ApiError {
+    fn from(error: service_support::json_body::BodyError) -> Self {
+        use service_support::json_body::BodyError;
+        match error {
+            BodyError::UnsupportedMediaType(detail) => Self::UnsupportedMediaType(detail),
+            BodyError::Malformed(detail) => Self::MalformedBody(detail),
+            BodyError::Unprocessable(detail) => Self::Unprocessable(detail),
+        }
+    }
+}
+
 impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
         match error {

@@ -9,12 +9,13 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{json_body, schemas};
+use super::schemas;
 use crate::db;
 use crate::domain::{Amount, Bet, BetStatus, IdempotencyKey, event_id_from_json};
 use crate::error::{ApiError, Problem, shown};
 use crate::service::{self, BetRequest, Placed, Refused};
 use crate::state::AppState;
+use service_support::json_body;
 
 /// Body of `POST /bet`.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,7 +6,6 @@ mod docs;
 mod events;
 mod health;
 mod history;
-mod json_body;
 mod problems;
 mod schemas;
 

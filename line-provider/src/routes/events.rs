@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Operator;
-use super::{json_body, schemas};
+use super::schemas;
 use crate::db;
 use crate::domain::{
     Coefficient, Deadline, Event, EventChanges, EventId, Finish, NewEvent, ValidationError,
@@ -19,6 +19,7 @@ use crate::domain::{
 use crate::error::{ApiError, Problem, shown};
 use crate::service;
 use crate::state::AppState;
+use service_support::json_body;
 
 /// Body of `POST /events`.
 #[derive(Debug, Deserialize, ToSchema)]

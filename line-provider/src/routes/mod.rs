@@ -6,7 +6,6 @@ mod auth;
 mod docs;
 mod events;
 mod health;
-mod json_body;
 mod problems;
 mod schemas;
 
