@@ -1,90 +1,12 @@
 //! Shapes the contract accepts for one value: a JSON number or a numeric string for amounts,
-//! a string or an integer for event ids, a string or Unix seconds for instants.
-//!
-//! Request fields are read as raw JSON text ([`RawValue`]) so that a number reaches the parser
-//! exactly as the client wrote it, and nothing else can pass for a number.
+//! a string or an integer for event ids, a string or Unix seconds for instants. The shapes
+//! themselves are `service-support`'s; what an event id may be is the contract's.
 
 use serde_json::value::RawValue;
 use shared_messages::EventId;
 
-/// A value a client sent that breaks a rule; `field` names it, `message` says what to send.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field} {message}")]
-pub struct ValidationError {
-    /// The request field at fault, as the client spelled it.
-    pub field: &'static str,
-    /// What is wrong and what is expected, readable by a person.
-    pub message: String,
-}
-
-impl ValidationError {
-    /// A broken rule of `field`.
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
-    }
-}
-
-/// One JSON value as the client wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scalar<'a> {
-    /// A JSON number, its exact text.
-    Number(&'a str),
-    /// A JSON string, unescaped.
-    String(String),
-    /// Anything else, named for an error message (`null`, `a boolean`, ...).
-    Other(&'static str),
-}
-
-impl<'a> Scalar<'a> {
-    /// Classifies a raw JSON value by its first character.
-    pub fn of(raw: &'a RawValue) -> Self {
-        let text = raw.get().trim();
-        match text.as_bytes().first() {
-            Some(b'"') => serde_json::from_str(text).map_or(Self::Other("a string"), Self::String),
-            Some(b'-' | b'0'..=b'9') => Self::Number(text),
-            Some(b't' | b'f') => Self::Other("a boolean"),
-            Some(b'n') => Self::Other("null"),
-            Some(b'[') => Self::Other("an array"),
-            Some(b'{') => Self::Other("an object"),
-            _ => Self::Other("an unknown value"),
-        }
-    }
-
-    /// The JSON type, as a client reads it in an error.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Number(_) => "a number",
-            Self::String(_) => "a string",
-            Self::Other(kind) => kind,
-        }
-    }
-}
-
-/// Longest numeric string accepted; longer ones cannot be a valid amount or odds anyway.
-pub const MAX_NUMERIC_STRING: usize = 20;
-
-/// The exact text of a JSON number or of a plain numeric string; anything else is refused.
-pub(crate) fn number_text(field: &'static str, raw: &RawValue) -> Result<String, ValidationError> {
-    match Scalar::of(raw) {
-        Scalar::Number(text) => Ok(text.to_owned()),
-        Scalar::String(text) if text.len() > MAX_NUMERIC_STRING => Err(ValidationError::new(
-            field,
-            format!("as a string must be at most {MAX_NUMERIC_STRING} characters"),
-        )),
-        Scalar::String(text) if text.contains(['e', 'E']) => Err(ValidationError::new(
-            field,
-            "as a string must be a plain decimal such as \"10.50\", without an exponent",
-        )),
-        Scalar::String(text) => Ok(text),
-        other => Err(ValidationError::new(
-            field,
-            format!("must be a number or a numeric string, got {}", other.kind()),
-        )),
-    }
-}
+use service_support::json::integer_value;
+pub use service_support::json::{MAX_NUMERIC_STRING, Scalar, ValidationError, number_text};
 
 /// An event id given as a string, or as a JSON integer (within 64-bit range) meaning its
 /// decimal string.
@@ -108,28 +30,6 @@ pub fn event_id_from_json(field: &'static str, raw: &RawValue) -> Result<EventId
         }
     };
     EventId::parse(text).map_err(|e| ValidationError::new(field, e.to_string()))
-}
-
-/// The value of a JSON number that is a whole number within 64 bits, however written (`42`,
-/// `42.0`, `4.2e1`), as JSON Schema's `integer` counts it.
-pub(crate) fn integer_value(text: &str) -> Option<i64> {
-    use rust_decimal::prelude::ToPrimitive;
-    if let Ok(n) = text.parse::<i64>() {
-        return Some(n);
-    }
-    if text.len() > 64 {
-        return None;
-    }
-    let value = if text.contains(['e', 'E']) {
-        rust_decimal::Decimal::from_scientific(text).ok()?
-    } else {
-        rust_decimal::Decimal::from_str_exact(text).ok()?
-    };
-    if value.fract().is_zero() {
-        value.to_i64()
-    } else {
-        None
-    }
 }
 
 /// A raw JSON value from its text (tests).
@@ -169,29 +69,5 @@ mod tests {
     fn an_event_id_error_names_the_field() {
         let error = event_id_from_json("event_id", &raw(r#""a b""#)).unwrap_err();
         assert_eq!(error.field, "event_id");
-    }
-
-    #[test]
-    fn a_number_keeps_its_exact_text() {
-        assert_eq!(number_text("x", &raw("1.005")).unwrap(), "1.005");
-        assert_eq!(number_text("x", &raw("1.50e1")).unwrap(), "1.50e1");
-    }
-
-    #[test]
-    fn a_numeric_string_with_an_exponent_or_too_long_is_refused() {
-        assert!(number_text("x", &raw(r#""1e2""#)).is_err());
-        assert!(number_text("x", &raw(&format!("\"{}1.5\"", "0".repeat(30)))).is_err());
-        assert_eq!(number_text("x", &raw(r#""12.5""#)).unwrap(), "12.5");
-    }
-
-    #[test]
-    fn an_object_is_never_taken_for_a_number() {
-        let disguised = raw(r#"{"$serde_json::private::Number":"1.50"}"#);
-        assert!(
-            number_text("x", &disguised)
-                .unwrap_err()
-                .message
-                .contains("object")
-        );
     }
 }
