@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //! - [`server_url`], [`amqp_url`], [`with_database`], [`address_of`], [`drop_database`].
+//! - [`assert_unique_operation_ids`]: a check of a service's OpenAPI document.
 //! - [`proxy::Proxy`]: the cuttable TCP proxy.
 
 pub mod proxy;
@@ -61,4 +62,27 @@ pub async fn drop_database(database: &str) {
             ))
             .await;
     }
+}
+
+/// Asserts every operation of an OpenAPI `document` has an `operationId` of its own, as
+/// validators and code generators need.
+pub fn assert_unique_operation_ids(document: &serde_json::Value) {
+    let mut operation_ids = Vec::new();
+    for operations in document["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for operation in operations.as_object().into_iter().flat_map(|o| o.values()) {
+            let id = operation["operationId"].as_str();
+            operation_ids.push(id.expect("every operation has an operationId").to_owned());
+        }
+    }
+    let unique: std::collections::HashSet<_> = operation_ids.iter().collect();
+    assert!(!operation_ids.is_empty(), "the document has operations");
+    assert_eq!(
+        unique.len(),
+        operation_ids.len(),
+        "operationIds: {operation_ids:?}"
+    );
 }

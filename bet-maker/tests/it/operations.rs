@@ -76,19 +76,7 @@ async fn the_openapi_document_describes_every_route() {
     let app = spawn_app().await;
     let document: Value = app.get_json("/openapi.json").await;
     assert!(document["openapi"].as_str().unwrap().starts_with('3'));
-    // Code generators and validators need every operation named, once.
-    let mut operation_ids = Vec::new();
-    for operations in document["paths"].as_object().unwrap().values() {
-        for operation in operations.as_object().unwrap().values() {
-            operation_ids.push(operation["operationId"].as_str().unwrap().to_owned());
-        }
-    }
-    let unique: std::collections::HashSet<_> = operation_ids.iter().collect();
-    assert_eq!(
-        unique.len(),
-        operation_ids.len(),
-        "operationIds: {operation_ids:?}"
-    );
+    test_support::assert_unique_operation_ids(&document);
     for (path, method) in [
         ("/events", "get"),
         ("/bet", "post"),

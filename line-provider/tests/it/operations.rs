@@ -80,19 +80,7 @@ async fn the_openapi_document_describes_every_route() {
     let app = spawn_app().await;
     let document: Value = app.get("/openapi.json").await.json().await.unwrap();
     assert!(document["openapi"].as_str().unwrap().starts_with('3'));
-    // Code generators and validators need every operation named, once.
-    let mut operation_ids = Vec::new();
-    for operations in document["paths"].as_object().unwrap().values() {
-        for operation in operations.as_object().unwrap().values() {
-            operation_ids.push(operation["operationId"].as_str().unwrap().to_owned());
-        }
-    }
-    let unique: std::collections::HashSet<_> = operation_ids.iter().collect();
-    assert_eq!(
-        unique.len(),
-        operation_ids.len(),
-        "operationIds: {operation_ids:?}"
-    );
+    test_support::assert_unique_operation_ids(&document);
     let paths = &document["paths"];
     for (path, method) in [
         ("/events", "get"),
