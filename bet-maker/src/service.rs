@@ -31,9 +31,9 @@ pub async fn apply_event(pool: &Pool, event: &IncomingEvent) -> Result<Applied, 
     Ok(outcome)
 }
 
-/// Applies the events of several messages, in order, in one transaction (one commit for all). A finish is
-/// one row's change whatever the number of bets (a bet's status is its event's), so a batch
-/// holds each event's row for the same few milliseconds whatever it carries.
+/// Applies the events of several messages, in order, in one transaction (one commit for all).
+/// A finish is one row's change whatever the number of bets (a bet's status is its event's),
+/// so a batch holds each event's row for the same few milliseconds whatever it carries.
 pub async fn apply_events(pool: &Pool, events: &[&IncomingEvent]) -> Result<Vec<Applied>, DbError> {
     let mut client = pool.get().await?;
     let transaction = client.transaction().await?;
