@@ -15,13 +15,13 @@
 //! - [`routes`]: HTTP handlers and their wire types; [`error`]: the problem+json errors.
 //! - [`domain`]: validated values (`Amount`, `IdempotencyKey`, ...).
 //! - [`service`]: applying messages (a finish settles) and placing a bet.
-//! - [`consumer`] and [`amqp`]: the supervised consumer and its topology.
+//! - [`consumer`]: applying line-provider's messages, on `service-support`'s supervised broker
+//!   connection (the topology is declared by `shared-messages`).
 //! - [`db`]: every SQL statement; migrations live in `migrations/bet-maker/`.
 //! - [`open_events`]: `GET /events` from memory, invalidated by the consumer.
 //! - [`metrics`]: Prometheus metrics; logs, the request span and the `healthcheck`
 //!   subcommand come from `service-support`.
 
-pub mod amqp;
 pub mod config;
 pub mod consumer;
 pub mod db;

@@ -2,9 +2,9 @@
 //! share counters).
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
 };
+use service_support::broker::BrokerMetrics;
 
 /// Every metric bet-maker exposes on `/metrics`.
 #[derive(Clone, Debug)]
@@ -95,12 +95,7 @@ impl Metrics {
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0, 300.0,
             ]),
         )?;
-        let http_requests = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP requests").buckets(vec![
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
-            ]),
-            &["method", "route", "status"],
-        )?;
+        let http_requests = service_support::http::request_histogram()?;
         for collector in [
             Box::new(bets_placed.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(bets_settled.clone()),
@@ -134,10 +129,16 @@ impl Metrics {
         })
     }
 
-    /// The Prometheus text exposition of every metric.
-    pub fn render(&self) -> Result<String, prometheus::Error> {
-        let mut buffer = Vec::new();
-        TextEncoder::new().encode(&self.registry.gather(), &mut buffer)?;
-        String::from_utf8(buffer).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    /// The registry every metric is in, for `/metrics`.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The consumer's connection metrics, for its supervisor.
+    pub fn broker(&self) -> BrokerMetrics {
+        BrokerMetrics {
+            reconnects: self.consumer_reconnects.clone(),
+            connected: self.broker_connected.clone(),
+        }
     }
 }

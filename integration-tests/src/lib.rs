@@ -157,11 +157,10 @@ impl System {
     /// Starts a line-provider of this system.
     pub async fn start_line_provider(&self) -> Running {
         let settings = line_provider::Settings {
-            database_url: self.database_url(&self.line_provider_database),
-            amqp_url: self.broker_url(),
-            bind_address: [127, 0, 0, 1].into(),
-            port: 0,
-            log_format: line_provider::config::LogFormat::Text,
+            service: test_support::local_service(
+                self.database_url(&self.line_provider_database),
+                self.broker_url(),
+            ),
             admin_token: Some(TOKEN.to_owned().into()),
             topology: self.topology.clone(),
         };
@@ -179,11 +178,10 @@ impl System {
     /// Starts a bet-maker of this system (several may run on one database and queue).
     pub async fn start_bet_maker(&self) -> Running {
         let settings = bet_maker::Settings {
-            database_url: self.database_url(&self.bet_maker_database),
-            amqp_url: self.broker_url(),
-            bind_address: [127, 0, 0, 1].into(),
-            port: 0,
-            log_format: bet_maker::config::LogFormat::Text,
+            service: test_support::local_service(
+                self.database_url(&self.bet_maker_database),
+                self.broker_url(),
+            ),
             topology: self.topology.clone(),
         };
         let application = bet_maker::Application::build(settings)

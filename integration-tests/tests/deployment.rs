@@ -34,12 +34,8 @@ fn environment(service: &str) -> serde_json::Map<String, Value> {
 /// (service, variables it reads, its default port)
 fn services() -> [(&'static str, Vec<&'static str>, u16); 2] {
     [
-        (
-            "line-provider",
-            line_provider::config::VARIABLES.to_vec(),
-            8080,
-        ),
-        ("bet-maker", bet_maker::config::VARIABLES.to_vec(), 8081),
+        ("line-provider", line_provider::config::variables(), 8080),
+        ("bet-maker", bet_maker::config::variables(), 8081),
     ]
 }
 

@@ -1,39 +1,34 @@
-//! Typed configuration, read from the environment once at start.
+//! Typed configuration, read from the environment once at start: the variables every service
+//! reads (`service-support`'s) and line-provider's own.
 
-use std::net::IpAddr;
-
-use figment::Figment;
-use figment::providers::{Env, Serialized};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use service_support::config::{self, Defaults, ServiceSettings};
 use shared_messages::Topology;
 
-/// Every environment variable the service reads (`RUST_LOG` by the log filter, the others
-/// here); deployment files are checked against this list.
-pub const VARIABLES: [&str; 8] = [
-    "DATABASE_URL",
-    "AMQP_URL",
-    "BIND_ADDRESS",
-    "PORT",
-    "LOG_FORMAT",
-    "ADMIN_TOKEN",
-    "RUST_LOG",
-    "AMQP_NAME_PREFIX",
-];
+pub use service_support::LogFormat;
+pub use service_support::config::ConfigError;
+
+/// Every environment variable the service reads; deployment files are checked against this
+/// list.
+pub fn variables() -> Vec<&'static str> {
+    config::VARIABLES.into_iter().chain(OWN).collect()
+}
+
+/// The variables only line-provider reads.
+const OWN: [&str; 1] = ["ADMIN_TOKEN"];
+
+/// What line-provider defaults to on a developer machine.
+const DEFAULTS: Defaults = Defaults {
+    database_url: "postgres://postgres@127.0.0.1:5432/line_provider",
+    port: 8080,
+};
 
 /// Everything the service can be told; see the README for the variables.
 #[derive(Clone)]
 pub struct Settings {
-    /// Where line-provider keeps its events and outbox; the database is created if missing.
-    pub database_url: String,
-    /// The RabbitMQ broker the outbox relay publishes to.
-    pub amqp_url: String,
-    /// The address the HTTP server binds to.
-    pub bind_address: IpAddr,
-    /// The HTTP port; 0 picks a free one (tests).
-    pub port: u16,
-    /// `text` for people, `json` for log collectors.
-    pub log_format: LogFormat,
+    /// Where it listens, its database (events and outbox) and the broker the relay publishes to.
+    pub service: ServiceSettings,
     /// The operator token required by every route that changes something; `None` leaves
     /// those routes open (a developer machine) and logs a warning at start.
     pub admin_token: Option<SecretString>,
@@ -44,11 +39,7 @@ pub struct Settings {
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
-            .field("database_url", &redact(&self.database_url))
-            .field("amqp_url", &redact(&self.amqp_url))
-            .field("bind_address", &self.bind_address)
-            .field("port", &self.port)
-            .field("log_format", &self.log_format)
+            .field("service", &self.service)
             .field(
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "[redacted]"),
@@ -58,111 +49,24 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// The URL with its password replaced, for logs.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.rsplit_once('@') {
-        Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:[redacted]@{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
-}
-
-pub use service_support::LogFormat;
-
-/// The variables as they arrive, before checks.
-#[derive(Debug, Serialize, Deserialize)]
-struct Raw {
-    database_url: String,
-    amqp_url: String,
-    bind_address: IpAddr,
-    port: u16,
-    log_format: LogFormat,
+/// line-provider's own variables as they arrive.
+#[derive(Debug, Deserialize)]
+struct Own {
     admin_token: Option<String>,
     amqp_name_prefix: Option<String>,
 }
 
-impl Default for Raw {
-    fn default() -> Self {
-        Self {
-            database_url: "postgres://postgres@127.0.0.1:5432/line_provider".to_owned(),
-            amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
-            bind_address: IpAddr::from([0, 0, 0, 0]),
-            port: 8080,
-            log_format: LogFormat::Text,
-            amqp_name_prefix: None,
-            admin_token: None,
-        }
-    }
-}
-
-/// A variable that is set but unusable; the message names it and never echoes a secret.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration: {0}")]
-pub struct ConfigError(String);
-
 impl Settings {
-    /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT` and
-    /// `ADMIN_TOKEN`, with defaults that fit a developer machine.
+    /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT`,
+    /// `AMQP_NAME_PREFIX` and `ADMIN_TOKEN`, with defaults that fit a developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let raw: Raw = Figment::from(Serialized::defaults(Raw::default()))
-            .merge(Env::raw().only(&VARIABLES))
-            .extract()
-            .map_err(|e| ConfigError(describe(e)))?;
-        raw.validate()
-    }
-}
-
-impl Raw {
-    fn validate(self) -> Result<Settings, ConfigError> {
-        self.database_url
-            .parse::<tokio_postgres::Config>()
-            .map_err(|e| ConfigError(format!("DATABASE_URL is not a Postgres URL: {e}")))?;
-        if !self.amqp_url.starts_with("amqp://") && !self.amqp_url.starts_with("amqps://") {
-            return Err(ConfigError(
-                "AMQP_URL must start with amqp:// or amqps://".into(),
-            ));
-        }
-        let admin_token = match self.admin_token {
-            Some(token) if token.trim().is_empty() => {
-                return Err(ConfigError("ADMIN_TOKEN is set but empty".into()));
-            }
-            Some(token) if token.trim() != token => {
-                return Err(ConfigError(
-                    "ADMIN_TOKEN starts or ends with whitespace; no client could send it".into(),
-                ));
-            }
-            token => token.map(SecretString::from),
-        };
-        Ok(Settings {
-            database_url: self.database_url,
-            amqp_url: self.amqp_url,
-            bind_address: self.bind_address,
-            port: self.port,
-            log_format: self.log_format,
-            admin_token,
-            topology: match self.amqp_name_prefix.as_deref() {
-                Some(prefix) if !prefix.is_empty() => Topology::with_prefix(prefix),
-                _ => Topology::default(),
-            },
+        let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
+        Ok(Self {
+            service,
+            admin_token: config::token("ADMIN_TOKEN", own.admin_token)?,
+            topology: Topology::with_optional_prefix(own.amqp_name_prefix.as_deref()),
         })
     }
-}
-
-/// Names the variable at fault in upper case, as the operator wrote it.
-fn describe(error: figment::Error) -> String {
-    error
-        .into_iter()
-        .map(|e| match e.path.first() {
-            Some(key) => format!("{}: {}", key.to_uppercase(), e.kind),
-            None => e.kind.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 #[cfg(test)]
@@ -170,76 +74,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords_in_urls_never_appear_in_debug_output() {
-        let raw = Raw {
-            database_url: "postgres://app:pg-secret@db:5432/x".into(),
-            amqp_url: "amqp://app:mq-secret@mq:5672/%2f".into(),
-            ..Raw::default()
-        };
-        let shown = format!("{:?}", raw.validate().unwrap());
-        assert!(
-            !shown.contains("pg-secret") && !shown.contains("mq-secret"),
-            "{shown}"
-        );
-        assert!(
-            shown.contains("postgres://app:[redacted]@db:5432/x"),
-            "{shown}"
-        );
-    }
-
-    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
     fn the_defaults_fit_a_developer_machine() {
-        let settings = Raw::default().validate().unwrap();
-        assert_eq!(settings.port, 8080);
-        assert_eq!(
-            settings.database_url,
-            "postgres://postgres@127.0.0.1:5432/line_provider"
-        );
-        assert_eq!(settings.amqp_url, "amqp://guest:guest@127.0.0.1:5672/%2f");
-        assert!(settings.admin_token.is_none());
-        assert_eq!(settings.topology, Topology::default());
-    }
-
-    #[test]
-    fn an_empty_admin_token_is_refused_rather_than_leaving_routes_open() {
-        let raw = Raw {
-            admin_token: Some("  ".into()),
-            ..Raw::default()
-        };
-        assert!(
-            raw.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("ADMIN_TOKEN")
-        );
-    }
-
-    #[test]
-    fn a_bad_amqp_url_names_the_variable() {
-        let raw = Raw {
-            amqp_url: "http://x".into(),
-            ..Raw::default()
-        };
-        assert!(raw.validate().unwrap_err().to_string().contains("AMQP_URL"));
-    }
-
-    #[test]
-    fn the_admin_token_never_appears_in_debug_output() {
-        let raw = Raw {
-            admin_token: Some("s3cret-token".into()),
-            ..Raw::default()
-        };
-        let settings = raw.validate().unwrap();
-        assert!(!format!("{settings:?}").contains("s3cret-token"));
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            let settings = Settings::from_env().unwrap();
+            assert_eq!(settings.service.port, 8080);
+            assert_eq!(
+                settings.service.database_url,
+                "postgres://postgres@127.0.0.1:5432/line_provider"
+            );
+            assert!(settings.admin_token.is_none());
+            assert_eq!(settings.topology, Topology::default());
+            Ok(())
+        });
     }
 
     #[test]
     #[allow(clippy::result_large_err)] // figment::Jail's own error type
-    fn a_port_that_is_not_a_number_names_the_variable() {
+    fn the_admin_token_is_read_and_never_appears_in_debug_output() {
         figment::Jail::expect_with(|jail| {
-            jail.set_env("PORT", "eighty");
+            jail.clear_env();
+            jail.set_env("ADMIN_TOKEN", "s3cret-token");
+            jail.set_env("AMQP_NAME_PREFIX", "t1");
+            let settings = Settings::from_env().unwrap();
+            assert!(settings.admin_token.is_some());
+            assert!(!format!("{settings:?}").contains("s3cret-token"));
+            assert_eq!(settings.topology, Topology::with_prefix("t1"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn an_empty_admin_token_is_refused_rather_than_leaving_routes_open() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("ADMIN_TOKEN", "  ");
             let error = Settings::from_env().unwrap_err().to_string();
-            assert!(error.contains("PORT"), "{error}");
+            assert!(error.contains("ADMIN_TOKEN"), "{error}");
             Ok(())
         });
     }

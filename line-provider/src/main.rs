@@ -1,27 +1,16 @@
-//! The line-provider binary: without arguments it serves (configuration, logs, then the application
-//! until SIGTERM/Ctrl-C); `line-provider healthcheck` asks a running instance whether it is ready.
+//! The line-provider binary: without arguments it serves (configuration, logs, then the
+//! application until SIGTERM/Ctrl-C); `line-provider healthcheck` asks a running instance
+//! whether it is ready.
 
 use std::process::ExitCode;
 
 use line_provider::{Application, Settings, shutdown_signal};
-use service_support::{healthcheck, telemetry};
 
 fn main() -> anyhow::Result<ExitCode> {
-    match std::env::args().nth(1).as_deref() {
-        None => serve().map(|()| ExitCode::SUCCESS),
-        Some("healthcheck") => Ok(healthcheck::run(|| {
-            Settings::from_env().map(|settings| (settings.bind_address, settings.port))
-        })),
-        Some(other) => anyhow::bail!(
-            "unknown command {other:?}: run without arguments to serve, or `healthcheck`"
-        ),
-    }
+    service_support::run::main(Settings::from_env, |settings| &settings.service, serve)
 }
 
-#[tokio::main]
-async fn serve() -> anyhow::Result<()> {
-    let settings = Settings::from_env()?;
-    telemetry::init(settings.log_format);
+async fn serve(settings: Settings) -> anyhow::Result<()> {
     let application = Application::build(settings).await?;
     application.run_until_stopped(shutdown_signal()).await
 }

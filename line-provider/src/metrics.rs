@@ -1,10 +1,8 @@
 //! Prometheus metrics, one registry per application instance (so tests in one process do not
 //! share counters).
 
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
-};
+use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+use service_support::broker::BrokerMetrics;
 
 /// Every metric line-provider exposes on `/metrics`.
 #[derive(Clone, Debug)]
@@ -52,12 +50,7 @@ impl Metrics {
             IntGauge::new("broker_connected", "1 while connected to the broker")?;
         let broker_reconnects =
             IntCounter::new("broker_reconnects_total", "Reconnections to the broker")?;
-        let http_requests = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP requests").buckets(vec![
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
-            ]),
-            &["method", "route", "status"],
-        )?;
+        let http_requests = service_support::http::request_histogram()?;
         registry.register(Box::new(event_changes.clone()))?;
         registry.register(Box::new(change_retries.clone()))?;
         registry.register(Box::new(outbox_published.clone()))?;
@@ -79,10 +72,16 @@ impl Metrics {
         })
     }
 
-    /// The Prometheus text exposition of every metric.
-    pub fn render(&self) -> Result<String, prometheus::Error> {
-        let mut buffer = Vec::new();
-        TextEncoder::new().encode(&self.registry.gather(), &mut buffer)?;
-        String::from_utf8(buffer).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    /// The registry every metric is in, for `/metrics`.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The relay's connection metrics, for its supervisor.
+    pub fn broker(&self) -> BrokerMetrics {
+        BrokerMetrics {
+            reconnects: self.broker_reconnects.clone(),
+            connected: self.broker_connected.clone(),
+        }
     }
 }

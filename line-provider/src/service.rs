@@ -22,8 +22,7 @@ const CHANGE_ATTEMPTS: usize = 50;
 pub async fn create_event(state: &AppState, new: NewEvent) -> Result<Event, ApiError> {
     let id = match new.id {
         Some(id) => id,
-        None => EventId::parse(uuid::Uuid::now_v7().to_string())
-            .map_err(|e| ApiError::Internal(e.into()))?,
+        None => EventId::parse(uuid::Uuid::now_v7().to_string()).map_err(ApiError::internal)?,
     };
     let event = Event::created(id, new.coefficient, new.deadline, OffsetDateTime::now_utc());
     let message = message_for(&event, EventChange::Created)?;
@@ -101,7 +100,7 @@ pub async fn republish_all(state: &AppState) -> Result<usize, ApiError> {
             .iter()
             .map(|event| outbox::message_for(event, EventChange::describing(&event.snapshot())))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ApiError::Internal(e.into()))?;
+            .map_err(ApiError::internal)?;
         db::enqueue(&transaction, &messages).await?;
         count += events.len();
         match events.last() {
@@ -121,7 +120,7 @@ pub async fn republish_all(state: &AppState) -> Result<usize, ApiError> {
 }
 
 fn message_for(event: &Event, change: EventChange) -> Result<OutboxMessage, ApiError> {
-    outbox::message_for(event, change).map_err(|e| ApiError::Internal(e.into()))
+    outbox::message_for(event, change).map_err(ApiError::internal)
 }
 
 /// After a change and its message committed: wakes the relay, counts and logs the change.

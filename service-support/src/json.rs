@@ -114,12 +114,51 @@ pub fn integer_value(text: &str) -> Option<i64> {
     }
 }
 
+/// The text of an id given as a string, or as a JSON integer (within 64-bit range) meaning its
+/// decimal string.
+pub fn string_or_integer(field: &'static str, raw: &RawValue) -> Result<String, ValidationError> {
+    match Scalar::of(raw) {
+        Scalar::String(text) => Ok(text),
+        Scalar::Number(text) => integer_value(text)
+            .map(|n| n.to_string())
+            .ok_or_else(|| {
+                ValidationError::new(
+                    field,
+                    "as a number must be an integer between -9223372036854775808 and 9223372036854775807",
+                )
+            }),
+        other => Err(ValidationError::new(
+            field,
+            format!("must be a string or an integer, got {}", other.kind()),
+        )),
+    }
+}
+
+/// A raw JSON value from its text (tests).
+pub fn raw(text: &str) -> Box<RawValue> {
+    RawValue::from_string(text.to_owned()).expect("valid JSON")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn raw(text: &str) -> Box<RawValue> {
-        RawValue::from_string(text.to_owned()).expect("valid JSON")
+    #[test]
+    fn an_integer_id_means_its_decimal_string() {
+        let id = string_or_integer("id", &raw("42")).unwrap();
+        assert_eq!(id, "42");
+        assert_eq!(string_or_integer("id", &raw(r#""42""#)).unwrap(), id);
+        assert_eq!(string_or_integer("id", &raw("-5")).unwrap(), "-5");
+        assert_eq!(string_or_integer("id", &raw("42.0")).unwrap(), "42");
+        assert_eq!(string_or_integer("id", &raw("4.2e1")).unwrap(), "42");
+    }
+
+    #[test]
+    fn a_fractional_huge_or_boolean_id_is_refused() {
+        for text in ["4.2", "1e-2", "true", "null", "9223372036854775808", "{}"] {
+            let error = string_or_integer("event_id", &raw(text)).unwrap_err();
+            assert_eq!(error.field, "event_id", "{text}");
+        }
     }
 
     #[test]

@@ -1,19 +1,36 @@
-//! The plumbing both services run the same way, so that a fix to it is made once: logs and
-//! the span of an HTTP request ([`telemetry`]), reading a JSON request body with the
-//! contract's statuses ([`json_body`]) and one value's accepted shapes ([`json`]), and the `healthcheck` subcommand of the container
-//! images ([`healthcheck`]).
+//! The plumbing both services run the same way, so that a fix to it is made once.
 //!
-//! It knows no event and no bet: what a service is about stays in that service.
+//! It knows no event and no bet: what a service is about (its routes, its SQL, its messages,
+//! its metrics) stays in that service, which hands this crate its pieces: a state and routes
+//! for the HTTP server, a [`broker::Session`] for the broker connection, migrations for the
+//! database.
 //!
 //! # Layout
+//! - [`config`]: the variables every service reads, and a service's own from the same read.
 //! - [`telemetry`]: [`LogFormat`], the global subscriber, [`telemetry::RequestSpan`].
+//! - [`http`]: the HTTP server (request ids and metrics, limits, docs, health routes).
+//! - [`problem`]: problem+json documents, the errors every request can meet, the middleware
+//!   for actix-web's own errors.
+//! - [`health`]: `/health/live`, `/health/ready`, `/metrics`.
 //! - [`json`]: one value's accepted shapes, exact numbers, [`json::ValidationError`].
 //! - [`json_body`]: a body into a wire type, or a [`json_body::BodyError`] (415, 400, 422).
-//! - [`healthcheck`]: asks a running service on this host whether it is ready.
+//! - [`db`]: the Postgres pool, the database created when missing, migrations under an
+//!   advisory lock, [`db::DbError`] sorted by what a client should be told.
+//! - [`broker`]: one supervised RabbitMQ connection (backoff, timeouts, reconnect metric,
+//!   readiness) for a publisher or a consumer.
+//! - [`run`]: the HTTP server and the service's background worker under one shutdown.
+//! - [`healthcheck`]: the `healthcheck` subcommand of the container images.
 
+pub mod broker;
+pub mod config;
+pub mod db;
+pub mod health;
 pub mod healthcheck;
+pub mod http;
 pub mod json;
 pub mod json_body;
+pub mod problem;
+pub mod run;
 pub mod telemetry;
 
 pub use telemetry::LogFormat;

@@ -2,12 +2,13 @@
 //!
 //! Everything both services must agree on lives here and only here: the wire types of a
 //! message, the names of the RabbitMQ topology and the AMQP properties every message carries.
-//! The crate deliberately depends on nothing but `serde`, `uuid`, `rust_decimal` and `time`, so
-//! that a change of the contract is a change of this crate and of its golden files.
+//! The crate deliberately depends on nothing but `serde`, `uuid`, `rust_decimal` and `time`
+//! (and, with the feature `declare`, `lapin` to declare the topology), so that a change of the
+//! contract is a change of this crate and of its golden files.
 //!
 //! # Layout
-//! - [`topology`]: exchange, routing keys, queue and dead-letter queue names, and the queue
-//!   arguments both services declare identically.
+//! - [`topology`]: exchange, routing keys, queue and dead-letter queue names, the queue
+//!   arguments, and the one declaration both services run.
 //! - [`event_id`]: [`EventId`], the only form of an event id either service accepts.
 //! - [`decimal_text`] and [`two_decimals`]: amounts and odds as exact two-decimal numbers.
 //! - [`event`]: [`EventSnapshot`], the full state of one event as line-provider serves it.

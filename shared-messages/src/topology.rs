@@ -9,6 +9,7 @@
 //!
 //! Both services declare the whole topology with the same arguments, so it exists before the
 //! first publish whichever starts first, and a message is never dropped for want of a queue.
+//! The declaration itself is [`Topology::declare`] (feature `declare`), the one both run.
 
 /// The durable topic exchange every change is published to.
 pub const EXCHANGE: &str = "line.events";
@@ -65,6 +66,15 @@ impl Topology {
         }
     }
 
+    /// The contract's names, or with `prefix` when one is set and not empty (the
+    /// `AMQP_NAME_PREFIX` of both services).
+    pub fn with_optional_prefix(prefix: Option<&str>) -> Self {
+        match prefix {
+            Some(prefix) if !prefix.is_empty() => Self::with_prefix(prefix),
+            _ => Self::default(),
+        }
+    }
+
     /// The arguments `queue` is declared with (string-valued), identical in every declarer:
     /// rejected messages go through the default exchange (`""`) to `dead_letter_queue`.
     pub fn queue_arguments(&self) -> [(&'static str, &str); 2] {
@@ -72,6 +82,74 @@ impl Topology {
             (ARG_DEAD_LETTER_EXCHANGE, ""),
             (ARG_DEAD_LETTER_ROUTING_KEY, self.dead_letter_queue.as_str()),
         ]
+    }
+}
+
+#[cfg(feature = "declare")]
+mod declare {
+    use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+    use lapin::types::{AMQPValue, FieldTable};
+    use lapin::{Channel, ExchangeKind};
+
+    use super::{BINDING_KEY, Topology};
+
+    impl Topology {
+        /// Declares the exchange, bet-maker's queue, its dead-letter queue and the binding on
+        /// `channel`.
+        ///
+        /// Every option is spelled out: a second declaration with other options is refused by
+        /// RabbitMQ, so this one function serves both services (and matches the broker's
+        /// definitions file, `docker/rabbitmq/definitions.json`).
+        pub async fn declare(&self, channel: &Channel) -> lapin::Result<()> {
+            channel
+                .exchange_declare(
+                    self.exchange.as_str().into(),
+                    ExchangeKind::Topic,
+                    ExchangeDeclareOptions {
+                        passive: false,
+                        durable: true, // survives a broker restart
+                        auto_delete: false,
+                        internal: false, // operators and tests may publish to it
+                        nowait: false,
+                    },
+                    FieldTable::default(),
+                )
+                .await?;
+            channel
+                .queue_declare(
+                    self.dead_letter_queue.as_str().into(),
+                    durable_queue(),
+                    FieldTable::default(),
+                )
+                .await?;
+            let mut arguments = FieldTable::default();
+            for (key, value) in self.queue_arguments() {
+                arguments.insert(key.into(), AMQPValue::LongString(value.into()));
+            }
+            channel
+                .queue_declare(self.queue.as_str().into(), durable_queue(), arguments)
+                .await?;
+            channel
+                .queue_bind(
+                    self.queue.as_str().into(),
+                    self.exchange.as_str().into(),
+                    BINDING_KEY.into(),
+                    QueueBindOptions { nowait: false },
+                    FieldTable::default(),
+                )
+                .await?;
+            Ok(())
+        }
+    }
+
+    fn durable_queue() -> QueueDeclareOptions {
+        QueueDeclareOptions {
+            passive: false,
+            durable: true, // survives a broker restart, with its persistent messages
+            exclusive: false,
+            auto_delete: false, // stays when its consumer goes away
+            nowait: false,
+        }
     }
 }
 

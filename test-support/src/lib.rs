@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //! - [`server_url`], [`amqp_url`], [`with_database`], [`address_of`], [`drop_database`].
+//! - [`local_service`]: a service's settings for a test (loopback, a free port, text logs).
 //! - [`assert_unique_operation_ids`]: a check of a service's OpenAPI document.
 //! - [`proxy::Proxy`]: the cuttable TCP proxy.
 
@@ -12,6 +13,21 @@ pub mod proxy;
 use std::net::SocketAddr;
 
 pub use proxy::Proxy;
+
+/// The settings of a service under test: its database and broker, listening on a free port of
+/// the loopback interface, logging as text.
+pub fn local_service(
+    database_url: String,
+    amqp_url: String,
+) -> service_support::config::ServiceSettings {
+    service_support::config::ServiceSettings {
+        database_url,
+        amqp_url,
+        bind_address: [127, 0, 0, 1].into(),
+        port: 0,
+        log_format: service_support::LogFormat::Text,
+    }
+}
 
 /// The Postgres server the tests use (its `postgres` database); `TEST_DATABASE_URL` overrides.
 pub fn server_url() -> String {

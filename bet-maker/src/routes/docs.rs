@@ -1,11 +1,10 @@
-//! The OpenAPI document and the interactive docs, served from the binary (no internet needed).
+//! The OpenAPI document, served with the interactive docs from the binary (no internet needed).
 
-use actix_web::{HttpResponse, web};
+use service_support::health;
+use service_support::problem::Problem;
 use utoipa::OpenApi;
-use utoipa_swagger_ui::SwaggerUi;
 
-use super::{bets, events, health, history};
-use crate::error::Problem;
+use super::{bets, events, history};
 
 /// The OpenAPI 3 document of every route.
 #[derive(Debug, OpenApi)]
@@ -23,14 +22,3 @@ use crate::error::Problem;
     )
 )]
 pub struct ApiDoc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/docs").route(web::get().to(redirect_to_docs)))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
-}
-
-async fn redirect_to_docs() -> HttpResponse {
-    HttpResponse::PermanentRedirect()
-        .insert_header(("Location", "/docs/"))
-        .finish()
-}

@@ -66,7 +66,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
             let bodies: Vec<OpenEventBody> = open.iter().map(OpenEventBody::from).collect();
             serde_json::to_vec(&bodies)
                 .map(web::Bytes::from)
-                .map_err(|e| ApiError::Internal(e.into()))
+                .map_err(ApiError::internal)
         })
         .await?;
     Ok(HttpResponse::Ok()

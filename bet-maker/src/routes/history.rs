@@ -152,7 +152,7 @@ async fn stream_history(
         Ok(Ok(())) => {}
         Ok(Err(error)) => return Err(error.into()),
         Err(_) => {
-            return Err(ApiError::Internal(anyhow::anyhow!(
+            return Err(ApiError::internal(anyhow::anyhow!(
                 "the history reader stopped"
             )));
         }

@@ -1,37 +1,20 @@
-//! The HTTP API: routes, their wire types, and the middleware that keeps every error a
-//! problem+json document.
+//! The HTTP API: bet-maker's routes and their wire types. The server around them (limits,
+//! problem+json for every error, health and metrics routes, docs) is `service-support`'s.
 
 mod bets;
 mod docs;
 mod events;
-mod health;
 mod history;
-mod problems;
 mod schemas;
 
 use actix_web::web;
 
 pub use docs::ApiDoc;
-pub use problems::problem_for_unhandled_errors;
 
-/// Request bodies above this size are refused with 413.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// Registers every route of bet-maker.
+/// Registers every route of bet-maker's own.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-        .app_data(
-            web::QueryConfig::default().error_handler(|error, _| {
-                crate::error::ApiError::BadQuery(error.to_string()).into()
-            }),
-        )
-        .service(web::resource("/events").route(web::get().to(events::list)))
+    cfg.service(web::resource("/events").route(web::get().to(events::list)))
         .service(web::resource("/bet").route(web::post().to(bets::place)))
         .service(web::resource("/bets").route(web::get().to(history::list)))
-        .service(web::resource("/bets/{id}").route(web::get().to(bets::get)))
-        .service(web::resource("/health/live").route(web::get().to(health::live)))
-        .service(web::resource("/health/ready").route(web::get().to(health::ready)))
-        .service(web::resource("/metrics").route(web::get().to(health::metrics)))
-        .configure(docs::configure)
-        .default_service(web::to(problems::no_route));
+        .service(web::resource("/bets/{id}").route(web::get().to(bets::get)));
 }

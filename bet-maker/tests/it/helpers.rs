@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use bet_maker::config::LogFormat;
 use bet_maker::{Application, Settings};
 use lapin::options::{
     BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeleteOptions,
@@ -65,9 +64,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .await
         .expect("broker");
     let publisher = amqp.create_channel().await.expect("channel");
-    bet_maker::amqp::declare_topology(&publisher, &topology)
-        .await
-        .expect("topology");
+    topology.declare(&publisher).await.expect("topology");
     publisher
         .confirm_select(ConfirmSelectOptions::default())
         .await
@@ -90,11 +87,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         None => with_database(&server_url(), &database),
     };
     let settings = Settings {
-        database_url,
-        amqp_url,
-        bind_address: [127, 0, 0, 1].into(),
-        port: 0,
-        log_format: LogFormat::Text,
+        service: test_support::local_service(database_url, amqp_url),
         topology: topology.clone(),
     };
     let application = Application::build(settings)

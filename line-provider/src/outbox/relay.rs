@@ -1,20 +1,20 @@
 //! The relay: publishes outbox rows in order, with publisher confirms, and marks them
 //! published only after the broker confirmed them.
 //!
-//! It supervises its own AMQP connection (lapin does not reconnect by itself): on any broker
-//! error it drops the connection, waits with exponential backoff, reconnects, re-declares the
-//! topology and goes on from the oldest unconfirmed row. Only one replica publishes at a time
-//! (a transaction-scoped advisory lock), so messages leave in outbox order whatever the number
-//! of replicas.
+//! It runs on `service-support`'s supervised broker connection: on any broker error the
+//! supervisor drops the connection, waits with exponential backoff, reconnects, and the relay
+//! re-declares the topology and goes on from the oldest unconfirmed row. Only one replica
+//! publishes at a time (a transaction-scoped advisory lock), so messages leave in outbox order
+//! whatever the number of replicas.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use backon::{BackoffBuilder, ExponentialBuilder};
 use deadpool_postgres::Pool;
-use lapin::{Channel, Confirmation, Connection};
+use lapin::{Channel, Confirmation};
+use service_support::broker::{self, BrokerStatus, ChannelMode, Link, Session, Supervisor};
 use shared_messages::Topology;
+use shared_messages::topology::APP_ID;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -33,15 +33,11 @@ const FINAL_DRAIN: Duration = Duration::from_secs(5);
 /// How long one batch may take from the first publish to the last confirm. A broker that
 /// stalls longer (a resource alarm, a half-open connection) is treated as lost.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long connecting, and closing a connection, may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// What the rest of the service holds of the relay: a way to wake it and its broker state.
+/// What the rest of the service holds of the relay: a way to wake it.
 #[derive(Debug, Clone, Default)]
 pub struct RelayHandle {
     wake: Arc<Notify>,
-    broker_up: Arc<AtomicBool>,
 }
 
 impl RelayHandle {
@@ -49,18 +45,19 @@ impl RelayHandle {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
-
-    /// Whether the relay holds a working broker connection.
-    pub fn broker_up(&self) -> bool {
-        self.broker_up.load(Ordering::Relaxed)
-    }
 }
 
-/// The relay task's state.
+/// The relay task: a supervised broker connection and the publisher that runs on it.
 #[derive(Debug)]
 pub struct Relay {
+    supervisor: Supervisor,
+    publisher: Publisher,
+}
+
+/// The work on one connection.
+#[derive(Debug)]
+struct Publisher {
     pool: Pool,
-    amqp_url: String,
     topology: Topology,
     handle: RelayHandle,
     metrics: Metrics,
@@ -97,96 +94,76 @@ impl From<tokio_postgres::Error> for RelayError {
 impl Relay {
     /// A relay publishing `pool`'s outbox to `topology.exchange` at `amqp_url`.
     pub fn new(pool: Pool, amqp_url: String, topology: Topology, metrics: Metrics) -> Self {
+        let supervisor = Supervisor::new(amqp_url, APP_ID, ChannelMode::Confirms, metrics.broker());
         Self {
-            pool,
-            amqp_url,
-            topology,
-            handle: RelayHandle::default(),
-            metrics,
+            supervisor,
+            publisher: Publisher {
+                pool,
+                topology,
+                handle: RelayHandle::default(),
+                metrics,
+            },
         }
     }
 
-    /// The handle to give the HTTP handlers and the health check.
+    /// The handle to give the HTTP handlers.
     pub fn handle(&self) -> RelayHandle {
-        self.handle.clone()
+        self.publisher.handle.clone()
+    }
+
+    /// Whether the relay holds a working broker connection, for the readiness check.
+    pub fn broker_status(&self) -> BrokerStatus {
+        self.supervisor.status()
     }
 
     /// Runs until `shutdown`: connect, publish, and on a broker failure reconnect with backoff.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut backoff = reconnect_backoff();
-        let mut connected_before = false;
-        while !shutdown.is_cancelled() {
-            let connecting = tokio::time::timeout(
-                CONNECT_TIMEOUT,
-                amqp::connect(&self.amqp_url, &self.topology),
-            );
-            let (connection, channel) = tokio::select! {
-                result = connecting => match result.unwrap_or_else(|_| Err(lapin::ErrorKind::IOError(
-                    std::io::Error::new(std::io::ErrorKind::TimedOut, "connecting timed out").into()).into())) {
-                    Ok(pair) => pair,
-                    Err(error) => {
-                        let delay = backoff.next().unwrap_or(Duration::from_secs(5));
-                        tracing::warn!(%error, retry_in = ?delay, "cannot reach the broker; messages wait in the outbox");
-                        self.refresh_pending_gauge().await;
-                        tokio::select! {
-                            () = tokio::time::sleep(delay) => continue,
-                            () = shutdown.cancelled() => break,
-                        }
-                    }
-                },
-                () = shutdown.cancelled() => break,
-            };
-            if connected_before {
-                self.metrics.broker_reconnects.inc();
-            }
-            connected_before = true;
-            backoff = reconnect_backoff();
-            self.set_broker_up(true);
-            tracing::info!(exchange = %self.topology.exchange, "connected to the broker; relaying the outbox");
-
-            let outcome = self
-                .relay_until_broken(&connection, &channel, &shutdown)
-                .await;
-            self.set_broker_up(false);
-            match outcome {
-                Ok(()) => {
-                    self.final_drain(&channel).await;
-                    close(&connection).await;
-                    break;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "lost the broker; reconnecting");
-                    close(&connection).await;
-                }
-            }
-        }
-        self.set_broker_up(false);
+        self.supervisor
+            .run(self.publisher, "messages wait in the outbox", shutdown)
+            .await;
         tracing::info!("outbox relay stopped");
     }
+}
 
-    fn set_broker_up(&self, up: bool) {
-        self.handle.broker_up.store(up, Ordering::Relaxed);
-        self.metrics.broker_connected.set(i64::from(up));
+impl Session for Publisher {
+    type Error = RelayError;
+
+    async fn run(
+        &mut self,
+        link: &Link<'_>,
+        shutdown: &CancellationToken,
+    ) -> Result<(), RelayError> {
+        broker::bounded(self.topology.declare(link.channel)).await?;
+        link.ready();
+        tracing::info!(exchange = %self.topology.exchange, "connected to the broker; relaying the outbox");
+        self.relay_until_broken(link, shutdown).await?;
+        self.final_drain(link.channel).await;
+        Ok(())
     }
 
+    async fn unreachable(&mut self) {
+        self.refresh_pending_gauge().await;
+    }
+}
+
+impl Publisher {
     /// Publishes whatever waits, then sleeps until woken or polled; returns `Ok` on shutdown
     /// and an error when the broker connection is no longer usable.
     async fn relay_until_broken(
         &self,
-        connection: &Connection,
-        channel: &Channel,
+        link: &Link<'_>,
         shutdown: &CancellationToken,
     ) -> Result<(), RelayError> {
         let mut last_prune = Instant::now();
         loop {
-            match self.drain(channel).await {
+            match self.drain(link.channel).await {
                 Ok(()) => {}
                 Err(RelayError::Database(error)) => {
                     tracing::warn!(%error, "cannot read the outbox; will retry");
                 }
                 Err(error) => return Err(error),
             }
-            if !connection.status().connected() || !channel.status().connected() {
+            if !link.is_open() {
                 return Err(RelayError::Disconnected);
             }
             if last_prune.elapsed() >= PRUNE_EVERY {
@@ -327,21 +304,4 @@ impl Relay {
             Err(error) => tracing::warn!(%error, "cannot prune the outbox"),
         }
     }
-}
-
-/// Closes a connection without waiting long for a broker that may be gone.
-async fn close(connection: &Connection) {
-    let closing = connection.close(200, "closing".into());
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, closing).await;
-}
-
-/// 100 ms doubling to at most 5 s (each delay with random jitter of up to as much again),
-/// forever: the broker may be down for long.
-fn reconnect_backoff() -> impl Iterator<Item = Duration> {
-    ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(100))
-        .with_max_delay(Duration::from_secs(5))
-        .with_jitter()
-        .without_max_times()
-        .build()
 }

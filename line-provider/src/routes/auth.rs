@@ -27,7 +27,7 @@ impl FromRequest for Operator {
 fn authorize(request: &HttpRequest) -> Result<Operator, ApiError> {
     let state = request
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
     let Some(expected) = &state.admin_token else {
         return Ok(Operator);
     };

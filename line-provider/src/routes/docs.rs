@@ -1,13 +1,12 @@
-//! The OpenAPI document and the interactive docs, served from the binary (no internet needed).
+//! The OpenAPI document, served with the interactive docs from the binary (no internet needed).
 
-use actix_web::{HttpResponse, web};
+use service_support::health;
+use service_support::problem::Problem;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
-use utoipa_swagger_ui::SwaggerUi;
 
-use super::{admin, events, health};
-use crate::error::Problem;
+use super::{admin, events};
 
 /// The OpenAPI 3 document of every route.
 #[derive(OpenApi)]
@@ -59,15 +58,4 @@ impl Modify for AtLeastOneChange {
             object.min_properties = Some(1);
         }
     }
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/docs").route(web::get().to(redirect_to_docs)))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
-}
-
-async fn redirect_to_docs() -> HttpResponse {
-    HttpResponse::PermanentRedirect()
-        .insert_header(("Location", "/docs/"))
-        .finish()
 }

@@ -11,7 +11,6 @@ use lapin::options::{
 };
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties, Consumer, ExchangeKind};
-use line_provider::config::LogFormat;
 use line_provider::{Application, Settings};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -90,11 +89,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         None => database_url(&database),
     };
     let settings = Settings {
-        database_url,
-        amqp_url,
-        bind_address: [127, 0, 0, 1].into(),
-        port: 0,
-        log_format: LogFormat::Text,
+        service: test_support::local_service(database_url, amqp_url),
         admin_token: options
             .admin_token
             .map(|t| SecretString::from(t.to_owned())),
@@ -204,11 +199,7 @@ impl TestApp {
     pub async fn spawn_replica(&self) -> TestApp {
         let (amqp, probe) = probe(&self.topology).await;
         let settings = Settings {
-            database_url: database_url(&self.database),
-            amqp_url: amqp_url(),
-            bind_address: [127, 0, 0, 1].into(),
-            port: 0,
-            log_format: LogFormat::Text,
+            service: test_support::local_service(database_url(&self.database), amqp_url()),
             admin_token: Some(SecretString::from(TOKEN.to_owned())),
             topology: self.topology.clone(),
         };

@@ -1,18 +1,36 @@
-//! Liveness, readiness and metrics.
+//! Liveness, readiness and metrics: the routes every service serves the same way, from the
+//! [`Health`] the HTTP server is given.
 
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use deadpool_postgres::Pool;
+use prometheus::{Encoder, Registry, TextEncoder};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::broker::BrokerStatus;
 use crate::db;
-use crate::error::{Problem, problem_response};
-use crate::state::AppState;
+use crate::problem::{Problem, problem_response};
 
 /// How long readiness waits for Postgres before calling it unreachable.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What the health routes look at.
+#[derive(Debug, Clone)]
+pub struct Health {
+    /// The service named in the problem type of a failed readiness check.
+    pub service: &'static str,
+    /// The connections whose database must answer.
+    pub pool: Pool,
+    /// The broker connection that must be up.
+    pub broker: BrokerStatus,
+    /// What waits while the broker is unreachable, for the readiness check's answer.
+    pub while_broker_down: &'static str,
+    /// The service's Prometheus registry.
+    pub registry: Registry,
+}
 
 /// Answer of the health routes.
 #[derive(Debug, Serialize, ToSchema)]
@@ -20,6 +38,13 @@ pub struct HealthBody {
     /// `ok`.
     #[schema(example = "ok")]
     pub status: &'static str,
+}
+
+/// Registers `/health/live`, `/health/ready` and `/metrics`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/health/live").route(web::get().to(live)))
+        .service(web::resource("/health/ready").route(web::get().to(ready)))
+        .service(web::resource("/metrics").route(web::get().to(metrics)));
 }
 
 /// The process is up.
@@ -35,10 +60,10 @@ pub async fn live() -> HttpResponse {
         (status = 200, description = "Ready", body = HealthBody),
         (status = 503, description = "Not ready, with the reason", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+pub async fn ready(health: web::Data<Health>) -> HttpResponse {
     let mut reasons = Vec::new();
     let database = tokio::time::timeout(READY_TIMEOUT, async {
-        let client = state.pool.get().await?;
+        let client = health.pool.get().await?;
         db::ping(&client).await
     })
     .await;
@@ -47,27 +72,27 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         Ok(Err(error)) => reasons.push(format!("database unreachable: {error}")),
         Err(_) => reasons.push("database did not answer in time".to_owned()),
     }
-    if !state.relay.broker_up() {
-        reasons.push("broker unreachable; changes wait in the outbox".to_owned());
+    if !health.broker.is_up() {
+        reasons.push(format!("broker unreachable; {}", health.while_broker_down));
     }
     if reasons.is_empty() {
         return HttpResponse::Ok().json(HealthBody { status: "ok" });
     }
-    let problem = Problem {
-        r#type: "urn:problem:line-provider:not-ready".to_owned(),
-        title: "Not ready".to_owned(),
-        status: 503,
-        detail: reasons.join("; "),
-        field: None,
-    };
+    let problem = Problem::new(
+        health.service,
+        "not-ready",
+        "Not ready",
+        StatusCode::SERVICE_UNAVAILABLE,
+        reasons.join("; "),
+    );
     problem_response(StatusCode::SERVICE_UNAVAILABLE, &problem)
 }
 
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4")))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    match state.metrics.render() {
+pub async fn metrics(health: web::Data<Health>) -> HttpResponse {
+    match render(&health.registry) {
         Ok(text) => HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4; charset=utf-8")
             .body(text),
@@ -76,4 +101,11 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             HttpResponse::InternalServerError().finish()
         }
     }
+}
+
+/// Every metric of `registry` in Prometheus' text format.
+pub fn render(registry: &Registry) -> Result<String, prometheus::Error> {
+    let mut buffer = Vec::new();
+    TextEncoder::new().encode(&registry.gather(), &mut buffer)?;
+    String::from_utf8(buffer).map_err(|e| prometheus::Error::Msg(e.to_string()))
 }

@@ -1,0 +1,263 @@
+//! One supervised broker connection, the same for a publisher and a consumer: lapin does not
+//! reconnect by itself, so [`Supervisor::run`] connects (with a timeout), hands the connection
+//! to the service's [`Session`], and when the session reports the connection broken, closes it,
+//! waits with exponential backoff and connects again, until shutdown. It keeps the readiness
+//! flag ([`BrokerStatus`]) and the reconnect and connected metrics.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use lapin::options::{BasicQosOptions, ConfirmSelectOptions};
+use lapin::uri::AMQPUri;
+use lapin::{Channel, Connection, ConnectionProperties};
+use prometheus::{IntCounter, IntGauge};
+use tokio_util::sync::CancellationToken;
+
+/// How long connecting, and any one broker operation run through [`bounded`], may take before
+/// the broker counts as lost (a stalled broker would otherwise hold the service until
+/// heartbeats notice, minutes later).
+pub const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long closing a connection may take.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The largest frame this service asks for. lapin keeps a buffer of 32 frames each way per
+/// connection, sized by the negotiated `frame_max`: RabbitMQ's default (128 KiB) costs 8 MiB
+/// of resident memory per connection, for messages that are well under 1 KiB. Larger messages
+/// still work (they are split into frames). A `frame_max` in the URL's query wins.
+const FRAME_MAX: u32 = 16 * 1024;
+
+/// Whether the supervised connection is usable, shared with the readiness check.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerStatus(Arc<AtomicBool>);
+
+impl BrokerStatus {
+    /// Whether the service holds a working broker connection.
+    pub fn is_up(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self, up: bool) {
+        self.0.store(up, Ordering::Relaxed);
+    }
+}
+
+/// What the channel is for.
+#[derive(Debug, Clone, Copy)]
+pub enum ChannelMode {
+    /// Publishing, with publisher confirms.
+    Confirms,
+    /// Consuming, with at most this many unacknowledged deliveries.
+    Prefetch(u16),
+}
+
+/// The service's metrics of its connection.
+#[derive(Debug, Clone)]
+pub struct BrokerMetrics {
+    /// Counts every connection after the first.
+    pub reconnects: IntCounter,
+    /// 1 while the connection is usable.
+    pub connected: IntGauge,
+}
+
+/// A fresh connection and its channel, handed to a [`Session`].
+#[derive(Debug)]
+pub struct Link<'a> {
+    /// The connection.
+    pub connection: &'a Connection,
+    /// Its one channel, in the supervisor's [`ChannelMode`].
+    pub channel: &'a Channel,
+    status: &'a BrokerStatus,
+    metrics: &'a BrokerMetrics,
+    reconnect: bool,
+    ready: AtomicBool,
+}
+
+impl Link<'_> {
+    /// Reports the connection usable (the topology declared, consuming started): readiness
+    /// turns green and a reconnection is counted.
+    pub fn ready(&self) {
+        if self.ready.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        if self.reconnect {
+            self.metrics.reconnects.inc();
+        }
+        self.status.set(true);
+        self.metrics.connected.set(1);
+    }
+
+    /// Whether the connection and the channel are still open.
+    pub fn is_open(&self) -> bool {
+        self.connection.status().connected() && self.channel.status().connected()
+    }
+}
+
+/// The work a service does on one connection.
+pub trait Session {
+    /// Why the work on a connection stopped before shutdown.
+    type Error: std::fmt::Display;
+
+    /// Works on `link` until `shutdown` (`Ok`) or until the connection is no longer usable
+    /// (`Err`); calls [`Link::ready`] once the connection serves.
+    fn run(
+        &mut self,
+        link: &Link<'_>,
+        shutdown: &CancellationToken,
+    ) -> impl Future<Output = Result<(), Self::Error>>;
+
+    /// Runs after each failed attempt to connect (to refresh a gauge, say).
+    fn unreachable(&mut self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+}
+
+/// Keeps one connection to the broker for a [`Session`].
+#[derive(Debug)]
+pub struct Supervisor {
+    url: String,
+    name: &'static str,
+    mode: ChannelMode,
+    status: BrokerStatus,
+    metrics: BrokerMetrics,
+}
+
+impl Supervisor {
+    /// A connection to `url`, named `name` in the management UI.
+    pub fn new(url: String, name: &'static str, mode: ChannelMode, metrics: BrokerMetrics) -> Self {
+        Self {
+            url,
+            name,
+            mode,
+            status: BrokerStatus::default(),
+            metrics,
+        }
+    }
+
+    /// The readiness flag, for the health check.
+    pub fn status(&self) -> BrokerStatus {
+        self.status.clone()
+    }
+
+    /// Connects and runs `session` until `shutdown`, reconnecting with backoff whenever the
+    /// connection fails; `while_down` tells the log what waits meanwhile.
+    pub async fn run<S: Session>(
+        self,
+        mut session: S,
+        while_down: &str,
+        shutdown: CancellationToken,
+    ) {
+        let mut backoff = reconnect_backoff();
+        let mut connected_before = false;
+        while !shutdown.is_cancelled() {
+            let (connection, channel) = tokio::select! {
+                result = bounded(connect(&self.url, self.name, self.mode)) => match result {
+                    Ok(pair) => pair,
+                    Err(error) => {
+                        let delay = backoff.next().unwrap_or(Duration::from_secs(5));
+                        tracing::warn!(%error, retry_in = ?delay, "cannot reach the broker; {while_down}");
+                        session.unreachable().await;
+                        tokio::select! {
+                            () = tokio::time::sleep(delay) => continue,
+                            () = shutdown.cancelled() => break,
+                        }
+                    }
+                },
+                () = shutdown.cancelled() => break,
+            };
+            let link = Link {
+                connection: &connection,
+                channel: &channel,
+                status: &self.status,
+                metrics: &self.metrics,
+                reconnect: connected_before,
+                ready: AtomicBool::new(false),
+            };
+            let outcome = session.run(&link, &shutdown).await;
+            self.status.set(false);
+            self.metrics.connected.set(0);
+            let served = link.ready.load(Ordering::Relaxed);
+            if served {
+                connected_before = true;
+                backoff = reconnect_backoff();
+            }
+            close(&connection).await;
+            match outcome {
+                Ok(()) => break,
+                Err(error) if served => tracing::warn!(%error, "lost the broker; reconnecting"),
+                Err(error) => {
+                    let delay = backoff.next().unwrap_or(Duration::from_secs(5));
+                    tracing::warn!(%error, retry_in = ?delay, "the broker refused the session; reconnecting");
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = shutdown.cancelled() => break,
+                    }
+                }
+            }
+        }
+        self.status.set(false);
+        self.metrics.connected.set(0);
+    }
+}
+
+/// Opens a connection named `name` and a channel in `mode`.
+async fn connect(url: &str, name: &str, mode: ChannelMode) -> lapin::Result<(Connection, Channel)> {
+    let properties = ConnectionProperties::default().with_connection_name(name.into());
+    let connection = Connection::connect_uri(with_small_frames(url)?, properties).await?;
+    let channel = connection.create_channel().await?;
+    match mode {
+        ChannelMode::Confirms => {
+            channel
+                .confirm_select(ConfirmSelectOptions { nowait: false })
+                .await?;
+        }
+        ChannelMode::Prefetch(prefetch) => {
+            channel
+                .basic_qos(prefetch, BasicQosOptions { global: false })
+                .await?;
+        }
+    }
+    Ok((connection, channel))
+}
+
+/// `url` parsed, with [`FRAME_MAX`] unless it sets its own `frame_max`.
+fn with_small_frames(url: &str) -> lapin::Result<AMQPUri> {
+    let mut uri: AMQPUri = url
+        .parse()
+        .map_err(|error: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+    uri.query.frame_max.get_or_insert(FRAME_MAX);
+    Ok(uri)
+}
+
+/// A broker operation that gives up after [`BROKER_TIMEOUT`], as an I/O time-out.
+pub async fn bounded<T>(operation: impl Future<Output = lapin::Result<T>>) -> lapin::Result<T> {
+    match tokio::time::timeout(BROKER_TIMEOUT, operation).await {
+        Ok(result) => result,
+        Err(_) => Err(lapin::ErrorKind::IOError(
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the broker did not answer within {BROKER_TIMEOUT:?}"),
+            )
+            .into(),
+        )
+        .into()),
+    }
+}
+
+/// Closes a connection without waiting long for a broker that may be gone; closing hands
+/// unacknowledged deliveries back to their queue.
+async fn close(connection: &Connection) {
+    let closing = connection.close(200, "closing".into());
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, closing).await;
+}
+
+/// 100 ms doubling to at most 5 s (each delay with random jitter of up to as much again),
+/// forever: the broker may be down for long.
+fn reconnect_backoff() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(5))
+        .with_jitter()
+        .without_max_times()
+        .build()
+}

@@ -1,0 +1,225 @@
+//! Settings read from the environment once at start: the variables every service reads
+//! ([`ServiceSettings`]) and, from the same read, a service's own ([`load`]).
+
+use std::net::IpAddr;
+
+use figment::Figment;
+use figment::providers::{Env, Serialized};
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::telemetry::LogFormat;
+
+/// The variables every service reads (`RUST_LOG` by the log filter, `AMQP_NAME_PREFIX` by the
+/// service's topology, the others here).
+pub const VARIABLES: [&str; 7] = [
+    "DATABASE_URL",
+    "AMQP_URL",
+    "BIND_ADDRESS",
+    "PORT",
+    "LOG_FORMAT",
+    "RUST_LOG",
+    "AMQP_NAME_PREFIX",
+];
+
+/// Where a service listens and what it connects to.
+#[derive(Clone)]
+pub struct ServiceSettings {
+    /// The service's own Postgres database; created if missing.
+    pub database_url: String,
+    /// The RabbitMQ broker.
+    pub amqp_url: String,
+    /// The address the HTTP server binds to.
+    pub bind_address: IpAddr,
+    /// The HTTP port; 0 picks a free one (tests).
+    pub port: u16,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+}
+
+/// What a service defaults to on a developer machine.
+#[derive(Debug, Clone, Copy)]
+pub struct Defaults {
+    /// `DATABASE_URL` when unset.
+    pub database_url: &'static str,
+    /// `PORT` when unset.
+    pub port: u16,
+}
+
+impl std::fmt::Debug for ServiceSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceSettings")
+            .field("database_url", &redact(&self.database_url))
+            .field("amqp_url", &redact(&self.amqp_url))
+            .field("bind_address", &self.bind_address)
+            .field("port", &self.port)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+/// The URL with its password replaced, for logs.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:[redacted]@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// A variable that is set but unusable; the message names it and never echoes a secret.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// The common variables as they arrive, before checks.
+#[derive(Debug, Serialize, Deserialize)]
+struct Raw {
+    database_url: String,
+    amqp_url: String,
+    bind_address: IpAddr,
+    port: u16,
+    log_format: LogFormat,
+}
+
+impl Raw {
+    fn defaults(defaults: Defaults) -> Self {
+        Self {
+            database_url: defaults.database_url.to_owned(),
+            amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+            bind_address: IpAddr::from([0, 0, 0, 0]),
+            port: defaults.port,
+            log_format: LogFormat::Text,
+        }
+    }
+
+    fn validate(self) -> Result<ServiceSettings, ConfigError> {
+        self.database_url
+            .parse::<tokio_postgres::Config>()
+            .map_err(|e| ConfigError(format!("DATABASE_URL is not a Postgres URL: {e}")))?;
+        if !self.amqp_url.starts_with("amqp://") && !self.amqp_url.starts_with("amqps://") {
+            return Err(ConfigError(
+                "AMQP_URL must start with amqp:// or amqps://".into(),
+            ));
+        }
+        Ok(ServiceSettings {
+            database_url: self.database_url,
+            amqp_url: self.amqp_url,
+            bind_address: self.bind_address,
+            port: self.port,
+            log_format: self.log_format,
+        })
+    }
+}
+
+/// Reads the common variables (with `defaults`) and, from the same environment, the service's
+/// own variables `own` into `E` (lower-case field names, `Option` for the optional ones).
+pub fn load<E: DeserializeOwned>(
+    defaults: Defaults,
+    own: &[&str],
+) -> Result<(ServiceSettings, E), ConfigError> {
+    let variables: Vec<&str> = VARIABLES.iter().chain(own).copied().collect();
+    let figment = Figment::from(Serialized::defaults(Raw::defaults(defaults)))
+        .merge(Env::raw().only(&variables));
+    let common: Raw = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+    let service: E = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+    Ok((common.validate()?, service))
+}
+
+/// An operator token as set in `variable`: unset is `None`; set but empty, or with spaces no
+/// client could send, is refused rather than leaving routes open.
+pub fn token(variable: &str, value: Option<String>) -> Result<Option<SecretString>, ConfigError> {
+    match value {
+        Some(token) if token.trim().is_empty() => {
+            Err(ConfigError(format!("{variable} is set but empty")))
+        }
+        Some(token) if token.trim() != token => Err(ConfigError(format!(
+            "{variable} starts or ends with whitespace; no client could send it"
+        ))),
+        token => Ok(token.map(SecretString::from)),
+    }
+}
+
+/// Names the variable at fault in upper case, as the operator wrote it.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| match e.path.first() {
+            Some(key) => format!("{}: {}", key.to_uppercase(), e.kind),
+            None => e.kind.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULTS: Defaults = Defaults {
+        database_url: "postgres://postgres@127.0.0.1:5432/service",
+        port: 8080,
+    };
+
+    #[test]
+    fn passwords_in_urls_never_appear_in_debug_output() {
+        let raw = Raw {
+            database_url: "postgres://app:pg-secret@db:5432/x".into(),
+            amqp_url: "amqp://app:mq-secret@mq:5672/%2f".into(),
+            ..Raw::defaults(DEFAULTS)
+        };
+        let shown = format!("{:?}", raw.validate().unwrap());
+        assert!(
+            !shown.contains("pg-secret") && !shown.contains("mq-secret"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("postgres://app:[redacted]@db:5432/x"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_broker_defaults_to_a_developer_machine() {
+        let settings = Raw::defaults(DEFAULTS).validate().unwrap();
+        assert_eq!(settings.amqp_url, "amqp://guest:guest@127.0.0.1:5672/%2f");
+        assert_eq!(settings.port, 8080);
+    }
+
+    #[test]
+    fn a_bad_amqp_url_names_the_variable() {
+        let raw = Raw {
+            amqp_url: "http://x".into(),
+            ..Raw::defaults(DEFAULTS)
+        };
+        assert!(raw.validate().unwrap_err().to_string().contains("AMQP_URL"));
+    }
+
+    #[test]
+    fn an_empty_token_is_refused_rather_than_leaving_routes_open() {
+        for value in ["  ", " padded"] {
+            let error = token("ADMIN_TOKEN", Some(value.into())).unwrap_err();
+            assert!(error.to_string().contains("ADMIN_TOKEN"), "{error}");
+        }
+        assert!(token("ADMIN_TOKEN", None).unwrap().is_none());
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn a_port_that_is_not_a_number_names_the_variable() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PORT", "eighty");
+            let error = load::<serde::de::IgnoredAny>(DEFAULTS, &[])
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("PORT"), "{error}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,306 @@
+//! Every error answer is a problem+json document (RFC 9457): the document ([`Problem`]), how an
+//! error type describes itself ([`Described`]) and is answered ([`respond`]), the failures any
+//! request of any service can meet ([`RequestError`]), and the middleware that rewrites
+//! actix-web's own errors (no route, wrong method, body too large) into documents.
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbError;
+use crate::json::ValidationError;
+use crate::json_body::BodyError;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:problem:<service>:<kind>`.
+    #[schema(example = "urn:problem:bet-maker:invalid-value")]
+    pub r#type: String,
+    /// A short summary of the kind of problem.
+    #[schema(example = "Invalid value")]
+    pub title: String,
+    /// The HTTP status.
+    #[schema(example = 422)]
+    pub status: u16,
+    /// What went wrong with this request and what to send instead.
+    #[schema(example = "amount must have at most two decimals")]
+    pub detail: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    /// A document of kind `slug` of `service`, for no field in particular.
+    pub fn new(service: &str, slug: &str, title: &str, status: StatusCode, detail: String) -> Self {
+        Self {
+            r#type: format!("urn:problem:{service}:{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            field: None,
+        }
+    }
+}
+
+/// A problem document as a response with its status.
+pub fn problem_response(status: StatusCode, problem: &Problem) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(PROBLEM_JSON),
+        ))
+        .json(problem)
+}
+
+/// A client-supplied id, shortened for an error message (ids in paths are not checked first).
+pub fn shown(id: &str) -> String {
+    const MAX: usize = 64;
+    match id.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &id[..cut]),
+        None => id.to_owned(),
+    }
+}
+
+/// An error that knows its answer; its `Display` is the document's `detail`.
+pub trait Described: std::error::Error {
+    /// The service named in the problem types.
+    const SERVICE: &'static str;
+    /// The HTTP status.
+    fn status(&self) -> StatusCode;
+    /// The kind (the end of the problem type) and its title.
+    fn kind(&self) -> (&'static str, &'static str);
+    /// The request field at fault, when there is one.
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// The problem document of `error`.
+pub fn problem<E: Described>(error: &E) -> Problem {
+    let (slug, title) = error.kind();
+    Problem {
+        field: error.field().map(str::to_owned),
+        ..Problem::new(E::SERVICE, slug, title, error.status(), error.to_string())
+    }
+}
+
+/// The answer to a request that failed with `error`: its document, `Retry-After` on a 503,
+/// `WWW-Authenticate` on a 401; a 5xx is logged with its causes, which never reach the client.
+pub fn respond<E: Described>(error: &E) -> HttpResponse {
+    let status = error.status();
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = %chain(error), "request failed");
+    } else if status.is_server_error() {
+        tracing::warn!(error = %chain(error), "request failed");
+    }
+    let mut response = problem_response(status, &problem(error));
+    let headers = response.headers_mut();
+    if status == StatusCode::UNAUTHORIZED {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    }
+    response
+}
+
+/// An error and its causes, outermost first.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}
+
+/// What a request of any service can fail with, before its own rules are reached.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// The body is not JSON at all (400).
+    #[error("{0}")]
+    MalformedBody(String),
+    /// The body is not declared as JSON (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A query parameter cannot be read (400).
+    #[error("{0}")]
+    BadQuery(String),
+    /// Well-formed, but a value breaks a rule (422).
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// Well-formed JSON of the wrong shape: a missing or unknown field, a wrong type (422).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// Postgres is unreachable right now (503); the client may retry.
+    #[error("the database is unavailable, retry shortly")]
+    Unavailable(#[source] DbError),
+    /// Anything else (500); the cause goes to the log, never to the client.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl RequestError {
+    /// The status, kind and title of this failure.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MalformedBody(_) | Self::BadQuery(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Invalid(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The kind (the end of the problem type) and its title.
+    pub fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::MalformedBody(_) => ("malformed-body", "Malformed request body"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Self::BadQuery(_) => ("bad-query", "Invalid query parameter"),
+            Self::Invalid(_) => ("invalid-value", "Invalid value"),
+            Self::Unprocessable(_) => ("invalid-body", "Invalid request body"),
+            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::Internal(_) => ("internal", "Internal error"),
+        }
+    }
+
+    /// The request field at fault, when there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid(error) => Some(error.field),
+            _ => None,
+        }
+    }
+}
+
+impl From<BodyError> for RequestError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::UnsupportedMediaType(detail) => Self::UnsupportedMediaType(detail),
+            BodyError::Malformed(detail) => Self::MalformedBody(detail),
+            BodyError::Unprocessable(detail) => Self::Unprocessable(detail),
+        }
+    }
+}
+
+impl From<DbError> for RequestError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(_) | DbError::LockTimeout => Self::Unavailable(error),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for RequestError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        DbError::from(error).into()
+    }
+}
+
+impl From<tokio_postgres::Error> for RequestError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        DbError::from(error).into()
+    }
+}
+
+/// Lets `?` turn every failure of [`RequestError`]'s sources into the service's own error type,
+/// which must have a `From<RequestError>` (a variant `Request(#[from] RequestError)`).
+#[macro_export]
+macro_rules! from_request_errors {
+    ($error:ty) => {
+        $crate::from_request_errors!(
+            $error: $crate::json::ValidationError,
+            $crate::json_body::BodyError,
+            $crate::db::DbError,
+            ::deadpool_postgres::PoolError,
+            ::tokio_postgres::Error
+        );
+    };
+    ($error:ty: $($source:ty),+) => {
+        $(
+            impl From<$source> for $error {
+                fn from(error: $source) -> Self {
+                    $crate::problem::RequestError::from(error).into()
+                }
+            }
+        )+
+    };
+}
+
+/// 404 for a path no route of `service` matches.
+pub fn no_route(service: &'static str, request: &HttpRequest) -> HttpResponse {
+    let detail = format!(
+        "no route matches {} {}; see /docs",
+        request.method(),
+        request.path()
+    );
+    problem_response(
+        StatusCode::NOT_FOUND,
+        &by_status(service, StatusCode::NOT_FOUND, detail),
+    )
+}
+
+/// Rewrites an error response that is not already problem+json into one; `max_body_bytes` is
+/// the limit a 413 names.
+pub fn rewrite_unhandled<B>(
+    service: &'static str,
+    max_body_bytes: usize,
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if already_problem {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!(
+            "{} is not allowed on {}; see /docs",
+            response.request().method(),
+            response.request().path()
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the request body exceeds {} KiB", max_body_bytes / 1024)
+        }
+        status if status.is_server_error() => "the request could not be completed".to_owned(),
+        status => status
+            .canonical_reason()
+            .unwrap_or("request refused")
+            .to_owned(),
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let (request, _) = response.into_parts();
+    let mut rewritten = problem_response(status, &by_status(service, status, detail));
+    if let Some(allow) = allow {
+        rewritten.headers_mut().insert(header::ALLOW, allow);
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, rewritten).map_into_right_body(),
+    ))
+}
+
+/// A document whose kind and title are the status's own reason phrase.
+fn by_status(service: &str, status: StatusCode, detail: String) -> Problem {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let slug = title.to_lowercase().replace(' ', "-");
+    Problem::new(service, &slug, title, status, detail)
+}
