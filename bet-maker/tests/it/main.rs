@@ -6,11 +6,16 @@
 #![allow(clippy::unwrap_used)]
 
 mod bets;
+mod bets_idempotency;
+mod bets_races;
+mod bets_validation;
 mod consumer;
+mod consumer_dead_letters;
 mod helpers;
 mod history;
 mod migration;
 mod model;
+mod open_events;
 mod operations;
 mod outages;
 mod settlement;

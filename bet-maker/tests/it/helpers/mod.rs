@@ -1,0 +1,193 @@
+//! `TestApp`: one bet-maker per test, with its own database, exchange and queues, and a
+//! publisher that plays line-provider.
+//!
+//! Starting, waiting and stopping are here; talking to the app over HTTP is in `http`, the
+//! broker's side (publishing as line-provider, reading queues) in `broker`, and SQL straight to
+//! the app's database in `database`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use bet_maker::{Application, Settings};
+use lapin::options::{ConfirmSelectOptions, QueueDeleteOptions};
+use lapin::{Channel, Connection, ConnectionProperties};
+use shared_messages::Topology;
+use tokio::sync::oneshot;
+
+use test_support::{Proxy, address_of};
+pub use test_support::{amqp_url, drop_database, server_url, with_database};
+
+mod broker;
+mod database;
+mod http;
+
+pub use broker::event;
+pub use http::assert_problem;
+
+/// How long a test waits for something that should happen at once.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// How to start a test app.
+#[derive(Default)]
+pub struct Options {
+    /// Put a cuttable proxy between the app and the broker.
+    pub broker_proxy: bool,
+    /// Put a cuttable proxy between the app and Postgres.
+    pub database_proxy: bool,
+    /// Start on this database (made by the test, dropped with the app) instead of a new one.
+    pub database: Option<String>,
+}
+
+/// A running bet-maker and what the test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub http: reqwest::Client,
+    pub topology: Topology,
+    pub database: String,
+    pub broker_proxy: Option<Proxy>,
+    pub database_proxy: Option<Proxy>,
+    publisher: Channel,
+    _amqp: Connection,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Starts a bet-maker with direct connections.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+/// Starts a bet-maker as `options` say.
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let database = options
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("test_bm_{id}"));
+    let topology = Topology::with_prefix(&format!("test-{id}"));
+    let amqp = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        .await
+        .expect("broker");
+    let publisher = amqp.create_channel().await.expect("channel");
+    topology.declare(&publisher).await.expect("topology");
+    publisher
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .expect("confirms");
+
+    let broker_proxy = match options.broker_proxy {
+        true => Some(Proxy::start(address_of(&amqp_url(), 5672), true).await),
+        false => None,
+    };
+    let database_proxy = match options.database_proxy {
+        true => Some(Proxy::start(address_of(&server_url(), 5432), true).await),
+        false => None,
+    };
+    let amqp_url = match &broker_proxy {
+        Some(proxy) => format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port()),
+        None => amqp_url(),
+    };
+    let database_url = match &database_proxy {
+        Some(proxy) => format!("postgres://postgres@127.0.0.1:{}/{database}", proxy.port()),
+        None => with_database(&server_url(), &database),
+    };
+    let settings = Settings {
+        service: test_support::local_service(database_url, amqp_url),
+        topology: topology.clone(),
+    };
+    let application = Application::build(settings)
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(application.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let app = TestApp {
+        address,
+        http: reqwest::Client::new(),
+        topology,
+        database,
+        broker_proxy,
+        database_proxy,
+        publisher,
+        _amqp: amqp,
+        stop: Some(stop),
+        task: Some(task),
+    };
+    app.wait_until("the app is ready", || async {
+        app.get("/health/ready").await.status() == 200
+    })
+    .await;
+    app
+}
+
+impl TestApp {
+    /// Polls `condition` until it holds, or panics after [`WAIT`].
+    pub async fn wait_until<F, Fut>(&self, what: &str, mut condition: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !condition().await {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting until {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Stops the app as SIGTERM would and waits for it to finish.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("the app stops in time")
+                .expect("the app task does not panic"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let database = self.database.clone();
+        let topology = self.topology.clone();
+        // Clean up from a thread of its own: Drop cannot await, and the test's runtime may be
+        // shutting down.
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(cleanup(database, topology));
+            }
+        });
+        let _ = cleanup.join();
+    }
+}
+
+async fn cleanup(database: String, topology: Topology) {
+    if let Ok(connection) = Connection::connect(&amqp_url(), ConnectionProperties::default()).await
+        && let Ok(channel) = connection.create_channel().await
+    {
+        for queue in [&topology.queue, &topology.dead_letter_queue] {
+            let _ = channel
+                .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                .await;
+        }
+        let _ = channel
+            .exchange_delete(topology.exchange.as_str().into(), Default::default())
+            .await;
+        let _ = connection.close(200, "done".into()).await;
+    }
+    drop_database(&database).await;
+}

@@ -1,0 +1,155 @@
+//! Talking to a system's services over HTTP: line-provider's admin API, bets, reads,
+//! readiness and metrics, and waiting until a condition holds.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::{Running, System, TOKEN, WAIT, process};
+
+impl System {
+    pub async fn create_event(&self, lp: &Running, id: &str, coefficient: &str) -> Value {
+        let deadline = "2099-01-01T00:00:00Z";
+        self.send(
+            lp,
+            reqwest::Method::POST,
+            "/events",
+            json!({ "id": id, "coefficient": coefficient, "deadline": deadline }),
+            201,
+        )
+        .await
+    }
+
+    pub async fn change_odds(&self, lp: &Running, id: &str, coefficient: &str) -> Value {
+        self.send(
+            lp,
+            reqwest::Method::PATCH,
+            &format!("/events/{id}"),
+            json!({ "coefficient": coefficient }),
+            200,
+        )
+        .await
+    }
+
+    pub async fn finish(&self, lp: &Running, id: &str, status: &str) -> Value {
+        self.send(
+            lp,
+            reqwest::Method::PUT,
+            &format!("/events/{id}/status"),
+            json!({ "status": status }),
+            200,
+        )
+        .await
+    }
+
+    async fn send(
+        &self,
+        lp: &Running,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+        status: u16,
+    ) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", lp.address))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), status, "{path}");
+        response.json().await.expect("JSON")
+    }
+
+    /// `POST /bet`; returns the status and body.
+    pub async fn bet(&self, bm: &Running, event_id: &str, amount: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/bet", bm.address))
+            .json(&json!({ "event_id": event_id, "amount": amount }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, service: &Running, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", service.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_json(&self, service: &Running, path: &str) -> Value {
+        let response = self.get(service, path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("JSON")
+    }
+
+    /// Ids of the events bet-maker lists as open.
+    pub async fn open_events(&self, bm: &Running) -> Vec<String> {
+        let events = self.get_json(bm, "/events").await;
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Polls until `condition` holds, or panics after [`WAIT`].
+    pub async fn wait_until<F, Fut>(&self, what: &str, mut condition: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !condition().await {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting until {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Polls a service's readiness until it answers `status`.
+    pub async fn wait_ready(&self, service: &Running, status: u16) {
+        self.wait_until(&format!("{} is {status}", service.address), || async {
+            self.get(service, "/health/ready").await.status() == status
+        })
+        .await;
+    }
+
+    /// The value of a metric (its name with labels, as printed), as a service shows it now.
+    pub async fn metric(&self, service: &Running, name: &str) -> Option<f64> {
+        let text = self
+            .get(service, "/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    /// The same for a service running as a process.
+    pub async fn process_metric(&self, service: &process::Process, name: &str) -> Option<f64> {
+        let url = format!("{}/metrics", service.address);
+        let text = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("metrics");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    }
+}

@@ -1,0 +1,158 @@
+//! [`System`]: the names of one test's system, its proxies, and starting its services
+//! in-process or as processes; dropping it removes its databases and topology.
+
+use shared_messages::Topology;
+use test_support::address_of;
+
+use crate::servers::remove;
+use crate::{Proxy, Running, TOKEN, amqp_url, process, server_url};
+
+/// The whole system of one test.
+#[derive(Debug)]
+pub struct System {
+    pub topology: Topology,
+    topology_prefix: String,
+    pub line_provider_database: String,
+    pub bet_maker_database: String,
+    /// Between every service and the broker.
+    pub broker: Proxy,
+    /// Between every service and Postgres.
+    pub postgres: Proxy,
+    pub http: reqwest::Client,
+}
+
+impl System {
+    /// A system with its own names; nothing runs yet.
+    pub async fn new() -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        Self {
+            topology: Topology::with_prefix(&format!("test-sys-{id}")),
+            topology_prefix: format!("test-sys-{id}"),
+            line_provider_database: format!("test_sys_lp_{id}"),
+            bet_maker_database: format!("test_sys_bm_{id}"),
+            broker: Proxy::start(address_of(&amqp_url(), 5672), true).await,
+            postgres: Proxy::start(address_of(&server_url(), 5432), true).await,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn broker_url(&self) -> String {
+        let url = amqp_url();
+        let vhost = url.rsplit('/').next().unwrap_or("%2f");
+        let credentials = url
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('@').next())
+            .unwrap_or("guest:guest");
+        format!(
+            "amqp://{credentials}@127.0.0.1:{}/{vhost}",
+            self.broker.port()
+        )
+    }
+
+    fn database_url(&self, database: &str) -> String {
+        let (user, _) = server_url()
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split_once('@'))
+            .map(|(user, rest)| (user.to_owned(), rest.to_owned()))
+            .unwrap_or_else(|| ("postgres".to_owned(), String::new()));
+        format!(
+            "postgres://{user}@127.0.0.1:{}/{database}",
+            self.postgres.port()
+        )
+    }
+
+    /// Starts a line-provider of this system.
+    pub async fn start_line_provider(&self) -> Running {
+        let settings = line_provider::Settings {
+            service: test_support::local_service(
+                self.database_url(&self.line_provider_database),
+                self.broker_url(),
+            ),
+            admin_token: Some(TOKEN.to_owned().into()),
+            topology: self.topology.clone(),
+        };
+        let application = line_provider::Application::build(settings)
+            .await
+            .expect("line-provider builds");
+        let port = application.port();
+        Running::spawn(port, move |stopped| {
+            application.run_until_stopped(async move {
+                let _ = stopped.await;
+            })
+        })
+    }
+
+    /// Starts a bet-maker of this system (several may run on one database and queue).
+    pub async fn start_bet_maker(&self) -> Running {
+        let settings = bet_maker::Settings {
+            service: test_support::local_service(
+                self.database_url(&self.bet_maker_database),
+                self.broker_url(),
+            ),
+            topology: self.topology.clone(),
+        };
+        let application = bet_maker::Application::build(settings)
+            .await
+            .expect("bet-maker builds");
+        let port = application.port();
+        Running::spawn(port, move |stopped| {
+            application.run_until_stopped(async move {
+                let _ = stopped.await;
+            })
+        })
+    }
+
+    /// The environment of a service process of this system.
+    fn process_env(&self, database: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("DATABASE_URL", self.database_url(database)),
+            ("AMQP_URL", self.broker_url()),
+            ("ADMIN_TOKEN", TOKEN.to_owned()),
+            ("LOG_FORMAT", "text".to_owned()),
+        ]
+    }
+
+    /// Starts line-provider as a process.
+    pub async fn start_line_provider_process(&self) -> process::Process {
+        let mut env = self.process_env(&self.line_provider_database);
+        env.extend(self.process_topology_env());
+        let process = process::Process::start("line-provider", &env);
+        process.wait_ready(&self.http).await;
+        process
+    }
+
+    /// Starts bet-maker as a process.
+    pub async fn start_bet_maker_process(&self) -> process::Process {
+        let mut env = self.process_env(&self.bet_maker_database);
+        env.extend(self.process_topology_env());
+        let process = process::Process::start("bet-maker", &env);
+        process.wait_ready(&self.http).await;
+        process
+    }
+
+    /// The names of this system's exchange and queues, for a process.
+    fn process_topology_env(&self) -> Vec<(&'static str, String)> {
+        vec![("AMQP_NAME_PREFIX", self.topology_prefix.clone())]
+    }
+}
+
+impl Drop for System {
+    fn drop(&mut self) {
+        let topology = self.topology.clone();
+        let databases = [
+            self.line_provider_database.clone(),
+            self.bet_maker_database.clone(),
+        ];
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(remove(&topology, &databases));
+            }
+        });
+        let _ = cleanup.join();
+    }
+}

@@ -1,0 +1,98 @@
+//! The probe: a private queue bound to the test's exchange with every key, and what a test reads
+//! from it.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions,
+    QueueDeclareOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties, Consumer, ExchangeKind};
+use serde_json::Value;
+use shared_messages::Topology;
+
+use super::{TestApp, WAIT, amqp_url};
+
+/// Declares the test's exchange (as the app will) and a private queue bound to every key.
+pub(super) async fn probe(topology: &Topology) -> (Connection, Consumer) {
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        .await
+        .expect("the broker is reachable");
+    let channel = connection.create_channel().await.expect("channel");
+    channel
+        .exchange_declare(
+            topology.exchange.as_str().into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .expect("exchange");
+    let queue = channel
+        .queue_declare(
+            "".into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .expect("probe queue");
+    channel
+        .queue_bind(
+            queue.name().clone(),
+            topology.exchange.as_str().into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .expect("probe binding");
+    let consumer = channel
+        .basic_consume(
+            queue.name().clone(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .expect("probe consumer");
+    (connection, consumer)
+}
+
+impl TestApp {
+    /// The next message on the exchange, acknowledged; panics after [`WAIT`].
+    pub async fn next_message(&mut self) -> Delivery {
+        let delivery = tokio::time::timeout(WAIT, self.probe.next())
+            .await
+            .expect("a message arrives in time")
+            .expect("the probe consumer is open")
+            .expect("a delivery");
+        delivery.ack(BasicAckOptions::default()).await.expect("ack");
+        delivery
+    }
+
+    /// Asserts nothing arrives on the exchange during `period`.
+    pub async fn assert_no_message_for(&mut self, period: Duration) {
+        if let Ok(Some(delivery)) = tokio::time::timeout(period, self.probe.next()).await {
+            let delivery = delivery.expect("a delivery");
+            panic!(
+                "unexpected message: {}",
+                String::from_utf8_lossy(&delivery.data)
+            );
+        }
+    }
+}
+
+/// The JSON body of a delivery.
+pub fn body_of(delivery: &Delivery) -> Value {
+    serde_json::from_slice(&delivery.data).expect("the message body is JSON")
+}

@@ -1,0 +1,136 @@
+//! Talking to a `TestApp` over HTTP: public and admin requests, the event routes, readiness,
+//! metrics and problem answers.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{TOKEN, TestApp, WAIT};
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A request with the operator token.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path)).bearer_auth(TOKEN)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_event(&self, body: Value) -> reqwest::Response {
+        self.admin(reqwest::Method::POST, "/events")
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn patch_event(&self, id: &str, body: Value) -> reqwest::Response {
+        self.admin(reqwest::Method::PATCH, &format!("/events/{id}"))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn finish_event(&self, id: &str, status: &str) -> reqwest::Response {
+        self.admin(reqwest::Method::PUT, &format!("/events/{id}/status"))
+            .json(&json!({ "status": status }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates an event with a deadline a day ahead and returns its body.
+    pub async fn create_event(&self, id: &str, coefficient: &str) -> Value {
+        let response = self
+            .post_event(json!({ "id": id, "coefficient": coefficient, "deadline": in_a_day() }))
+            .await;
+        assert_eq!(response.status(), 201, "creating {id}");
+        response.json().await.expect("event JSON")
+    }
+
+    /// Polls `path` until it answers `status`, or panics after [`WAIT`].
+    pub async fn wait_for_status(&self, path: &str, status: u16) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let response = self
+                .http
+                .get(self.url(path))
+                .send()
+                .await
+                .expect("request sent");
+            if response.status() == status {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{path} never answered {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The value of a metric without labels, as `/metrics` shows it now.
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self
+            .get("/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    /// Polls a metric until it equals `value`, or panics after [`WAIT`].
+    pub async fn wait_for_metric(&self, name: &str, value: f64) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.metric(name).await != Some(value) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} never reached {value}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// An RFC 3339 instant one day from now.
+pub fn in_a_day() -> String {
+    let instant = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    instant
+        .replace_nanosecond(0)
+        .expect("valid")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats")
+}
+
+/// Asserts a problem+json answer with `status`, and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status, "unexpected status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem JSON");
+    assert_eq!(body["status"], status);
+    for member in ["type", "title", "detail"] {
+        assert!(
+            body[member].as_str().is_some_and(|s| !s.is_empty()),
+            "problem lacks {member}: {body}"
+        );
+    }
+    body
+}

@@ -1,0 +1,222 @@
+//! `TestApp`: one line-provider per test, with its own database, exchange and queues, and a
+//! probe queue bound to the exchange that sees every message.
+//!
+//! Starting, stopping and replicas are here; talking to the app over HTTP is in `http`, the
+//! probe that reads the exchange in `broker`, and the app's database in `database`.
+
+use std::time::Duration;
+
+use lapin::options::QueueDeleteOptions;
+use lapin::{Connection, ConnectionProperties, Consumer};
+use line_provider::{Application, Settings};
+use secrecy::SecretString;
+use shared_messages::Topology;
+use tokio::sync::oneshot;
+
+use test_support::{Proxy, address_of};
+pub use test_support::{amqp_url, server_url};
+
+mod broker;
+mod database;
+mod http;
+
+pub use broker::body_of;
+use broker::probe;
+pub use database::database_url;
+pub use http::{assert_problem, in_a_day};
+
+/// The operator token every test app is started with.
+pub const TOKEN: &str = "test-operator-token";
+/// How long a test waits for something that should happen at once.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// How to start a test app.
+pub struct Options {
+    /// The operator token, or `None` for open admin routes.
+    pub admin_token: Option<&'static str>,
+    /// Put a cuttable proxy between the app and the broker, initially up or down.
+    pub proxy: Option<bool>,
+    /// Put a cuttable proxy between the app and Postgres.
+    pub database_proxy: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            admin_token: Some(TOKEN),
+            proxy: None,
+            database_proxy: false,
+        }
+    }
+}
+
+/// A running line-provider and what the test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub http: reqwest::Client,
+    pub topology: Topology,
+    pub database: String,
+    pub proxy: Option<Proxy>,
+    pub database_proxy: Option<Proxy>,
+    /// Whether this app created the database and topology (and drops them at the end).
+    owner: bool,
+    probe: Consumer,
+    _amqp: Connection,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Starts a line-provider with a protected admin API and a direct broker connection.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+/// Starts a line-provider as `options` say.
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let database = format!("test_lp_{id}");
+    let topology = Topology::with_prefix(&format!("test-{id}"));
+    let (amqp, probe) = probe(&topology).await;
+    let proxy = match options.proxy {
+        Some(up) => Some(Proxy::start(address_of(&amqp_url(), 5672), up).await),
+        None => None,
+    };
+    let amqp_url = match &proxy {
+        Some(proxy) => format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port()),
+        None => amqp_url(),
+    };
+    let database_proxy = match options.database_proxy {
+        true => Some(Proxy::start(address_of(&server_url(), 5432), true).await),
+        false => None,
+    };
+    let database_url = match &database_proxy {
+        Some(proxy) => format!("postgres://postgres@127.0.0.1:{}/{database}", proxy.port()),
+        None => database_url(&database),
+    };
+    let settings = Settings {
+        service: test_support::local_service(database_url, amqp_url),
+        admin_token: options
+            .admin_token
+            .map(|t| SecretString::from(t.to_owned())),
+        topology: topology.clone(),
+    };
+    let application = Application::build(settings)
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(application.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address,
+        http: reqwest::Client::new(),
+        topology,
+        database,
+        proxy,
+        database_proxy,
+        owner: true,
+        probe,
+        _amqp: amqp,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    /// A second line-provider on the same database and exchange (another replica), with a
+    /// probe of its own.
+    pub async fn spawn_replica(&self) -> TestApp {
+        let (amqp, probe) = probe(&self.topology).await;
+        let settings = Settings {
+            service: test_support::local_service(database_url(&self.database), amqp_url()),
+            admin_token: Some(SecretString::from(TOKEN.to_owned())),
+            topology: self.topology.clone(),
+        };
+        let application = Application::build(settings)
+            .await
+            .expect("the replica builds");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(application.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            address,
+            http: reqwest::Client::new(),
+            topology: self.topology.clone(),
+            database: self.database.clone(),
+            proxy: None,
+            database_proxy: None,
+            owner: false,
+            probe,
+            _amqp: amqp,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the app as SIGTERM would and waits for it to finish.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("the app stops in time")
+                .expect("the app task does not panic"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if !self.owner {
+            return;
+        }
+        let database = self.database.clone();
+        let topology = self.topology.clone();
+        // Clean up from a thread of its own: Drop cannot await, and the test's runtime may be
+        // shutting down.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(cleanup(database, topology));
+            }
+        });
+        let _ = cleanup.join();
+    }
+}
+
+async fn cleanup(database: String, topology: Topology) {
+    if let Ok(connection) = Connection::connect(&amqp_url(), ConnectionProperties::default()).await
+        && let Ok(channel) = connection.create_channel().await
+    {
+        for queue in [&topology.queue, &topology.dead_letter_queue] {
+            let _ = channel
+                .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                .await;
+        }
+        let _ = channel
+            .exchange_delete(topology.exchange.as_str().into(), Default::default())
+            .await;
+        let _ = connection.close(200, "done".into()).await;
+    }
+    if let Ok((client, connection)) =
+        tokio_postgres::connect(&server_url(), tokio_postgres::NoTls).await
+    {
+        tokio::spawn(connection);
+        let _ = client
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+            ))
+            .await;
+    }
+}
