@@ -21,6 +21,8 @@ use tokio_util::sync::CancellationToken;
 use crate::db::{self, DbError, OutboxMessage};
 use crate::{amqp, metrics::Metrics};
 
+mod housekeeping;
+
 /// Rows published per transaction.
 const BATCH: usize = 500;
 /// How often the relay looks for rows when nobody woke it (rows of other replicas, retries).
@@ -189,27 +191,6 @@ impl Publisher {
         }
     }
 
-    /// On shutdown: publishes what committed meanwhile, retrying for a few seconds while
-    /// another transaction holds the relay lock.
-    async fn final_drain(&self, channel: &Channel) {
-        let attempts = async {
-            loop {
-                self.drain(channel).await?;
-                let client = self.pool.get().await?;
-                if db::count_pending(&client).await? == 0 {
-                    return Ok::<(), RelayError>(());
-                }
-                drop(client);
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        };
-        match tokio::time::timeout(FINAL_DRAIN, attempts).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::warn!(%error, "stopping with messages left in the outbox"),
-            Err(_) => tracing::warn!("stopping with messages left in the outbox (timeout)"),
-        }
-    }
-
     /// Publishes up to [`BATCH`] rows in one transaction; returns how many were confirmed.
     ///
     /// Every confirmed row is marked, even when another row of the batch failed; the failed
@@ -284,24 +265,5 @@ impl Publisher {
             }
         }
         (confirmed, failure)
-    }
-
-    async fn refresh_pending_gauge(&self) {
-        if let Ok(client) = self.pool.get().await
-            && let Ok(pending) = db::count_pending(&client).await
-        {
-            self.metrics.outbox_pending.set(pending);
-        }
-    }
-
-    async fn prune(&self) {
-        let Ok(client) = self.pool.get().await else {
-            return;
-        };
-        match db::prune_published(&client, KEEP_PUBLISHED).await {
-            Ok(0) => {}
-            Ok(deleted) => tracing::info!(deleted, "pruned published outbox rows"),
-            Err(error) => tracing::warn!(%error, "cannot prune the outbox"),
-        }
     }
 }

@@ -1,146 +1,23 @@
-//! Operators' routes on events, and their wire types.
+//! Operators' routes on events; their wire types are in `wire.rs`.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use shared_messages::EventStatus;
-use time::OffsetDateTime;
-use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Operator;
-use super::schemas;
 use crate::db;
 use crate::domain::{
-    Coefficient, Deadline, Event, EventChanges, EventId, Finish, NewEvent, ValidationError,
-    event_id_from_json, present,
+    Coefficient, Deadline, EventChanges, EventId, Finish, NewEvent, ValidationError,
+    event_id_from_json,
 };
 use crate::error::{ApiError, Problem, shown};
 use crate::service;
 use crate::state::AppState;
 use service_support::json_body;
 
-/// Body of `POST /events`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateEventRequest {
-    /// The event's id; without it the service makes one.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(schema_with = schemas::event_id_input, required = false)]
-    pub id: Option<Box<RawValue>>,
-    /// Starting odds.
-    #[schema(schema_with = schemas::coefficient_input)]
-    pub coefficient: Box<RawValue>,
-    /// When betting closes; one in the past creates the event closed for betting.
-    #[schema(schema_with = schemas::instant_input)]
-    pub deadline: Box<RawValue>,
-}
+mod wire;
 
-/// Body of `PATCH /events/{id}`: at least one of the two.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChangeEventRequest {
-    /// New odds.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(schema_with = schemas::coefficient_input, required = false)]
-    pub coefficient: Option<Box<RawValue>>,
-    /// New deadline; may be in the past, which closes betting at once.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(schema_with = schemas::instant_input, required = false)]
-    pub deadline: Option<Box<RawValue>>,
-}
-
-/// Body of `PUT /events/{id}/status`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FinishEventRequest {
-    /// The result.
-    #[schema(value_type = FinishedStatus)]
-    pub status: Box<RawValue>,
-}
-
-/// A result an event can be finished with.
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // documents the accepted values; the handler parses them itself
-pub enum FinishedStatus {
-    /// Bets on the event are won.
-    FinishedWin,
-    /// Bets on the event are lost.
-    FinishedLose,
-}
-
-/// Where an event stands.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusBody {
-    /// Not finished.
-    New,
-    /// Finished: bets won.
-    FinishedWin,
-    /// Finished: bets lost.
-    FinishedLose,
-}
-
-impl From<EventStatus> for StatusBody {
-    fn from(status: EventStatus) -> Self {
-        match status {
-            EventStatus::New => Self::New,
-            EventStatus::FinishedWin => Self::FinishedWin,
-            EventStatus::FinishedLose => Self::FinishedLose,
-        }
-    }
-}
-
-/// An event as served.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventBody {
-    /// The event's id.
-    #[schema(example = "match-42")]
-    pub id: String,
-    /// Current odds, always with two decimals.
-    #[serde(with = "shared_messages::two_decimals")]
-    #[schema(value_type = f64, example = 1.85, multiple_of = 0.01, exclusive_minimum = 0, maximum = 10000)]
-    pub coefficient: Decimal,
-    /// When betting closes (UTC).
-    #[serde(with = "shared_messages::utc_rfc3339")]
-    pub deadline: OffsetDateTime,
-    /// Where it stands.
-    pub status: StatusBody,
-    /// 1 at creation, one more with every change.
-    #[schema(minimum = 1)]
-    pub version: u64,
-    /// When it was created (UTC).
-    #[serde(with = "shared_messages::utc_rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// When it last changed (UTC).
-    #[serde(with = "shared_messages::utc_rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-impl From<&Event> for EventBody {
-    fn from(event: &Event) -> Self {
-        Self {
-            id: event.id.to_string(),
-            coefficient: event.coefficient.value(),
-            deadline: event.deadline.value(),
-            status: event.status.into(),
-            version: event.version,
-            created_at: event.created_at,
-            updated_at: event.updated_at,
-        }
-    }
-}
-
-/// Query of `GET /events`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Only events with this status.
-    #[param(value_type = Option<StatusBody>)]
-    pub status: Option<String>,
-}
+use wire::{ChangeEventRequest, CreateEventRequest, EventBody, FinishEventRequest, ListQuery};
 
 /// Create an event.
 #[utoipa::path(
