@@ -19,8 +19,11 @@
 //!   connection (the topology is declared by `shared-messages`).
 //! - [`db`]: every SQL statement; migrations live in `migrations/bet-maker/`.
 //! - [`open_events`]: `GET /events` from memory, invalidated by the consumer.
-//! - [`metrics`]: Prometheus metrics; logs, the request span and the `healthcheck`
-//!   subcommand come from `service-support`.
+//! - [`metrics`]: Prometheus metrics.
+//!
+//! Settings, logs, the HTTP server around the routes (problem+json, health and metrics
+//! routes, docs), the pool and migrations, the supervised broker connection, start and
+//! shutdown come from `service-support`.
 
 pub mod config;
 pub mod consumer;

@@ -1,12 +1,10 @@
 //! Building and running the application: the HTTP server and the consumer, as sibling tasks
 //! under one shutdown (`service-support` runs both).
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use anyhow::Context;
 use deadpool_postgres::Pool;
 use service_support::health::Health;
 use service_support::http::{self, Site};
@@ -83,13 +81,8 @@ impl Application {
             history_streams: Arc::new(Semaphore::new(HISTORY_STREAMS)),
             open_events,
         };
-        let listener =
-            TcpListener::bind((service.bind_address, service.port)).with_context(|| {
-                format!("cannot listen on {}:{}", service.bind_address, service.port)
-            })?;
-        let port = listener.local_addr()?.port();
-        let server = http::serve(
-            listener,
+        let (server, port) = http::serve(
+            service,
             Site {
                 service: "bet-maker",
                 state,
@@ -99,7 +92,6 @@ impl Application {
                 openapi: routes::ApiDoc::openapi(),
             },
         )?;
-        tracing::info!(port, "bet-maker listening");
         Ok(Self {
             port,
             server,

@@ -14,9 +14,13 @@
 //! - [`service`]: each change as a read and one statement writing the next version with its
 //!   outbox message; re-publishing as one transaction.
 //! - [`db`]: every SQL statement; migrations live in `migrations/line-provider/`.
-//! - [`outbox`] and [`amqp`]: the relay and the broker side of it.
-//! - [`metrics`]: Prometheus metrics; logs, the request span and the `healthcheck`
-//!   subcommand come from `service-support`.
+//! - [`outbox`] and [`amqp`]: the relay (on `service-support`'s supervised connection) and one
+//!   message's AMQP properties.
+//! - [`metrics`]: Prometheus metrics.
+//!
+//! Settings, logs, the HTTP server around the routes (problem+json, health and metrics
+//! routes, docs), the pool and migrations, the supervised broker connection, start and
+//! shutdown come from `service-support`.
 
 pub mod amqp;
 pub mod config;

@@ -1,11 +1,9 @@
 //! Building and running the application: the HTTP server and the outbox relay, as sibling
 //! tasks under one shutdown (`service-support` runs both).
 
-use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use anyhow::Context;
 use deadpool_postgres::Pool;
 use service_support::health::Health;
 use service_support::http::{self, Site};
@@ -23,8 +21,10 @@ pub use service_support::run::shutdown_signal;
 
 /// Connections to Postgres per process.
 const POOL_SIZE: usize = 16;
-/// How long a stopping service waits for the relay, which first publishes what it can.
-const RELAY_STOP: Duration = Duration::from_secs(10);
+/// How long a stopping service waits for the relay, which first publishes what it can (for
+/// up to 5 s) and closes its connection (2 s): with the HTTP server's 20 s, within the 30 s
+/// `stop_grace_period` of `compose.yaml`.
+const RELAY_STOP: Duration = Duration::from_secs(8);
 
 /// A built application, listening but not yet serving.
 pub struct Application {
@@ -68,13 +68,8 @@ impl Application {
             metrics,
             admin_token: settings.admin_token.clone(),
         };
-        let listener =
-            TcpListener::bind((service.bind_address, service.port)).with_context(|| {
-                format!("cannot listen on {}:{}", service.bind_address, service.port)
-            })?;
-        let port = listener.local_addr()?.port();
-        let server = http::serve(
-            listener,
+        let (server, port) = http::serve(
+            service,
             Site {
                 service: "line-provider",
                 state,
@@ -84,7 +79,6 @@ impl Application {
                 openapi: routes::ApiDoc::openapi(),
             },
         )?;
-        tracing::info!(port, "line-provider listening");
         Ok(Self {
             port,
             server,

@@ -187,7 +187,8 @@ impl Supervisor {
                 Err(error) if served => tracing::warn!(%error, "lost the broker; reconnecting"),
                 Err(error) => {
                     let delay = backoff.next().unwrap_or(Duration::from_secs(5));
-                    tracing::warn!(%error, retry_in = ?delay, "the broker refused the session; reconnecting");
+                    tracing::warn!(%error, retry_in = ?delay, "the broker connection failed before it served; {while_down}");
+                    session.unreachable().await;
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = shutdown.cancelled() => break,
@@ -227,6 +228,18 @@ fn with_small_frames(url: &str) -> lapin::Result<AMQPUri> {
         .map_err(|error: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
     uri.query.frame_max.get_or_insert(FRAME_MAX);
     Ok(uri)
+}
+
+/// A broker operation to prepare a session (declare, start consuming): `None` when shutdown
+/// came first, else its outcome within [`BROKER_TIMEOUT`].
+pub async fn unless_stopped<T>(
+    shutdown: &CancellationToken,
+    operation: impl Future<Output = lapin::Result<T>>,
+) -> Option<lapin::Result<T>> {
+    tokio::select! {
+        result = bounded(operation) => Some(result),
+        () = shutdown.cancelled() => None,
+    }
 }
 
 /// A broker operation that gives up after [`BROKER_TIMEOUT`], as an I/O time-out.

@@ -114,10 +114,15 @@ pub fn pg_config(
     config
         .connect_timeout(CONNECT_TIMEOUT)
         .keepalives_idle(Duration::from_secs(30))
-        .options(format!(
-            "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS} -c lock_timeout={}",
-            lock_timeout.map_or(0, |t| t.as_millis())
-        ));
+        .options(match lock_timeout {
+            Some(wait) => format!(
+                "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS} -c lock_timeout={}",
+                wait.as_millis()
+            ),
+            None => format!(
+                "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+            ),
+        });
     if config.get_application_name().is_none() {
         config.application_name(application_name);
     }
@@ -217,6 +222,9 @@ pub async fn migrate(pool: &Pool, lock: i64, runner: refinery::Runner) -> anyhow
     }
     Ok(())
 }
+
+pub use deadpool_postgres::PoolError;
+pub use tokio_postgres::Error as PgError;
 
 /// Whether Postgres answers at all.
 pub async fn ping(client: &impl GenericClient) -> Result<(), DbError> {

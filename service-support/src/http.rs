@@ -11,10 +11,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
 use prometheus::{HistogramOpts, HistogramVec};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::config::ServiceSettings;
 use crate::health::{self, Health};
 use crate::problem::{self, Problem, problem_response};
 use crate::telemetry::RequestSpan;
@@ -59,12 +61,21 @@ pub fn request_histogram() -> Result<HistogramVec, prometheus::Error> {
     )
 }
 
-/// Serves `site` on `listener` until the returned server is stopped (signals are the
-/// caller's: see [`crate::run`]).
+/// Listens where `settings` say and serves `site` until the returned server is stopped
+/// (signals are the caller's: see [`crate::run`]); also returns the port (the one picked when
+/// the settings say 0).
 pub fn serve<S: Send + Sync + 'static>(
-    listener: TcpListener,
+    settings: &ServiceSettings,
     site: Site<S>,
-) -> std::io::Result<Server> {
+) -> anyhow::Result<(Server, u16)> {
+    let listener =
+        TcpListener::bind((settings.bind_address, settings.port)).with_context(|| {
+            format!(
+                "cannot listen on {}:{}",
+                settings.bind_address, settings.port
+            )
+        })?;
+    let port = listener.local_addr()?.port();
     let Site {
         service,
         state,
@@ -134,7 +145,8 @@ pub fn serve<S: Send + Sync + 'static>(
     .disable_signals()
     .shutdown_timeout(SHUTDOWN_GRACE)
     .run();
-    Ok(server)
+    tracing::info!(port, "{service} listening");
+    Ok((server, port))
 }
 
 async fn redirect_to_docs() -> HttpResponse {

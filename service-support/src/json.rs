@@ -134,14 +134,13 @@ pub fn string_or_integer(field: &'static str, raw: &RawValue) -> Result<String, 
     }
 }
 
-/// A raw JSON value from its text (tests).
-pub fn raw(text: &str) -> Box<RawValue> {
-    RawValue::from_string(text.to_owned()).expect("valid JSON")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).expect("valid JSON")
+    }
 
     #[test]
     fn an_integer_id_means_its_decimal_string() {

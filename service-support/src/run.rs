@@ -65,10 +65,15 @@ where
     };
     shutdown.cancel();
     if !worker_failed {
-        match tokio::time::timeout(grace, worker).await {
-            Ok(Ok(())) => tracing::info!("the {name} stopped"),
+        match tokio::time::timeout(grace, &mut worker).await {
+            Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(%error, "the {name} panicked"),
-            Err(_) => tracing::warn!("the {name} did not stop in time; left behind"),
+            Err(_) => {
+                // What it held goes back: unacknowledged deliveries to their queue, unmarked
+                // outbox rows to the next relay.
+                worker.abort();
+                tracing::warn!("the {name} did not stop within {grace:?}; stopped it");
+            }
         }
     }
     for pool in pools {

@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //! - [`server_url`], [`amqp_url`], [`with_database`], [`address_of`], [`drop_database`].
+//! - [`raw_json`]: a JSON value as a parser receives it.
 //! - [`local_service`]: a service's settings for a test (loopback, a free port, text logs).
 //! - [`assert_unique_operation_ids`]: a check of a service's OpenAPI document.
 //! - [`proxy::Proxy`]: the cuttable TCP proxy.
@@ -27,6 +28,11 @@ pub fn local_service(
         port: 0,
         log_format: service_support::LogFormat::Text,
     }
+}
+
+/// A raw JSON value from its text, as a request body's field arrives at a parser.
+pub fn raw_json(text: &str) -> Box<serde_json::value::RawValue> {
+    serde_json::value::RawValue::from_string(text.to_owned()).expect("valid JSON")
 }
 
 /// The Postgres server the tests use (its `postgres` database); `TEST_DATABASE_URL` overrides.

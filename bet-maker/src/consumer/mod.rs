@@ -20,7 +20,9 @@ use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{BasicConsumeOptions, BasicRejectOptions};
 use lapin::types::FieldTable;
-use service_support::broker::{BrokerStatus, ChannelMode, Link, Session, Supervisor, bounded};
+use service_support::broker::{
+    BrokerStatus, ChannelMode, Link, Session, Supervisor, unless_stopped,
+};
 use shared_messages::Topology;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -106,19 +108,29 @@ impl Session for Applier {
     type Error = Stop;
 
     async fn run(&mut self, link: &Link<'_>, shutdown: &CancellationToken) -> Result<(), Stop> {
-        bounded(self.topology.declare(link.channel)).await?;
-        let mut consumer = bounded(link.channel.basic_consume(
-            self.topology.queue.as_str().into(),
-            "bet-maker".into(),
-            BasicConsumeOptions {
-                no_local: false,
-                no_ack: false,    // acknowledged after the commit
-                exclusive: false, // replicas share the queue
-                nowait: false,
-            },
-            FieldTable::default(),
-        ))
-        .await?;
+        let Some(declared) = unless_stopped(shutdown, self.topology.declare(link.channel)).await
+        else {
+            return Ok(());
+        };
+        declared?;
+        let consuming = unless_stopped(
+            shutdown,
+            link.channel.basic_consume(
+                self.topology.queue.as_str().into(),
+                "bet-maker".into(),
+                BasicConsumeOptions {
+                    no_local: false,
+                    no_ack: false,    // acknowledged after the commit
+                    exclusive: false, // replicas share the queue
+                    nowait: false,
+                },
+                FieldTable::default(),
+            ),
+        );
+        let Some(consumer) = consuming.await else {
+            return Ok(());
+        };
+        let mut consumer = consumer?;
         link.ready();
         tracing::info!(queue = %self.topology.queue, "connected to the broker; consuming");
         self.consume(&mut consumer, shutdown).await

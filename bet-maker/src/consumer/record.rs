@@ -6,6 +6,7 @@ use super::{Applier, IncomingMessage};
 use crate::service;
 
 impl Applier {
+    /// Counts the message applied or stale, observes its time and lag, and logs what it did.
     pub(super) fn record(
         &self,
         message: &IncomingMessage,

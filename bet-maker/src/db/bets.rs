@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::{DbError, invalid};
+use super::DbError;
 use crate::domain::{Amount, Bet, BetFilter, BetStatus, IdempotencyKey};
 
 /// How many bets an event has: the sum of its tally stripes (at most 16 rows), not a count of
@@ -25,7 +25,7 @@ pub async fn bets_on_event(
         .await?;
     let row = client.query_one(&statement, &[&event_id.as_str()]).await?;
     let bets: i64 = row.try_get(0)?;
-    u64::try_from(bets).map_err(|e| invalid("tally", &e))
+    u64::try_from(bets).map_err(|e| DbError::invalid("tally", &e))
 }
 
 /// What placing a bet came to.
@@ -96,7 +96,8 @@ pub async fn place_bet(
     if row.try_get::<_, Option<Uuid>>("id")?.is_none() {
         let status: String = row.try_get("event_status")?;
         return Ok(Placement::Closed {
-            status: EventStatus::parse(&status).ok_or_else(|| invalid("status", &status))?,
+            status: EventStatus::parse(&status)
+                .ok_or_else(|| DbError::invalid("status", &status))?,
             deadline: row.try_get("event_deadline")?,
         });
     }
@@ -107,11 +108,12 @@ fn bet_from_row(row: &Row) -> Result<Bet, DbError> {
     let event_id: String = row.try_get("event_id")?;
     let amount: Decimal = row.try_get("amount")?;
     let status: String = row.try_get("event_status")?;
-    let status = EventStatus::parse(&status).ok_or_else(|| invalid("event status", &status))?;
+    let status =
+        EventStatus::parse(&status).ok_or_else(|| DbError::invalid("event status", &status))?;
     Ok(Bet {
         id: row.try_get("id")?,
-        event_id: EventId::parse(event_id).map_err(|e| invalid("event_id", &e))?,
-        amount: Amount::new("amount", amount).map_err(|e| invalid("amount", &e))?,
+        event_id: EventId::parse(event_id).map_err(|e| DbError::invalid("event_id", &e))?,
+        amount: Amount::new("amount", amount).map_err(|e| DbError::invalid("amount", &e))?,
         coefficient: row.try_get("coefficient")?,
         status: BetStatus::of(status),
         created_at: row.try_get("created_at")?,

@@ -3,7 +3,7 @@
 use deadpool_postgres::GenericClient;
 use shared_messages::{EventId, EventStatus};
 
-use super::{DbError, invalid};
+use super::DbError;
 use crate::domain::{IncomingEvent, OpenEvent};
 
 /// Applies a message's event when its version is newer than the stored one and the stored
@@ -60,7 +60,7 @@ pub async fn open_events(client: &impl GenericClient) -> Result<Vec<OpenEvent>, 
         .map(|row| {
             let id: String = row.try_get("id")?;
             Ok(OpenEvent {
-                id: EventId::parse(id).map_err(|e| invalid("id", &e))?,
+                id: EventId::parse(id).map_err(|e| DbError::invalid("id", &e))?,
                 coefficient: row.try_get("coefficient")?,
                 deadline: row.try_get("deadline")?,
                 status: EventStatus::New,

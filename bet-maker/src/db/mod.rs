@@ -39,7 +39,3 @@ pub fn pg_config(
 pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
     service_support::db::migrate(pool, MIGRATION_LOCK, embedded::migrations::runner()).await
 }
-
-fn invalid(what: &str, error: &dyn std::fmt::Display) -> DbError {
-    DbError::invalid(what, error)
-}

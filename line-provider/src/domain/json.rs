@@ -18,7 +18,7 @@ pub fn event_id_from_json(field: &'static str, raw: &RawValue) -> Result<EventId
 }
 
 #[cfg(test)]
-pub(crate) use service_support::json::raw;
+pub(crate) use test_support::raw_json as raw;
 
 #[cfg(test)]
 mod tests {

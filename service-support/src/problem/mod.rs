@@ -95,12 +95,13 @@ pub fn problem<E: Described>(error: &E) -> Problem {
 }
 
 /// The answer to a request that failed with `error`: its document, `Retry-After` on a 503,
-/// `WWW-Authenticate` on a 401; a 5xx is logged with its causes, which never reach the client.
+/// `WWW-Authenticate` on a 401. A 500, and a 503 with a cause (the database away), are logged
+/// with their causes, which never reach the client; a 503 that only says "busy" is not.
 pub fn respond<E: Described>(error: &E) -> HttpResponse {
     let status = error.status();
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!(error = %chain(error), "request failed");
-    } else if status.is_server_error() {
+    } else if status.is_server_error() && error.source().is_some() {
         tracing::warn!(error = %chain(error), "request failed");
     }
     let mut response = problem_response(status, &problem(error));
@@ -122,8 +123,12 @@ fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
+        let said = inner.to_string();
+        // An error that shows its cause in its own text need not show it again.
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         cause = inner.source();
     }
     text
@@ -156,7 +161,7 @@ pub enum RequestError {
 }
 
 impl RequestError {
-    /// The status, kind and title of this failure.
+    /// The HTTP status of this failure.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::MalformedBody(_) | Self::BadQuery(_) => StatusCode::BAD_REQUEST,
@@ -229,8 +234,8 @@ macro_rules! from_request_errors {
             $error: $crate::json::ValidationError,
             $crate::json_body::BodyError,
             $crate::db::DbError,
-            ::deadpool_postgres::PoolError,
-            ::tokio_postgres::Error
+            $crate::db::PoolError,
+            $crate::db::PgError
         );
     };
     ($error:ty: $($source:ty),+) => {

@@ -135,7 +135,12 @@ impl Session for Publisher {
         link: &Link<'_>,
         shutdown: &CancellationToken,
     ) -> Result<(), RelayError> {
-        broker::bounded(self.topology.declare(link.channel)).await?;
+        let Some(declared) =
+            broker::unless_stopped(shutdown, self.topology.declare(link.channel)).await
+        else {
+            return Ok(());
+        };
+        declared?;
         link.ready();
         tracing::info!(exchange = %self.topology.exchange, "connected to the broker; relaying the outbox");
         self.relay_until_broken(link, shutdown).await?;
