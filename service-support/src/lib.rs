@@ -13,6 +13,7 @@
 //!   for actix-web's own errors.
 //! - [`health`]: `/health/live`, `/health/ready`, `/metrics`.
 //! - [`json`]: one value's accepted shapes, exact numbers, [`json::ValidationError`].
+//! - [`schema`]: OpenAPI schemas of those shapes.
 //! - [`json_body`]: a body into a wire type, or a [`json_body::BodyError`] (415, 400, 422).
 //! - [`db`]: the Postgres pool, the database created when missing, migrations under an
 //!   advisory lock, [`db::DbError`] sorted by what a client should be told.
@@ -31,6 +32,7 @@ pub mod json;
 pub mod json_body;
 pub mod problem;
 pub mod run;
+pub mod schema;
 pub mod telemetry;
 
 pub use telemetry::LogFormat;

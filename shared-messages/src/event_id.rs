@@ -4,6 +4,11 @@ use serde::{Deserialize, Serialize};
 
 /// The longest event id the contract allows.
 pub const MAX_LEN: usize = 64;
+/// The rule as a regular expression (for OpenAPI documents).
+pub const PATTERN: &str = r"^[A-Za-z0-9._:-]{1,64}$";
+/// The rule in words, as both APIs' documents state it.
+pub const RULE: &str =
+    "1–64 characters of A-Z a-z 0-9 - _ . : (a 64-bit integer means its decimal string)";
 
 /// An event id: 1–64 characters from `A-Z a-z 0-9 - _ . :`.
 ///

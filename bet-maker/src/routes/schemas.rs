@@ -1,68 +1,20 @@
 //! OpenAPI schemas of the inputs that take more than one JSON type, written to match exactly
 //! what the parsers in `domain` accept.
 
+use service_support::schema;
+use shared_messages::event_id;
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{
-    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
-};
-
-use crate::domain::json::MAX_NUMERIC_STRING;
+use utoipa::openapi::schema::Schema;
 
 /// A stake: a number or a numeric string, greater than zero, at most 1 000 000 000.00, two
 /// decimals.
 pub fn amount_input() -> RefOr<Schema> {
-    two_decimals_input(10, "10.50")
-}
-
-/// A number or a plain numeric string, greater than zero, at most `10^(max_digits - 1)`,
-/// with at most two decimals.
-fn two_decimals_input(max_digits: usize, example: &str) -> RefOr<Schema> {
-    let max = format!("1{}", "0".repeat(max_digits - 1));
-    let pattern = format!(
-        r"^0*([1-9][0-9]{{0,{}}}(\.[0-9]{{1,2}})?|{max}(\.0{{1,2}})?|0\.(0[1-9]|[1-9][0-9]?))$",
-        max_digits - 2
-    );
-    let max_value: f64 = max.parse().unwrap_or(f64::MAX);
-    OneOfBuilder::new()
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::Number)
-                .exclusive_minimum(Some(0.0))
-                .maximum(Some(max_value))
-                .multiple_of(Some(0.01)),
-        )
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some(pattern))
-                .max_length(Some(MAX_NUMERIC_STRING)),
-        )
-        .description(Some(format!(
-            "A JSON number, or a plain numeric string (no exponent), with at most two decimals, greater than zero and at most {max}.00"
-        )))
-        .examples([serde_json::Value::String(example.to_owned())])
-        .into()
+    schema::two_decimals(10, "10.50")
 }
 
 /// An event id: a string of 1–64 characters of `A-Z a-z 0-9 - _ . :`, or a 64-bit integer.
 pub fn event_id_input() -> RefOr<Schema> {
-    OneOfBuilder::new()
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some(r"^[A-Za-z0-9._:-]{1,64}$"))
-                .min_length(Some(1))
-                .max_length(Some(64)),
-        )
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
-        )
-        .description(Some(
-            "1–64 characters of A-Z a-z 0-9 - _ . : (a 64-bit integer means its decimal string)",
-        ))
-        .into()
+    schema::string_or_integer(event_id::PATTERN, 1, event_id::MAX_LEN, event_id::RULE)
 }
 
 #[cfg(test)]
