@@ -46,24 +46,3 @@ impl Settings {
         })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[allow(clippy::result_large_err)] // figment::Jail's own error type
-    fn the_defaults_fit_a_developer_machine() {
-        figment::Jail::expect_with(|jail| {
-            jail.clear_env();
-            let settings = Settings::from_env().unwrap();
-            assert_eq!(settings.service.port, 8081);
-            assert_eq!(
-                settings.service.database_url,
-                "postgres://postgres@127.0.0.1:5432/bet_maker"
-            );
-            assert_eq!(settings.topology, Topology::default());
-            Ok(())
-        });
-    }
-}

@@ -2,8 +2,7 @@
 //! `service-support`'s.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
-use service_support::problem::{self, Described, RequestError};
+use service_support::problem::{Answer, Described, RequestError};
 
 pub use service_support::problem::{Problem, shown};
 
@@ -33,53 +32,30 @@ pub enum ApiError {
     Busy(String),
 }
 
-service_support::from_request_errors!(ApiError);
-
-impl ApiError {
-    /// Anything else (500); the cause goes to the log, never to the client.
-    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        RequestError::Internal(error.into()).into()
-    }
-}
+service_support::api_error!(ApiError);
 
 impl Described for ApiError {
     const SERVICE: &'static str = "bet-maker";
 
-    fn status(&self) -> StatusCode {
+    fn answer(&self) -> Answer {
+        use StatusCode as S;
         match self {
-            Self::Request(error) => error.status(),
-            Self::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::EventNotFound(_) | Self::BetNotFound(_) => StatusCode::NOT_FOUND,
-            Self::EventClosed(_) => StatusCode::CONFLICT,
-            Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::EventNotFound(_) => {
+                Answer::new(S::NOT_FOUND, "event-not-found", "Event not found")
+            }
+            Self::BetNotFound(_) => Answer::new(S::NOT_FOUND, "bet-not-found", "Bet not found"),
+            Self::EventClosed(_) => {
+                Answer::new(S::CONFLICT, "event-closed", "Event closed for betting")
+            }
+            Self::IdempotencyKeyReused(_) => Answer::new(
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+            ),
+            Self::Busy(_) => {
+                Answer::new(S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
+            }
+            Self::Request(error) => error.answer(),
         }
-    }
-
-    fn kind(&self) -> (&'static str, &'static str) {
-        match self {
-            Self::Request(error) => error.kind(),
-            Self::EventNotFound(_) => ("event-not-found", "Event not found"),
-            Self::BetNotFound(_) => ("bet-not-found", "Bet not found"),
-            Self::EventClosed(_) => ("event-closed", "Event closed for betting"),
-            Self::IdempotencyKeyReused(_) => ("idempotency-key-reused", "Idempotency-Key reused"),
-            Self::Busy(_) => ("unavailable", "Service unavailable"),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Request(error) => error.field(),
-            _ => None,
-        }
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        Described::status(self)
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        problem::respond(self)
     }
 }

@@ -4,11 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
-use deadpool_postgres::Pool;
 use service_support::health::Health;
 use service_support::http::{self, Site};
-use service_support::run::{self, Worker};
+use service_support::run::{Definition, Parts, Service, Worker};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
@@ -36,17 +34,19 @@ const HISTORY_STREAMS: usize = 4;
 /// after that its deliveries go back to the queue.
 const CONSUMER_STOP: Duration = Duration::from_secs(25);
 
-/// A built application, listening but not yet serving.
-pub struct Application {
-    port: u16,
-    server: Server,
-    consumer: Consumer,
-    pools: [Pool; 2],
-}
+/// bet-maker, built: listening, not yet serving; `run_until_stopped` serves.
+pub type Application = Service<BetMaker>;
 
-impl Application {
-    /// Creates the database if needed, applies migrations, binds the listener.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+/// What bet-maker is: its HTTP server and the consumer.
+#[derive(Debug)]
+pub struct BetMaker;
+
+impl Definition for BetMaker {
+    const NAME: &'static str = "bet-maker";
+    type Settings = Settings;
+    type Worker = Consumer;
+
+    async fn build(settings: Settings) -> anyhow::Result<Parts<Consumer>> {
         let service = &settings.service;
         let http_config = db::pg_config(&service.database_url, Some(HTTP_LOCK_TIMEOUT))?;
         service_support::db::wait_for_database(&http_config).await?;
@@ -81,7 +81,7 @@ impl Application {
             history_streams: Arc::new(Semaphore::new(HISTORY_STREAMS)),
             open_events,
         };
-        let (server, port) = http::serve(
+        let server = http::serve(
             service,
             Site {
                 service: "bet-maker",
@@ -92,39 +92,19 @@ impl Application {
                 openapi: routes::ApiDoc::openapi(),
             },
         )?;
-        Ok(Self {
-            port,
+        Ok(Parts {
             server,
-            consumer,
-            pools: [pool, consumer_pool],
+            worker: consumer,
+            pools: vec![pool, consumer_pool],
         })
-    }
-
-    /// The port the server listens on (useful when built with port 0).
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Serves until `stop` completes, then stops taking requests and messages, lets in-flight
-    /// requests finish, hands unacknowledged deliveries back to the broker and closes the pools.
-    pub async fn run_until_stopped(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let shutdown = CancellationToken::new();
-        let worker = Worker {
-            name: "consumer",
-            task: self.consumer.run(shutdown.clone()),
-            shutdown,
-            grace: CONSUMER_STOP,
-        };
-        let outcome = run::until_stopped(self.server, worker, &self.pools, stop).await;
-        tracing::info!("bet-maker stopped");
-        outcome
     }
 }
 
-impl std::fmt::Debug for Application {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application")
-            .field("port", &self.port)
-            .finish_non_exhaustive()
+impl Worker for Consumer {
+    const NAME: &'static str = "consumer";
+    const GRACE: Duration = CONSUMER_STOP;
+
+    fn run(self, shutdown: CancellationToken) -> impl Future<Output = ()> + Send + 'static {
+        self.consume(shutdown)
     }
 }

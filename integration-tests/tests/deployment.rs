@@ -203,3 +203,28 @@ fn the_services_log_in_to_rabbitmq_as_a_user_of_the_definitions() {
         "{mounts}"
     );
 }
+
+#[test]
+#[allow(clippy::result_large_err)] // figment::Jail's own error type
+fn without_variables_both_services_fit_a_developer_machine() {
+    figment::Jail::expect_with(|jail| {
+        jail.clear_env();
+        let line_provider = line_provider::Settings::from_env().unwrap();
+        let bet_maker = bet_maker::Settings::from_env().unwrap();
+        for (settings, database, port) in [
+            (&line_provider.service, "line_provider", 8080),
+            (&bet_maker.service, "bet_maker", 8081),
+        ] {
+            assert_eq!(settings.port, port);
+            assert_eq!(
+                settings.database_url,
+                format!("postgres://postgres@127.0.0.1:5432/{database}")
+            );
+            assert_eq!(settings.amqp_url, "amqp://guest:guest@127.0.0.1:5672/%2f");
+        }
+        assert!(line_provider.admin_token.is_none());
+        assert_eq!(line_provider.topology, Topology::default());
+        assert_eq!(bet_maker.topology, Topology::default());
+        Ok(())
+    });
+}

@@ -75,23 +75,6 @@ mod tests {
 
     #[test]
     #[allow(clippy::result_large_err)] // figment::Jail's own error type
-    fn the_defaults_fit_a_developer_machine() {
-        figment::Jail::expect_with(|jail| {
-            jail.clear_env();
-            let settings = Settings::from_env().unwrap();
-            assert_eq!(settings.service.port, 8080);
-            assert_eq!(
-                settings.service.database_url,
-                "postgres://postgres@127.0.0.1:5432/line_provider"
-            );
-            assert!(settings.admin_token.is_none());
-            assert_eq!(settings.topology, Topology::default());
-            Ok(())
-        });
-    }
-
-    #[test]
-    #[allow(clippy::result_large_err)] // figment::Jail's own error type
     fn the_admin_token_is_read_and_never_appears_in_debug_output() {
         figment::Jail::expect_with(|jail| {
             jail.clear_env();

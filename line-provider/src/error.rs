@@ -2,8 +2,7 @@
 //! `service-support`'s.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
-use service_support::problem::{self, Described, RequestError};
+use service_support::problem::{Answer, Described, RequestError};
 
 use crate::domain::StateConflict;
 
@@ -34,53 +33,24 @@ pub enum ApiError {
     EventBusy(String),
 }
 
-service_support::from_request_errors!(ApiError);
-
-impl ApiError {
-    /// Anything else (500); the cause goes to the log, never to the client.
-    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        RequestError::Internal(error.into()).into()
-    }
-}
+service_support::api_error!(ApiError);
 
 impl Described for ApiError {
     const SERVICE: &'static str = "line-provider";
 
-    fn status(&self) -> StatusCode {
+    fn answer(&self) -> Answer {
+        use StatusCode as S;
         match self {
-            Self::Request(error) => error.status(),
-            Self::EventNotFound(_) => StatusCode::NOT_FOUND,
-            Self::EventExists(_) | Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::EventBusy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::EventNotFound(_) => {
+                Answer::new(S::NOT_FOUND, "event-not-found", "Event not found")
+            }
+            Self::EventExists(_) => {
+                Answer::new(S::CONFLICT, "event-exists", "Event already exists")
+            }
+            Self::Conflict(_) => Answer::new(S::CONFLICT, "event-finished", "Event is finished"),
+            Self::Unauthorized => Answer::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+            Self::EventBusy(_) => Answer::new(S::SERVICE_UNAVAILABLE, "event-busy", "Event busy"),
+            Self::Request(error) => error.answer(),
         }
-    }
-
-    fn kind(&self) -> (&'static str, &'static str) {
-        match self {
-            Self::Request(error) => error.kind(),
-            Self::EventNotFound(_) => ("event-not-found", "Event not found"),
-            Self::EventExists(_) => ("event-exists", "Event already exists"),
-            Self::Conflict(_) => ("event-finished", "Event is finished"),
-            Self::Unauthorized => ("unauthorized", "Unauthorized"),
-            Self::EventBusy(_) => ("event-busy", "Event busy"),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Request(error) => error.field(),
-            _ => None,
-        }
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        Described::status(self)
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        problem::respond(self)
     }
 }

@@ -3,11 +3,9 @@
 
 use std::time::Duration;
 
-use actix_web::dev::Server;
-use deadpool_postgres::Pool;
 use service_support::health::Health;
 use service_support::http::{self, Site};
-use service_support::run::{self, Worker};
+use service_support::run::{Definition, Parts, Service, Worker};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
@@ -26,17 +24,19 @@ const POOL_SIZE: usize = 16;
 /// `stop_grace_period` of `compose.yaml`.
 const RELAY_STOP: Duration = Duration::from_secs(8);
 
-/// A built application, listening but not yet serving.
-pub struct Application {
-    port: u16,
-    server: Server,
-    relay: Relay,
-    pool: Pool,
-}
+/// line-provider, built: listening, not yet serving; `run_until_stopped` serves.
+pub type Application = Service<LineProvider>;
 
-impl Application {
-    /// Creates the database if needed, applies migrations, binds the listener.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+/// What line-provider is: its HTTP server and the outbox relay.
+#[derive(Debug)]
+pub struct LineProvider;
+
+impl Definition for LineProvider {
+    const NAME: &'static str = "line-provider";
+    type Settings = Settings;
+    type Worker = Relay;
+
+    async fn build(settings: Settings) -> anyhow::Result<Parts<Relay>> {
         let service = &settings.service;
         let pg_config = db::pg_config(&service.database_url)?;
         service_support::db::wait_for_database(&pg_config).await?;
@@ -68,7 +68,7 @@ impl Application {
             metrics,
             admin_token: settings.admin_token.clone(),
         };
-        let (server, port) = http::serve(
+        let server = http::serve(
             service,
             Site {
                 service: "line-provider",
@@ -79,39 +79,19 @@ impl Application {
                 openapi: routes::ApiDoc::openapi(),
             },
         )?;
-        Ok(Self {
-            port,
+        Ok(Parts {
             server,
-            relay,
-            pool,
+            worker: relay,
+            pools: vec![pool],
         })
-    }
-
-    /// The port the server listens on (useful when built with port 0).
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Serves until `stop` completes, then stops taking requests, lets in-flight ones finish,
-    /// stops the relay (which publishes what it can first) and closes the pool.
-    pub async fn run_until_stopped(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let shutdown = CancellationToken::new();
-        let worker = Worker {
-            name: "outbox relay",
-            task: self.relay.run(shutdown.clone()),
-            shutdown,
-            grace: RELAY_STOP,
-        };
-        let outcome = run::until_stopped(self.server, worker, &[self.pool], stop).await;
-        tracing::info!("line-provider stopped");
-        outcome
     }
 }
 
-impl std::fmt::Debug for Application {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application")
-            .field("port", &self.port)
-            .finish_non_exhaustive()
+impl Worker for Relay {
+    const NAME: &'static str = "outbox relay";
+    const GRACE: Duration = RELAY_STOP;
+
+    fn run(self, shutdown: CancellationToken) -> impl Future<Output = ()> + Send + 'static {
+        self.relay(shutdown)
     }
 }

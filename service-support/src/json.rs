@@ -134,6 +134,16 @@ pub fn string_or_integer(field: &'static str, raw: &RawValue) -> Result<String, 
     }
 }
 
+/// An id given as a string or an integer (see [`string_or_integer`]), checked by `parse`
+/// (`EventId::parse`, say), whose refusal is reported against `field`.
+pub fn id_from_json<T, E: std::fmt::Display>(
+    field: &'static str,
+    raw: &RawValue,
+    parse: impl FnOnce(String) -> Result<T, E>,
+) -> Result<T, ValidationError> {
+    parse(string_or_integer(field, raw)?).map_err(|e| ValidationError::new(field, e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +160,26 @@ mod tests {
         assert_eq!(string_or_integer("id", &raw("-5")).unwrap(), "-5");
         assert_eq!(string_or_integer("id", &raw("42.0")).unwrap(), "42");
         assert_eq!(string_or_integer("id", &raw("4.2e1")).unwrap(), "42");
+    }
+
+    #[test]
+    fn an_id_its_parser_refuses_names_the_field() {
+        let refuse = |text: String| {
+            if text == "ok" {
+                Ok(text)
+            } else {
+                Err("not ok")
+            }
+        };
+        assert_eq!(
+            id_from_json("event_id", &raw(r#""ok""#), refuse).unwrap(),
+            "ok"
+        );
+        let error = id_from_json("event_id", &raw(r#""a b""#), refuse).unwrap_err();
+        assert_eq!(
+            (error.field, error.message.as_str()),
+            ("event_id", "not ok")
+        );
     }
 
     #[test]

@@ -36,3 +36,7 @@ pub mod schema;
 pub mod telemetry;
 
 pub use telemetry::LogFormat;
+
+// For the code `api_error!` writes in a service.
+#[doc(hidden)]
+pub use {actix_web, anyhow};

@@ -92,7 +92,7 @@ impl Consumer {
     }
 
     /// Runs until `shutdown`: connect, consume, and on a broker failure reconnect with backoff.
-    pub async fn run(self, shutdown: CancellationToken) {
+    pub async fn consume(self, shutdown: CancellationToken) {
         self.supervisor
             .run(
                 self.applier,

@@ -10,5 +10,5 @@ pub use amount::Amount;
 pub use bet::{Bet, BetFilter, BetStatus, PageSize};
 pub use event::{IncomingEvent, InvalidEvent, OpenEvent};
 pub use idempotency::IdempotencyKey;
-pub use json::{Scalar, ValidationError, event_id_from_json};
+pub use json::{Scalar, ValidationError, id_from_json};
 pub use shared_messages::{EventId, EventStatus};

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::schemas;
 use crate::db;
-use crate::domain::{Amount, Bet, BetStatus, IdempotencyKey, event_id_from_json};
+use crate::domain::{Amount, Bet, BetStatus, EventId, IdempotencyKey, id_from_json};
 use crate::error::{ApiError, Problem, shown};
 use crate::service::{self, BetRequest, Placed, Refused};
 use crate::state::AppState;
@@ -150,7 +150,7 @@ pub async fn place(
         .transpose()?;
     let wire: PlaceBetRequest = json_body::parse(&request, &body)?;
     let bet_request = BetRequest {
-        event_id: event_id_from_json("event_id", &wire.event_id)?,
+        event_id: id_from_json("event_id", &wire.event_id, EventId::parse)?,
         amount: Amount::from_json("amount", &wire.amount)?,
     };
     let placed = service::place_bet(&state.pool, &state.metrics, bet_request, key)

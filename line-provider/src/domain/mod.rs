@@ -8,5 +8,5 @@ pub mod json;
 pub use coefficient::Coefficient;
 pub use deadline::Deadline;
 pub use event::{Event, EventChanges, Finish, NewEvent, StateConflict};
-pub use json::{Scalar, ValidationError, event_id_from_json, present};
+pub use json::{Scalar, ValidationError, id_from_json, present};
 pub use shared_messages::{EventId, EventStatus};

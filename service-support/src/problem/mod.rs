@@ -71,26 +71,52 @@ pub fn shown(id: &str) -> String {
     }
 }
 
+/// How an error is answered: its status, its kind (the end of the problem type) and title,
+/// and the request field at fault when there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The end of the problem type (`urn:problem:<service>:<kind>`).
+    pub kind: &'static str,
+    /// The problem's title.
+    pub title: &'static str,
+    /// The request field at fault.
+    pub field: Option<&'static str>,
+}
+
+impl Answer {
+    /// An answer naming no field.
+    pub const fn new(status: StatusCode, kind: &'static str, title: &'static str) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            field: None,
+        }
+    }
+}
+
 /// An error that knows its answer; its `Display` is the document's `detail`.
 pub trait Described: std::error::Error {
     /// The service named in the problem types.
     const SERVICE: &'static str;
-    /// The HTTP status.
-    fn status(&self) -> StatusCode;
-    /// The kind (the end of the problem type) and its title.
-    fn kind(&self) -> (&'static str, &'static str);
-    /// The request field at fault, when there is one.
-    fn field(&self) -> Option<&'static str> {
-        None
-    }
+    /// How this error is answered.
+    fn answer(&self) -> Answer;
 }
 
 /// The problem document of `error`.
 pub fn problem<E: Described>(error: &E) -> Problem {
-    let (slug, title) = error.kind();
+    let answer = error.answer();
     Problem {
-        field: error.field().map(str::to_owned),
-        ..Problem::new(E::SERVICE, slug, title, error.status(), error.to_string())
+        field: answer.field.map(str::to_owned),
+        ..Problem::new(
+            E::SERVICE,
+            answer.kind,
+            answer.title,
+            answer.status,
+            error.to_string(),
+        )
     }
 }
 
@@ -98,7 +124,7 @@ pub fn problem<E: Described>(error: &E) -> Problem {
 /// `WWW-Authenticate` on a 401. A 500, and a 503 with a cause (the database away), are logged
 /// with their causes, which never reach the client; a 503 that only says "busy" is not.
 pub fn respond<E: Described>(error: &E) -> HttpResponse {
-    let status = error.status();
+    let status = error.answer().status;
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!(error = %chain(error), "request failed");
     } else if status.is_server_error() && error.source().is_some() {
@@ -161,35 +187,36 @@ pub enum RequestError {
 }
 
 impl RequestError {
-    /// The HTTP status of this failure.
-    pub fn status(&self) -> StatusCode {
+    /// How this failure is answered.
+    pub fn answer(&self) -> Answer {
+        use StatusCode as S;
         match self {
-            Self::MalformedBody(_) | Self::BadQuery(_) => StatusCode::BAD_REQUEST,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Invalid(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The kind (the end of the problem type) and its title.
-    pub fn kind(&self) -> (&'static str, &'static str) {
-        match self {
-            Self::MalformedBody(_) => ("malformed-body", "Malformed request body"),
-            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
-            Self::BadQuery(_) => ("bad-query", "Invalid query parameter"),
-            Self::Invalid(_) => ("invalid-value", "Invalid value"),
-            Self::Unprocessable(_) => ("invalid-body", "Invalid request body"),
-            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
-            Self::Internal(_) => ("internal", "Internal error"),
-        }
-    }
-
-    /// The request field at fault, when there is one.
-    pub fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Invalid(error) => Some(error.field),
-            _ => None,
+            Self::MalformedBody(_) => {
+                Answer::new(S::BAD_REQUEST, "malformed-body", "Malformed request body")
+            }
+            Self::UnsupportedMediaType(_) => Answer::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            Self::BadQuery(_) => {
+                Answer::new(S::BAD_REQUEST, "bad-query", "Invalid query parameter")
+            }
+            Self::Invalid(error) => Answer {
+                field: Some(error.field),
+                ..Answer::new(S::UNPROCESSABLE_ENTITY, "invalid-value", "Invalid value")
+            },
+            Self::Unprocessable(_) => Answer::new(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid-body",
+                "Invalid request body",
+            ),
+            Self::Unavailable(_) => {
+                Answer::new(S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
+            }
+            Self::Internal(_) => {
+                Answer::new(S::INTERNAL_SERVER_ERROR, "internal", "Internal error")
+            }
         }
     }
 }
@@ -225,20 +252,35 @@ impl From<tokio_postgres::Error> for RequestError {
     }
 }
 
-/// Lets `?` turn every failure of [`RequestError`]'s sources into the service's own error type,
-/// which must have a `From<RequestError>` (a variant `Request(#[from] RequestError)`).
+/// The plumbing of a service's error type `$error`, which must have a variant
+/// `Request(#[from] RequestError)` and implement [`Described`]: `?` on every failure a
+/// [`RequestError`] comes from, `$error::internal` for anything else, and actix-web's
+/// `ResponseError` through [`respond`].
 #[macro_export]
-macro_rules! from_request_errors {
+macro_rules! api_error {
     ($error:ty) => {
-        $crate::from_request_errors!(
-            $error: $crate::json::ValidationError,
-            $crate::json_body::BodyError,
-            $crate::db::DbError,
-            $crate::db::PoolError,
-            $crate::db::PgError
-        );
+        $crate::api_error!(@from $error: $crate::json::ValidationError,
+            $crate::json_body::BodyError, $crate::db::DbError, $crate::db::PoolError,
+            $crate::db::PgError);
+
+        impl $error {
+            /// Anything else (500); the cause goes to the log, never to the client.
+            pub fn internal(error: impl Into<$crate::anyhow::Error>) -> Self {
+                $crate::problem::RequestError::Internal(error.into()).into()
+            }
+        }
+
+        impl $crate::actix_web::ResponseError for $error {
+            fn status_code(&self) -> $crate::actix_web::http::StatusCode {
+                $crate::problem::Described::answer(self).status
+            }
+
+            fn error_response(&self) -> $crate::actix_web::HttpResponse {
+                $crate::problem::respond(self)
+            }
+        }
     };
-    ($error:ty: $($source:ty),+) => {
+    (@from $error:ty: $($source:ty),+) => {
         $(
             impl From<$source> for $error {
                 fn from(error: $source) -> Self {

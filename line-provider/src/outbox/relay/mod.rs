@@ -119,7 +119,7 @@ impl Relay {
     }
 
     /// Runs until `shutdown`: connect, publish, and on a broker failure reconnect with backoff.
-    pub async fn run(self, shutdown: CancellationToken) {
+    pub async fn relay(self, shutdown: CancellationToken) {
         self.supervisor
             .run(self.publisher, "messages wait in the outbox", shutdown)
             .await;

@@ -7,8 +7,7 @@ use shared_messages::EventStatus;
 use super::auth::Operator;
 use crate::db;
 use crate::domain::{
-    Coefficient, Deadline, EventChanges, EventId, Finish, NewEvent, ValidationError,
-    event_id_from_json,
+    Coefficient, Deadline, EventChanges, EventId, Finish, NewEvent, ValidationError, id_from_json,
 };
 use crate::error::{ApiError, Problem, shown};
 use crate::service;
@@ -53,7 +52,7 @@ fn parse_new_event(wire: &CreateEventRequest) -> Result<NewEvent, ValidationErro
     let id = wire
         .id
         .as_deref()
-        .map(|id| event_id_from_json("id", id))
+        .map(|id| id_from_json("id", id, EventId::parse))
         .transpose()?;
     let coefficient = Coefficient::from_json("coefficient", &wire.coefficient)?;
     let deadline = Deadline::from_json("deadline", &wire.deadline)?;
