@@ -2,7 +2,6 @@
 //! readiness and metrics, and waiting until a condition holds.
 
 use std::future::Future;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -92,29 +91,16 @@ impl System {
 
     /// Ids of the events bet-maker lists as open.
     pub async fn open_events(&self, bm: &Running) -> Vec<String> {
-        let events = self.get_json(bm, "/events").await;
-        events
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_str().unwrap().to_owned())
-            .collect()
+        test_support::ids(&self.get_json(bm, "/events").await)
     }
 
     /// Polls until `condition` holds, or panics after [`WAIT`].
-    pub async fn wait_until<F, Fut>(&self, what: &str, mut condition: F)
+    pub async fn wait_until<F, Fut>(&self, what: &str, condition: F)
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = bool>,
     {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while !condition().await {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting until {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        test_support::wait_until(what, WAIT, condition).await;
     }
 
     /// Polls a service's readiness until it answers `status`.
@@ -127,29 +113,11 @@ impl System {
 
     /// The value of a metric (its name with labels, as printed), as a service shows it now.
     pub async fn metric(&self, service: &Running, name: &str) -> Option<f64> {
-        let text = self
-            .get(service, "/metrics")
-            .await
-            .text()
-            .await
-            .expect("metrics");
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        test_support::metric(&self.http, &service.address, name).await
     }
 
     /// The same for a service running as a process.
     pub async fn process_metric(&self, service: &process::Process, name: &str) -> Option<f64> {
-        let url = format!("{}/metrics", service.address);
-        let text = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .expect("request sent")
-            .text()
-            .await
-            .expect("metrics");
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        test_support::metric(&self.http, &service.address, name).await
     }
 }

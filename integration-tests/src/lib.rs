@@ -6,23 +6,22 @@
 //! # Layout
 //! - [`System`]: one line-provider and any number of bet-makers, started, stopped and
 //!   restarted at will; dropped databases and topology when it goes.
-//! - [`Proxy`]: the cuttable TCP proxy (from `test-support`).
+//! - [`Proxy`], [`Running`], [`remove`]: the cuttable TCP proxy, a service running
+//!   in-process, removing a run's topology and databases (from `test-support`).
 //! - [`process::Process`]: a service binary as a child process, for `kill -9`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod http;
 pub mod process;
-mod running;
 mod servers;
 mod system;
 
 use std::time::Duration;
 
-pub use running::Running;
-pub use servers::{database_url, remove};
+pub use servers::database_url;
 pub use system::System;
-pub use test_support::{Proxy, amqp_url, server_url};
+pub use test_support::{Proxy, Running, amqp_url, remove, server_url};
 
 /// How long a test waits for something that should happen soon.
 pub const WAIT: Duration = Duration::from_secs(20);

@@ -1,7 +1,6 @@
 //! The shared servers behind a system's back: SQL straight to its databases, raw messages
-//! straight to its exchange, and removing what a run left there.
+//! straight to its exchange.
 
-use shared_messages::Topology;
 use test_support::with_database;
 
 use crate::{System, amqp_url, server_url};
@@ -9,35 +8,6 @@ use crate::{System, amqp_url, server_url};
 /// The test server's URL with another database.
 pub fn database_url(database: &str) -> String {
     with_database(&server_url(), database)
-}
-
-/// Deletes a run's exchange and queues and drops its databases, ignoring what is already gone.
-pub async fn remove(topology: &Topology, databases: &[String]) {
-    if let Ok(connection) = lapin::Connection::connect(&amqp_url(), Default::default()).await
-        && let Ok(channel) = connection.create_channel().await
-    {
-        for queue in [&topology.queue, &topology.dead_letter_queue] {
-            let _ = channel
-                .queue_delete(queue.as_str().into(), Default::default())
-                .await;
-        }
-        let _ = channel
-            .exchange_delete(topology.exchange.as_str().into(), Default::default())
-            .await;
-        let _ = connection.close(200, "done".into()).await;
-    }
-    if let Ok((client, connection)) =
-        tokio_postgres::connect(&server_url(), tokio_postgres::NoTls).await
-    {
-        tokio::spawn(connection);
-        for database in databases {
-            let _ = client
-                .batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-                ))
-                .await;
-        }
-    }
 }
 
 impl System {

@@ -4,7 +4,6 @@
 use shared_messages::Topology;
 use test_support::address_of;
 
-use crate::servers::remove;
 use crate::{Proxy, Running, TOKEN, amqp_url, process, server_url};
 
 /// The whole system of one test.
@@ -140,19 +139,12 @@ impl System {
 
 impl Drop for System {
     fn drop(&mut self) {
-        let topology = self.topology.clone();
-        let databases = [
-            self.line_provider_database.clone(),
-            self.bet_maker_database.clone(),
-        ];
-        let cleanup = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                runtime.block_on(remove(&topology, &databases));
-            }
-        });
-        let _ = cleanup.join();
+        test_support::remove_from_drop(
+            self.topology.clone(),
+            vec![
+                self.line_provider_database.clone(),
+                self.bet_maker_database.clone(),
+            ],
+        );
     }
 }

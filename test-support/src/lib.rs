@@ -8,12 +8,21 @@
 //! - [`local_service`]: a service's settings for a test (loopback, a free port, text logs).
 //! - [`assert_unique_operation_ids`]: a check of a service's OpenAPI document.
 //! - [`proxy::Proxy`]: the cuttable TCP proxy.
+//! - [`running::Running`]: a service running in-process, stopped as SIGTERM would.
+//! - [`cleanup`]: removing a test's exchange, queues and databases.
+//! - [`http`]: a problem+json answer, a metric, the ids of a list, waiting for a condition.
 
+pub mod cleanup;
+pub mod http;
 pub mod proxy;
+pub mod running;
 
 use std::net::SocketAddr;
 
+pub use cleanup::{remove, remove_from_drop};
+pub use http::{assert_problem, ids, metric, wait_until};
 pub use proxy::Proxy;
+pub use running::Running;
 
 /// The settings of a service under test: its database and broker, listening on a free port of
 /// the loopback interface, logging as text.

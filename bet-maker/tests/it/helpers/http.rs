@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+pub use test_support::assert_problem;
+
 use super::TestApp;
 
 impl TestApp {
@@ -43,26 +45,14 @@ impl TestApp {
         response.json().await.expect("bet JSON")
     }
 
+    /// The ids of the events `GET /events` lists now.
     pub async fn open_event_ids(&self) -> Vec<String> {
-        let events = self.get_json("/events").await;
-        events
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_str().unwrap().to_owned())
-            .collect()
+        test_support::ids(&self.get_json("/events").await)
     }
 
     /// The value of a metric (first series of that name), as `/metrics` shows it now.
     pub async fn metric(&self, name: &str) -> Option<f64> {
-        let text = self
-            .get("/metrics")
-            .await
-            .text()
-            .await
-            .expect("metrics text");
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        test_support::metric(&self.http, &self.address, name).await
     }
 
     /// Polls a metric until it equals `value`.
@@ -72,25 +62,4 @@ impl TestApp {
         })
         .await;
     }
-}
-
-/// Asserts a problem+json answer with `status`, and returns its body.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status(), status, "unexpected status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(content_type, "application/problem+json");
-    let body: Value = response.json().await.expect("problem JSON");
-    assert_eq!(body["status"], status);
-    for member in ["type", "title", "detail"] {
-        assert!(
-            body[member].as_str().is_some_and(|s| !s.is_empty()),
-            "problem lacks {member}: {body}"
-        );
-    }
-    body
 }

@@ -9,12 +9,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use bet_maker::{Application, Settings};
-use lapin::options::{ConfirmSelectOptions, QueueDeleteOptions};
+use lapin::options::ConfirmSelectOptions;
 use lapin::{Channel, Connection, ConnectionProperties};
 use shared_messages::Topology;
-use tokio::sync::oneshot;
 
-use test_support::{Proxy, address_of};
+use test_support::{Proxy, Running, address_of};
 pub use test_support::{amqp_url, drop_database, server_url, with_database};
 
 mod broker;
@@ -48,8 +47,7 @@ pub struct TestApp {
     pub database_proxy: Option<Proxy>,
     publisher: Channel,
     _amqp: Connection,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    running: Running,
 }
 
 /// Starts a bet-maker with direct connections.
@@ -98,13 +96,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let application = Application::build(settings)
         .await
         .expect("the application builds");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(application.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
+    let running = Running::spawn(application.port(), |stopped| {
+        application.run_until_stopped(async move {
+            let _ = stopped.await;
+        })
+    });
     let app = TestApp {
-        address,
+        address: running.address.clone(),
         http: reqwest::Client::new(),
         topology,
         database,
@@ -112,8 +110,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         database_proxy,
         publisher,
         _amqp: amqp,
-        stop: Some(stop),
-        task: Some(task),
+        running,
     };
     app.wait_until("the app is ready", || async {
         app.get("/health/ready").await.status() == 200
@@ -124,70 +121,23 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 
 impl TestApp {
     /// Polls `condition` until it holds, or panics after [`WAIT`].
-    pub async fn wait_until<F, Fut>(&self, what: &str, mut condition: F)
+    pub async fn wait_until<F, Fut>(&self, what: &str, condition: F)
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = bool>,
     {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while !condition().await {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting until {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        test_support::wait_until(what, WAIT, condition).await;
     }
 
     /// Stops the app as SIGTERM would and waits for it to finish.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.take() {
-            Some(task) => tokio::time::timeout(Duration::from_secs(30), task)
-                .await
-                .expect("the app stops in time")
-                .expect("the app task does not panic"),
-            None => Ok(()),
-        }
+        self.running.finish().await
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let database = self.database.clone();
-        let topology = self.topology.clone();
-        // Clean up from a thread of its own: Drop cannot await, and the test's runtime may be
-        // shutting down.
-        let cleanup = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                runtime.block_on(cleanup(database, topology));
-            }
-        });
-        let _ = cleanup.join();
+        self.running.signal();
+        test_support::remove_from_drop(self.topology.clone(), vec![self.database.clone()]);
     }
-}
-
-async fn cleanup(database: String, topology: Topology) {
-    if let Ok(connection) = Connection::connect(&amqp_url(), ConnectionProperties::default()).await
-        && let Ok(channel) = connection.create_channel().await
-    {
-        for queue in [&topology.queue, &topology.dead_letter_queue] {
-            let _ = channel
-                .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
-                .await;
-        }
-        let _ = channel
-            .exchange_delete(topology.exchange.as_str().into(), Default::default())
-            .await;
-        let _ = connection.close(200, "done".into()).await;
-    }
-    drop_database(&database).await;
 }

@@ -81,26 +81,15 @@ impl TestApp {
 
     /// The value of a metric without labels, as `/metrics` shows it now.
     pub async fn metric(&self, name: &str) -> Option<f64> {
-        let text = self
-            .get("/metrics")
-            .await
-            .text()
-            .await
-            .expect("metrics text");
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        test_support::metric(&self.http, &self.address, name).await
     }
 
     /// Polls a metric until it equals `value`, or panics after [`WAIT`].
     pub async fn wait_for_metric(&self, name: &str, value: f64) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while self.metric(name).await != Some(value) {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{name} never reached {value}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        test_support::wait_until(&format!("{name} = {value}"), WAIT, || async {
+            self.metric(name).await == Some(value)
+        })
+        .await;
     }
 }
 
@@ -112,25 +101,4 @@ pub fn in_a_day() -> String {
         .expect("valid")
         .format(&time::format_description::well_known::Rfc3339)
         .expect("formats")
-}
-
-/// Asserts a problem+json answer with `status`, and returns its body.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status(), status, "unexpected status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(content_type, "application/problem+json");
-    let body: Value = response.json().await.expect("problem JSON");
-    assert_eq!(body["status"], status);
-    for member in ["type", "title", "detail"] {
-        assert!(
-            body[member].as_str().is_some_and(|s| !s.is_empty()),
-            "problem lacks {member}: {body}"
-        );
-    }
-    body
 }

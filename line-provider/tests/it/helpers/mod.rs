@@ -6,14 +6,12 @@
 
 use std::time::Duration;
 
-use lapin::options::QueueDeleteOptions;
-use lapin::{Connection, ConnectionProperties, Consumer};
+use lapin::{Connection, Consumer};
 use line_provider::{Application, Settings};
 use secrecy::SecretString;
 use shared_messages::Topology;
-use tokio::sync::oneshot;
 
-use test_support::{Proxy, address_of};
+use test_support::{Proxy, Running, address_of};
 pub use test_support::{amqp_url, server_url};
 
 mod broker;
@@ -23,7 +21,8 @@ mod http;
 pub use broker::body_of;
 use broker::probe;
 pub use database::database_url;
-pub use http::{assert_problem, in_a_day};
+pub use http::in_a_day;
+pub use test_support::assert_problem;
 
 /// The operator token every test app is started with.
 pub const TOKEN: &str = "test-operator-token";
@@ -62,8 +61,7 @@ pub struct TestApp {
     owner: bool,
     probe: Consumer,
     _amqp: Connection,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    running: Running,
 }
 
 /// Starts a line-provider with a protected admin API and a direct broker connection.
@@ -103,13 +101,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let application = Application::build(settings)
         .await
         .expect("the application builds");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(application.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
+    let running = start(application);
     TestApp {
-        address,
+        address: running.address.clone(),
         http: reqwest::Client::new(),
         topology,
         database,
@@ -118,8 +112,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         owner: true,
         probe,
         _amqp: amqp,
-        stop: Some(stop),
-        task: Some(task),
+        running,
     }
 }
 
@@ -136,13 +129,9 @@ impl TestApp {
         let application = Application::build(settings)
             .await
             .expect("the replica builds");
-        let address = format!("http://127.0.0.1:{}", application.port());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(application.run_until_stopped(async move {
-            let _ = stopped.await;
-        }));
+        let running = start(application);
         TestApp {
-            address,
+            address: running.address.clone(),
             http: reqwest::Client::new(),
             topology: self.topology.clone(),
             database: self.database.clone(),
@@ -151,72 +140,30 @@ impl TestApp {
             owner: false,
             probe,
             _amqp: amqp,
-            stop: Some(stop),
-            task: Some(task),
+            running,
         }
     }
 
     /// Stops the app as SIGTERM would and waits for it to finish.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.take() {
-            Some(task) => tokio::time::timeout(Duration::from_secs(30), task)
-                .await
-                .expect("the app stops in time")
-                .expect("the app task does not panic"),
-            None => Ok(()),
-        }
+        self.running.finish().await
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        self.running.signal();
+        if self.owner {
+            test_support::remove_from_drop(self.topology.clone(), vec![self.database.clone()]);
         }
-        if !self.owner {
-            return;
-        }
-        let database = self.database.clone();
-        let topology = self.topology.clone();
-        // Clean up from a thread of its own: Drop cannot await, and the test's runtime may be
-        // shutting down.
-        let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            if let Ok(runtime) = runtime {
-                runtime.block_on(cleanup(database, topology));
-            }
-        });
-        let _ = cleanup.join();
     }
 }
 
-async fn cleanup(database: String, topology: Topology) {
-    if let Ok(connection) = Connection::connect(&amqp_url(), ConnectionProperties::default()).await
-        && let Ok(channel) = connection.create_channel().await
-    {
-        for queue in [&topology.queue, &topology.dead_letter_queue] {
-            let _ = channel
-                .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
-                .await;
-        }
-        let _ = channel
-            .exchange_delete(topology.exchange.as_str().into(), Default::default())
-            .await;
-        let _ = connection.close(200, "done".into()).await;
-    }
-    if let Ok((client, connection)) =
-        tokio_postgres::connect(&server_url(), tokio_postgres::NoTls).await
-    {
-        tokio::spawn(connection);
-        let _ = client
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-            ))
-            .await;
-    }
+/// Runs a built application until its test app stops it.
+fn start(application: Application) -> Running {
+    Running::spawn(application.port(), |stopped| {
+        application.run_until_stopped(async move {
+            let _ = stopped.await;
+        })
+    })
 }

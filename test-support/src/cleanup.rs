@@ -1,0 +1,49 @@
+//! Removing what a test made on the shared servers: its exchange and queues, its databases.
+
+use shared_messages::Topology;
+
+use crate::{amqp_url, server_url};
+
+/// Deletes `topology`'s exchange and queues and drops `databases`, ignoring what is already
+/// gone.
+pub async fn remove(topology: &Topology, databases: &[String]) {
+    if let Ok(connection) = lapin::Connection::connect(&amqp_url(), Default::default()).await
+        && let Ok(channel) = connection.create_channel().await
+    {
+        for queue in [&topology.queue, &topology.dead_letter_queue] {
+            let _ = channel
+                .queue_delete(queue.as_str().into(), Default::default())
+                .await;
+        }
+        let _ = channel
+            .exchange_delete(topology.exchange.as_str().into(), Default::default())
+            .await;
+        let _ = connection.close(200, "done".into()).await;
+    }
+    if let Ok((client, connection)) =
+        tokio_postgres::connect(&server_url(), tokio_postgres::NoTls).await
+    {
+        tokio::spawn(connection);
+        for database in databases {
+            let _ = client
+                .batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+                ))
+                .await;
+        }
+    }
+}
+
+/// [`remove`] from a thread of its own, waiting for it: for a `Drop`, which cannot await and
+/// may run while the test's runtime shuts down.
+pub fn remove_from_drop(topology: Topology, databases: Vec<String>) {
+    let cleanup = std::thread::spawn(move || {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            runtime.block_on(remove(&topology, &databases));
+        }
+    });
+    let _ = cleanup.join();
+}
