@@ -116,8 +116,8 @@ impl From<deadpool_postgres::PoolError> for Refused {
 }
 
 fn closed(event_id: &EventId, status: EventStatus, deadline: OffsetDateTime) -> String {
-    if status.is_finished() {
-        format!("event {event_id} is finished ({status}); it takes no more bets")
+    if status.is_final() {
+        format!("event {event_id} is {status}; it takes no more bets")
     } else {
         let deadline = deadline
             .format(&time::format_description::well_known::Rfc3339)

@@ -2,7 +2,7 @@
 //! writes the next version with the message reporting it, if the event is still at the version
 //! read; then the outbox relay is woken. Re-publishing is one transaction.
 
-use shared_messages::{EventChange, EventId};
+use shared_messages::{EventChange, EventId, EventStatus};
 use time::OffsetDateTime;
 
 use crate::db::{self, OutboxMessage};
@@ -53,10 +53,11 @@ pub async fn finish_event(
     id: &EventId,
     finish: Finish,
 ) -> Result<Event, ApiError> {
-    change(state, id, EventChange::Finished, |current, at| {
-        current.finished(finish, at)
-    })
-    .await
+    let kind = match finish.status() {
+        EventStatus::Cancelled => EventChange::Cancelled,
+        _ => EventChange::Finished,
+    };
+    change(state, id, kind, |current, at| current.finished(&finish, at)).await
 }
 
 /// Reads the event, lets `decide` say what it becomes now (`None`: nothing changes), and

@@ -6,7 +6,8 @@ use time::OffsetDateTime;
 
 use crate::EventId;
 
-/// Where an event stands. There are no draws: a finished event is won or lost.
+/// Where an event stands. There are no draws: a finished event is won or lost; a cancelled
+/// one (abandoned, postponed for good) has no result, and its bets are void.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventStatus {
@@ -16,6 +17,8 @@ pub enum EventStatus {
     FinishedWin,
     /// Finished, and bets on it are lost.
     FinishedLose,
+    /// Cancelled: bets on it are void (the stake is returned).
+    Cancelled,
 }
 
 impl EventStatus {
@@ -25,6 +28,7 @@ impl EventStatus {
             Self::New => "new",
             Self::FinishedWin => "finished_win",
             Self::FinishedLose => "finished_lose",
+            Self::Cancelled => "cancelled",
         }
     }
 
@@ -34,12 +38,14 @@ impl EventStatus {
             "new" => Some(Self::New),
             "finished_win" => Some(Self::FinishedWin),
             "finished_lose" => Some(Self::FinishedLose),
+            "cancelled" => Some(Self::Cancelled),
             _ => None,
         }
     }
 
-    /// Whether the event has a result (and so can never change again).
-    pub fn is_finished(self) -> bool {
+    /// Whether the event's outcome is known, finished or cancelled: its odds and deadline
+    /// can no longer change.
+    pub fn is_final(self) -> bool {
         !matches!(self, Self::New)
     }
 }
@@ -74,4 +80,8 @@ pub struct EventSnapshot {
     /// When the event last changed.
     #[serde(with = "crate::utc_rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Why the operator cancelled or finished it, when they said; absent otherwise (a consumer
+    /// of the first schema never sees the member).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }

@@ -4,13 +4,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::EventSnapshot;
+use crate::{EventSnapshot, EventStatus};
 
-/// The schema version of [`EventMessage`] this crate reads and writes.
+/// The newest schema version of [`EventMessage`] this crate reads and writes.
 ///
 /// It travels in the AMQP header [`SCHEMA_VERSION_HEADER`]; a message without the header is
-/// read as version 1. A consumer dead-letters any other version instead of guessing.
-pub const SCHEMA_VERSION: u32 = 1;
+/// read as version 1. Each message carries the lowest version that describes it
+/// ([`EventChange::schema_version`]), so a consumer of an older schema reads what it can and
+/// dead-letters the rest (instead of guessing) until it is upgraded; a consumer reads every
+/// version up to this one.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The AMQP header that carries [`SCHEMA_VERSION`].
 pub const SCHEMA_VERSION_HEADER: &str = "schema-version";
@@ -36,11 +39,18 @@ pub enum EventChange {
     Updated,
     /// It got its result (`event.finished`).
     Finished,
+    /// It was cancelled; its bets are void (`event.cancelled`; schema version 2).
+    Cancelled,
 }
 
 impl EventChange {
     /// Every kind of change, in the order of an event's life.
-    pub const ALL: [Self; 3] = [Self::Created, Self::Updated, Self::Finished];
+    pub const ALL: [Self; 4] = [
+        Self::Created,
+        Self::Updated,
+        Self::Finished,
+        Self::Cancelled,
+    ];
 
     /// The routing key (and AMQP `type`) of messages of this kind.
     pub fn routing_key(self) -> &'static str {
@@ -48,6 +58,27 @@ impl EventChange {
             Self::Created => "event.created",
             Self::Updated => "event.updated",
             Self::Finished => "event.finished",
+            Self::Cancelled => "event.cancelled",
+        }
+    }
+
+    /// The schema version a message of this kind carries: 1 for the kinds of the first
+    /// schema, 2 for those a consumer of the first schema would misread.
+    pub fn schema_version(self) -> u32 {
+        match self {
+            Self::Created | Self::Updated | Self::Finished => 1,
+            Self::Cancelled => 2,
+        }
+    }
+
+    /// Whether an event with `status` may be what a message of this kind reports.
+    pub fn fits(self, status: EventStatus) -> bool {
+        match self {
+            Self::Created | Self::Updated => status == EventStatus::New,
+            Self::Finished => {
+                matches!(status, EventStatus::FinishedWin | EventStatus::FinishedLose)
+            }
+            Self::Cancelled => status == EventStatus::Cancelled,
         }
     }
 
@@ -59,15 +90,14 @@ impl EventChange {
     }
 
     /// The kind of change that brings a consumer to `snapshot` when re-publishing the current
-    /// state: `finished` once there is a result, `created` for an event never changed since,
-    /// `updated` otherwise.
+    /// state: `finished` once there is a result, `cancelled` once cancelled, `created` for an
+    /// event never changed since, `updated` otherwise.
     pub fn describing(snapshot: &EventSnapshot) -> Self {
-        if snapshot.status.is_finished() {
-            Self::Finished
-        } else if snapshot.version <= 1 {
-            Self::Created
-        } else {
-            Self::Updated
+        match snapshot.status {
+            EventStatus::FinishedWin | EventStatus::FinishedLose => Self::Finished,
+            EventStatus::Cancelled => Self::Cancelled,
+            EventStatus::New if snapshot.version <= 1 => Self::Created,
+            EventStatus::New => Self::Updated,
         }
     }
 }

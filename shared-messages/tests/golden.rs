@@ -65,6 +65,51 @@ fn a_finished_message_round_trips_with_its_result() {
 }
 
 #[test]
+fn a_cancelled_message_round_trips_with_its_reason_at_schema_version_2() {
+    let message = round_trip("event_cancelled");
+    assert_eq!(message.event.status, EventStatus::Cancelled);
+    assert_eq!(
+        message.event.reason.as_deref(),
+        Some("abandoned: waterlogged pitch")
+    );
+    let change = EventChange::describing(&message.event);
+    assert_eq!(change, EventChange::Cancelled);
+    assert_eq!(change.schema_version(), 2);
+    assert!(change.fits(message.event.status));
+}
+
+#[test]
+fn the_first_schema_s_messages_keep_version_1_and_carry_no_reason() {
+    for name in ["event_created", "event_updated", "event_finished"] {
+        let message = round_trip(name);
+        assert_eq!(message.event.reason, None, "{name}");
+        let change = EventChange::describing(&message.event);
+        assert_eq!(change.schema_version(), 1, "{name}");
+        assert!(change.fits(message.event.status), "{name}");
+        assert!(!golden(name).contains("reason"), "{name}");
+    }
+}
+
+#[test]
+fn a_routing_key_fits_only_the_statuses_it_reports() {
+    use EventStatus::*;
+    for (change, fitting) in [
+        (EventChange::Created, vec![New]),
+        (EventChange::Updated, vec![New]),
+        (EventChange::Finished, vec![FinishedWin, FinishedLose]),
+        (EventChange::Cancelled, vec![Cancelled]),
+    ] {
+        for status in [New, FinishedWin, FinishedLose, Cancelled] {
+            assert_eq!(
+                change.fits(status),
+                fitting.contains(&status),
+                "{change} {status}"
+            );
+        }
+    }
+}
+
+#[test]
 fn amounts_are_always_written_with_exactly_two_decimals() {
     let mut message: EventMessage = serde_json::from_str(&golden("event_created")).unwrap();
     message.event.coefficient = Decimal::new(2, 0);
@@ -86,7 +131,15 @@ fn times_with_another_offset_are_written_in_utc() {
 #[test]
 fn routing_keys_are_the_ones_of_the_contract() {
     let keys: Vec<_> = EventChange::ALL.iter().map(|c| c.routing_key()).collect();
-    assert_eq!(keys, ["event.created", "event.updated", "event.finished"]);
+    assert_eq!(
+        keys,
+        [
+            "event.created",
+            "event.updated",
+            "event.finished",
+            "event.cancelled"
+        ]
+    );
     for change in EventChange::ALL {
         assert_eq!(
             EventChange::from_routing_key(change.routing_key()),
@@ -102,6 +155,7 @@ fn statuses_are_spelled_as_in_the_contract() {
         (EventStatus::New, "new"),
         (EventStatus::FinishedWin, "finished_win"),
         (EventStatus::FinishedLose, "finished_lose"),
+        (EventStatus::Cancelled, "cancelled"),
     ] {
         assert_eq!(
             serde_json::to_string(&status).unwrap(),

@@ -66,11 +66,7 @@ pub fn decode(delivery: &Delivery) -> Result<IncomingMessage, DecodeError> {
     }
     let message: EventMessage = serde_json::from_slice(&delivery.data)?;
     let event = IncomingEvent::from_snapshot(&message.event)?;
-    let fits = match change {
-        EventChange::Finished => event.status.is_finished(),
-        EventChange::Created | EventChange::Updated => !event.status.is_finished(),
-    };
-    if !fits {
+    if !change.fits(event.status) {
         return Err(DecodeError::Inconsistent(change, event.status));
     }
     Ok(IncomingMessage {
@@ -99,7 +95,7 @@ fn check_schema_version(delivery: &Delivery) -> Result<(), DecodeError> {
         _ => None,
     };
     match version {
-        Some(v) if v == i64::from(SCHEMA_VERSION) => Ok(()),
+        Some(v) if (1..=i64::from(SCHEMA_VERSION)).contains(&v) => Ok(()),
         _ => Err(DecodeError::UnsupportedSchema(format!("{value:?}"))),
     }
 }

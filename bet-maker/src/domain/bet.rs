@@ -16,6 +16,8 @@ pub enum BetStatus {
     Won,
     /// Its event finished as `finished_lose`.
     Lost,
+    /// Its event was cancelled: the stake is returned, the bet neither wins nor loses.
+    Void,
 }
 
 impl BetStatus {
@@ -25,6 +27,7 @@ impl BetStatus {
             Self::Pending => "pending",
             Self::Won => "won",
             Self::Lost => "lost",
+            Self::Void => "void",
         }
     }
 
@@ -34,6 +37,7 @@ impl BetStatus {
             "pending" => Some(Self::Pending),
             "won" => Some(Self::Won),
             "lost" => Some(Self::Lost),
+            "void" => Some(Self::Void),
             _ => None,
         }
     }
@@ -45,10 +49,12 @@ impl BetStatus {
             EventStatus::New => Self::Pending,
             EventStatus::FinishedWin => Self::Won,
             EventStatus::FinishedLose => Self::Lost,
+            EventStatus::Cancelled => Self::Void,
         }
     }
 
-    /// What the bets of an event become when it finishes with `status`; `None` while `new`.
+    /// What the bets of an event become when it finishes or is cancelled with `status`;
+    /// `None` while `new`.
     pub fn settled_by(status: EventStatus) -> Option<Self> {
         match Self::of(status) {
             Self::Pending => None,
@@ -62,6 +68,7 @@ impl BetStatus {
             Self::Pending => EventStatus::New,
             Self::Won => EventStatus::FinishedWin,
             Self::Lost => EventStatus::FinishedLose,
+            Self::Void => EventStatus::Cancelled,
         }
     }
 }
@@ -145,17 +152,29 @@ mod tests {
         ] {
             assert_eq!(BetStatus::of(status).event_status(), status);
         }
-        for bet in [BetStatus::Pending, BetStatus::Won, BetStatus::Lost] {
+        for bet in [
+            BetStatus::Pending,
+            BetStatus::Won,
+            BetStatus::Lost,
+            BetStatus::Void,
+        ] {
             assert_eq!(BetStatus::of(bet.event_status()), bet);
         }
     }
 
     #[test]
     fn statuses_are_spelled_as_in_the_contract() {
-        for status in [BetStatus::Pending, BetStatus::Won, BetStatus::Lost] {
-            assert_eq!(BetStatus::parse(status.as_str()), Some(status));
+        for (status, text) in [
+            (BetStatus::Pending, "pending"),
+            (BetStatus::Won, "won"),
+            (BetStatus::Lost, "lost"),
+            (BetStatus::Void, "void"),
+        ] {
+            assert_eq!(status.as_str(), text);
+            assert_eq!(BetStatus::parse(text), Some(status));
         }
-        assert_eq!(BetStatus::parse("void"), None);
+        assert_eq!(BetStatus::parse("cancelled"), None);
+        assert_eq!(BetStatus::of(EventStatus::Cancelled), BetStatus::Void);
     }
 
     #[test]

@@ -80,6 +80,7 @@ mod tests {
             version,
             created_at: datetime!(2026-11-24 12:00 UTC),
             updated_at: datetime!(2026-11-24 12:00 UTC),
+            reason: None,
         }
     }
 

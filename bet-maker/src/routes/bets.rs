@@ -39,6 +39,8 @@ pub enum BetStatusBody {
     Won,
     /// Its event finished as lost.
     Lost,
+    /// Its event was cancelled: the stake is returned.
+    Void,
 }
 
 impl From<BetStatus> for BetStatusBody {
@@ -47,6 +49,7 @@ impl From<BetStatus> for BetStatusBody {
             BetStatus::Pending => Self::Pending,
             BetStatus::Won => Self::Won,
             BetStatus::Lost => Self::Lost,
+            BetStatus::Void => Self::Void,
         }
     }
 }

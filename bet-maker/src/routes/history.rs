@@ -63,8 +63,9 @@ pub async fn list(
             .status
             .as_deref()
             .map(|s| {
-                BetStatus::parse(s)
-                    .ok_or_else(|| ValidationError::new("status", "must be pending, won or lost"))
+                BetStatus::parse(s).ok_or_else(|| {
+                    ValidationError::new("status", "must be pending, won, lost or void")
+                })
             })
             .transpose()?,
         event_id: query

@@ -49,7 +49,10 @@ async fn messages_outside_the_contract_are_dead_lettered() {
     }))
     .unwrap();
     let mut future_schema = FieldTable::default();
-    future_schema.insert("schema-version".into(), AMQPValue::LongUInt(2));
+    future_schema.insert(
+        "schema-version".into(),
+        AMQPValue::LongUInt(shared_messages::SCHEMA_VERSION + 1),
+    );
     let cases: Vec<(&str, Vec<u8>, BasicProperties)> = vec![
         (
             "event.created",

@@ -162,7 +162,7 @@ async fn invalid_history_queries_answer_422() {
     app.open_event("e1", "2.00").await;
     app.place("e1", "1").await;
     for (query, field) in [
-        ("status=void", "status"),
+        ("status=cancelled", "status"),
         ("limit=0", "limit"),
         ("limit=1001", "limit"),
         ("limit=ten", "limit"),

@@ -9,6 +9,7 @@ mod bets;
 mod bets_idempotency;
 mod bets_races;
 mod bets_validation;
+mod cancellation;
 mod consumer;
 mod consumer_dead_letters;
 mod helpers;

@@ -20,7 +20,8 @@ enum Step {
     Bet { event: usize },
 }
 
-/// The true history of one event: created, some odds changes, maybe a result.
+/// The true history of one event: created, some odds changes, maybe a result or a
+/// cancellation.
 #[derive(Debug, Clone)]
 struct History {
     odds: Vec<i64>,
@@ -36,6 +37,9 @@ impl History {
     fn snapshot(&self, id: &str, version: usize) -> (EventChange, EventSnapshot) {
         let odds = self.odds[(version - 1).min(self.odds.len() - 1)];
         let (change, status) = match (version, self.result) {
+            (v, Some(EventStatus::Cancelled)) if v > self.odds.len() => {
+                (EventChange::Cancelled, EventStatus::Cancelled)
+            }
             (v, Some(result)) if v > self.odds.len() => (EventChange::Finished, result),
             (1, _) => (EventChange::Created, EventStatus::New),
             _ => (EventChange::Updated, EventStatus::New),
@@ -52,7 +56,8 @@ fn history() -> impl Strategy<Value = History> {
         prop_oneof![
             Just(None),
             Just(Some(EventStatus::FinishedWin)),
-            Just(Some(EventStatus::FinishedLose))
+            Just(Some(EventStatus::FinishedLose)),
+            Just(Some(EventStatus::Cancelled))
         ],
     )
         .prop_map(|(odds, result)| History { odds, result })
@@ -116,7 +121,7 @@ impl Model {
     fn bet(&self, event: usize) -> (u16, Option<Decimal>) {
         match self.events.get(&event) {
             None => (404, None),
-            Some(held) if held.status.is_finished() => (409, None),
+            Some(held) if held.status.is_final() => (409, None),
             Some(held) => (201, Some(held.coefficient)),
         }
     }
@@ -174,7 +179,7 @@ async fn run_case(histories: Vec<History>, steps: Vec<Step>) {
     let mut open: Vec<(String, String)> = model
         .events
         .iter()
-        .filter(|(_, held)| !held.status.is_finished())
+        .filter(|(_, held)| !held.status.is_final())
         .map(|(event, held)| (ids[*event].clone(), format!("{:.2}", held.coefficient)))
         .collect();
     open.sort();
@@ -193,20 +198,23 @@ async fn run_case(histories: Vec<History>, steps: Vec<Step>) {
         .collect();
     served.sort();
     assert_eq!(served, open);
-    // Every bet: pending while its event is open, else won or lost as its event finished.
+    // Every bet: pending while its event is open, else won or lost as its event finished, void
+    // if it was cancelled.
     for (id, event, _) in &model.bets {
         let bet = app.get_json(&format!("/bets/{id}")).await;
         let expected = match model.events[event].status {
             EventStatus::New => "pending",
             EventStatus::FinishedWin => "won",
             EventStatus::FinishedLose => "lost",
+            EventStatus::Cancelled => "void",
         };
         assert_eq!(bet["status"], expected, "bet {id} on {}", ids[*event]);
     }
-    // The settlement metrics counted every bet of each finished event, once.
+    // The settlement metrics counted every bet of each finished or cancelled event, once.
     for (outcome, result) in [
         ("won", EventStatus::FinishedWin),
         ("lost", EventStatus::FinishedLose),
+        ("void", EventStatus::Cancelled),
     ] {
         let expected = model
             .bets

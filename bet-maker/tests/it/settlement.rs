@@ -83,6 +83,17 @@ async fn a_repeated_finish_message_settles_nothing_twice() {
 
 #[tokio::test]
 async fn bets_racing_the_finish_are_either_refused_or_settled() {
+    bets_race_the_end_of_their_event(EventChange::Finished, EventStatus::FinishedLose, "lost")
+        .await;
+}
+
+/// Bets race a message that ends their event (`change`, to `status`): each is either refused
+/// or placed before it and then reads `outcome`, never anything else.
+pub async fn bets_race_the_end_of_their_event(
+    change: EventChange,
+    status: EventStatus,
+    outcome: &str,
+) {
     let app = spawn_app().await;
     app.open_event("race", "2.00").await;
 
@@ -93,7 +104,7 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
         let mut refused = 0;
         for round in 0.. {
             let closed_before = refused > 0;
-            assert!(round < 1000, "the finish never closed the event");
+            assert!(round < 1000, "the {change} never closed the event");
             let requests = (0..16).map(|i| app.bet(json!({ "event_id": "race", "amount": i + 1 })));
             let mut refused_now = 0;
             for response in futures_util::future::join_all(requests).await {
@@ -109,10 +120,10 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
                 }
             }
             // This round started after every answer of the earlier ones: once a bet was refused
-            // because the event finished, no later bet may be accepted.
+            // because the event ended, no later bet may be accepted.
             assert!(
                 !closed_before || refused_now == 16,
-                "round {round}: {} bets accepted after the event was seen finished",
+                "round {round}: {} bets accepted after the event was seen ended",
                 16 - refused_now
             );
             refused += refused_now;
@@ -127,20 +138,16 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
     };
     let finish = async {
         first_round.notified().await;
-        app.publish(
-            EventChange::Finished,
-            &event("race", 2, EventStatus::FinishedLose, "2.00"),
-        )
-        .await;
+        app.publish(change, &event("race", 2, status, "2.00")).await;
     };
     let ((accepted, refused), ()) = tokio::join!(bets, finish);
     app.wait_for_metric("bet_maker_messages_applied_total", 2.0)
         .await;
 
     assert!(!accepted.is_empty() && refused >= 16);
-    // The finish counted exactly the bets that were accepted, none that raced it.
+    // The end counted exactly the bets that were accepted, none that raced it.
     app.wait_for_metric(
-        r#"bet_maker_bets_settled_total{outcome="lost"}"#,
+        &format!(r#"bet_maker_bets_settled_total{{outcome="{outcome}"}}"#),
         accepted.len() as f64,
     )
     .await;
@@ -148,7 +155,7 @@ async fn bets_racing_the_finish_are_either_refused_or_settled() {
     let listed = app.get_json("/bets?event_id=race").await;
     let listed: Vec<_> = listed.as_array().unwrap().iter().collect();
     assert_eq!(listed.len(), accepted.len(), "every accepted bet is listed");
-    assert!(listed.iter().all(|bet| bet["status"] == "lost"));
+    assert!(listed.iter().all(|bet| bet["status"] == outcome));
     // The result settled every bet after it was placed.
     let at = |bet: &Value, field: &str| {
         OffsetDateTime::parse(bet[field].as_str().unwrap(), &Rfc3339).unwrap()

@@ -7,3 +7,4 @@
 mod crashes;
 mod faults;
 mod flows;
+mod lifecycle;

@@ -7,9 +7,10 @@ use time::OffsetDateTime;
 use tokio_postgres::Row;
 
 use super::{DbError, OutboxMessage};
-use crate::domain::{Coefficient, Deadline, Event};
+use crate::domain::{Coefficient, Deadline, Event, Reason};
 
-const EVENT_COLUMNS: &str = "id, coefficient, deadline, status, version, created_at, updated_at";
+const EVENT_COLUMNS: &str =
+    "id, coefficient, deadline, status, version, created_at, updated_at, reason";
 
 fn event_from_row(row: &Row) -> Result<Event, DbError> {
     let invalid =
@@ -19,6 +20,7 @@ fn event_from_row(row: &Row) -> Result<Event, DbError> {
     let deadline: OffsetDateTime = row.try_get("deadline")?;
     let status: String = row.try_get("status")?;
     let version: i64 = row.try_get("version")?;
+    let reason: Option<String> = row.try_get("reason")?;
     Ok(Event {
         id: EventId::parse(id).map_err(|e| invalid("id", &e))?,
         coefficient: Coefficient::new("coefficient", coefficient)
@@ -28,6 +30,10 @@ fn event_from_row(row: &Row) -> Result<Event, DbError> {
         version: u64::try_from(version).map_err(|e| invalid("version", &e))?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        reason: reason
+            .map(|text| Reason::new("reason", text))
+            .transpose()
+            .map_err(|e| invalid("reason", &e))?,
     })
 }
 
@@ -46,8 +52,9 @@ pub async fn insert_event_with_message(
     write_with_message(
         client,
         "WITH event AS (
-             INSERT INTO events (id, coefficient, deadline, status, version, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)
+             INSERT INTO events (id, coefficient, deadline, status, version, created_at, updated_at,
+                                 reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $12)
              ON CONFLICT (id) DO NOTHING RETURNING id
          )
          INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
@@ -75,7 +82,7 @@ pub async fn update_event_with_message(
         client,
         "WITH event AS (
              UPDATE events SET coefficient = $2, deadline = $3, status = $4,
-                               version = $5::bigint, updated_at = $6
+                               version = $5::bigint, updated_at = $6, reason = $12
              WHERE id = $1 AND version = $5::bigint - 1
              RETURNING id
          )
@@ -88,8 +95,8 @@ pub async fn update_event_with_message(
     .await
 }
 
-/// Runs `sql` with the event as `$1`–`$5`, the time of the change `at` as `$6` and the message
-/// as `$7`–`$11`; whether it wrote the message.
+/// Runs `sql` with the event as `$1`–`$5` and `$12` (its reason), the time of the change `at`
+/// as `$6` and the message as `$7`–`$11`; whether it wrote the message.
 async fn write_with_message(
     client: &impl GenericClient,
     sql: &str,
@@ -113,6 +120,7 @@ async fn write_with_message(
                 &message.event_id,
                 &message.body,
                 &message.occurred_at,
+                &event.reason.as_ref().map(Reason::as_str),
             ],
         )
         .await?;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod admin;
+mod cancellation;
 mod errors;
 mod events;
 mod helpers;

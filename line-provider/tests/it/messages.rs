@@ -46,7 +46,8 @@ async fn a_created_event_is_published_with_the_contract_properties() {
         .to_string();
     assert_eq!(body["message_id"], message_id);
     assert_eq!(
-        body["event"], event,
+        body["event"],
+        as_published(&event),
         "the message carries the event as served"
     );
     assert!(String::from_utf8_lossy(&delivery.data).contains(r#""coefficient":1.85"#));
@@ -136,7 +137,7 @@ async fn concurrent_changes_of_one_event_each_get_a_version_and_are_published_in
     assert_eq!(body_of(&app.next_message().await)["event"]["version"], 1);
     for event in &answered {
         let delivery = app.next_message().await;
-        assert_eq!(&body_of(&delivery)["event"], event);
+        assert_eq!(body_of(&delivery)["event"], as_published(event));
     }
     app.assert_no_message_for(Duration::from_millis(1500)).await;
     let stored: Value = app.get("/events/e1").await.json().await.unwrap();
@@ -256,4 +257,16 @@ async fn messages_wait_in_bet_makers_queue_before_bet_maker_ever_ran() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// An event as served, as its message carries it: the same members, but `reason` only when
+/// there is one (a consumer of the first schema never sees the member).
+fn as_published(served: &Value) -> Value {
+    let mut event = served.clone();
+    if let Some(members) = event.as_object_mut()
+        && members.get("reason").is_some_and(Value::is_null)
+    {
+        members.remove("reason");
+    }
+    event
 }

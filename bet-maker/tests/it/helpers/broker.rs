@@ -22,6 +22,7 @@ pub fn event(id: &str, version: u64, status: EventStatus, coefficient: &str) -> 
         version,
         created_at: OffsetDateTime::now_utc(),
         updated_at: OffsetDateTime::now_utc(),
+        reason: None,
     }
 }
 
@@ -35,7 +36,10 @@ impl TestApp {
         };
         let body = serde_json::to_vec(&message).unwrap();
         let mut headers = FieldTable::default();
-        headers.insert("schema-version".into(), AMQPValue::LongUInt(1));
+        headers.insert(
+            "schema-version".into(),
+            AMQPValue::LongUInt(change.schema_version()),
+        );
         let properties = BasicProperties::default()
             .with_delivery_mode(2)
             .with_content_type("application/json".into())

@@ -1,4 +1,5 @@
-//! An event and the rules of its life: created `new`, changed while unfinished, finished once.
+//! An event and the rules of its life: created `new`, changed while unfinished, finished or
+//! cancelled once.
 
 use serde_json::value::RawValue;
 use shared_messages::{EventId, EventSnapshot, EventStatus};
@@ -16,7 +17,7 @@ pub struct Event {
     pub coefficient: Coefficient,
     /// Bets are accepted strictly before it.
     pub deadline: Deadline,
-    /// `new` until finished; a finished status never changes.
+    /// `new` until finished or cancelled; a final status never changes.
     pub status: EventStatus,
     /// 1 at creation, one more with every change.
     pub version: u64,
@@ -24,6 +25,51 @@ pub struct Event {
     pub created_at: OffsetDateTime,
     /// When it last changed.
     pub updated_at: OffsetDateTime,
+    /// Why it was finished or cancelled, when the operator said.
+    pub reason: Option<Reason>,
+}
+
+/// An operator's reason for a change of status: 1–500 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason(String);
+
+impl Reason {
+    /// The longest reason accepted.
+    pub const MAX_CHARS: usize = 500;
+
+    /// Checks a reason given for `field`.
+    pub fn new(field: &'static str, text: String) -> Result<Self, ValidationError> {
+        if text.is_empty() {
+            return Err(ValidationError::new(field, "must not be empty"));
+        }
+        let chars = text.chars().count();
+        if chars > Self::MAX_CHARS {
+            return Err(ValidationError::new(
+                field,
+                format!(
+                    "must be at most {} characters, got {chars}",
+                    Self::MAX_CHARS
+                ),
+            ));
+        }
+        Ok(Self(text))
+    }
+
+    /// Parses a JSON string.
+    pub fn from_json(field: &'static str, value: &RawValue) -> Result<Self, ValidationError> {
+        match Scalar::of(value) {
+            Scalar::String(text) => Self::new(field, text),
+            other => Err(ValidationError::new(
+                field,
+                format!("must be a string, got {}", other.kind()),
+            )),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// A request to create an event.
@@ -44,18 +90,22 @@ pub struct EventChanges {
     deadline: Option<Deadline>,
 }
 
-/// The result an event is finished with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Finish(EventStatus);
+/// The final status an event is given (`finished_win`, `finished_lose` or `cancelled`), with
+/// the operator's reason when they gave one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    status: EventStatus,
+    reason: Option<Reason>,
+}
 
 /// Why a change cannot be made to an event in its current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StateConflict {
-    /// A finished event's odds and deadline are frozen.
-    #[error("event {0} is finished ({1}); its coefficient and deadline can no longer change")]
+    /// A finished or cancelled event's odds and deadline are frozen.
+    #[error("event {0} is {1}; its coefficient and deadline can no longer change")]
     AlreadyFinished(EventId, EventStatus),
-    /// A finished event cannot get another result.
-    #[error("event {0} is already finished as {1}")]
+    /// A finished or cancelled event cannot get another final status this way.
+    #[error("event {0} is already {1}; to change its result, post a correction")]
     OtherResult(EventId, EventStatus),
 }
 
@@ -79,38 +129,41 @@ impl EventChanges {
 }
 
 impl Finish {
-    /// Parses the requested status: `finished_win` or `finished_lose`.
-    pub fn from_json(field: &'static str, value: &RawValue) -> Result<Self, ValidationError> {
+    /// What the requested `status` may be, in words.
+    const EXPECTED: &'static str = "\"finished_win\", \"finished_lose\" or \"cancelled\"";
+
+    /// Parses the requested status (`finished_win`, `finished_lose` or `cancelled`) and the
+    /// optional reason.
+    pub fn from_json(
+        field: &'static str,
+        value: &RawValue,
+        reason: Option<Reason>,
+    ) -> Result<Self, ValidationError> {
         let text = match Scalar::of(value) {
             Scalar::String(text) => text,
             other => {
                 return Err(ValidationError::new(
                     field,
-                    format!(
-                        "must be \"finished_win\" or \"finished_lose\", got {}",
-                        other.kind()
-                    ),
+                    format!("must be {}, got {}", Self::EXPECTED, other.kind()),
                 ));
             }
         };
         match EventStatus::parse(&text) {
-            Some(status @ (EventStatus::FinishedWin | EventStatus::FinishedLose)) => {
-                Ok(Self(status))
-            }
             Some(EventStatus::New) => Err(ValidationError::new(
                 field,
-                "cannot be set back to \"new\"; use \"finished_win\" or \"finished_lose\"",
+                format!("cannot be set back to \"new\"; use {}", Self::EXPECTED),
             )),
+            Some(status) => Ok(Self { status, reason }),
             None => Err(ValidationError::new(
                 field,
-                format!("must be \"finished_win\" or \"finished_lose\", got {text:?}"),
+                format!("must be {}, got {text:?}", Self::EXPECTED),
             )),
         }
     }
 
-    /// The finished status.
-    pub fn status(self) -> EventStatus {
-        self.0
+    /// The final status.
+    pub fn status(&self) -> EventStatus {
+        self.status
     }
 }
 
@@ -131,6 +184,7 @@ impl Event {
             version: 1,
             created_at: at,
             updated_at: at,
+            reason: None,
         }
     }
 
@@ -140,7 +194,7 @@ impl Event {
         changes: EventChanges,
         at: OffsetDateTime,
     ) -> Result<Option<Self>, StateConflict> {
-        if self.status.is_finished() {
+        if self.status.is_final() {
             return Err(StateConflict::AlreadyFinished(self.id.clone(), self.status));
         }
         let coefficient = changes.coefficient.unwrap_or(self.coefficient);
@@ -151,20 +205,19 @@ impl Event {
         Ok(Some(self.next(coefficient, deadline, self.status, at)))
     }
 
-    /// The event finished with `finish` `at`; `None` when it already has this very result.
+    /// The event given the final status of `finish` `at` (finished or cancelled, with the
+    /// reason); `None` when it already has this very status.
     pub fn finished(
         &self,
-        finish: Finish,
+        finish: &Finish,
         at: OffsetDateTime,
     ) -> Result<Option<Self>, StateConflict> {
         match self.status {
-            EventStatus::New => Ok(Some(self.next(
-                self.coefficient,
-                self.deadline,
-                finish.status(),
-                at,
-            ))),
-            status if status == finish.status() => Ok(None),
+            EventStatus::New => Ok(Some(Self {
+                reason: finish.reason.clone(),
+                ..self.next(self.coefficient, self.deadline, finish.status, at)
+            })),
+            status if status == finish.status => Ok(None),
             status => Err(StateConflict::OtherResult(self.id.clone(), status)),
         }
     }
@@ -186,6 +239,7 @@ impl Event {
             version: self.version + 1,
             created_at: self.created_at,
             updated_at: to_micros(at).max(self.updated_at),
+            reason: self.reason.clone(),
         }
     }
 
@@ -199,6 +253,7 @@ impl Event {
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            reason: self.reason.as_ref().map(|reason| reason.0.clone()),
         }
     }
 }

@@ -14,6 +14,7 @@ fn event(status: EventStatus) -> Event {
         version: 1,
         created_at: datetime!(2026-11-24 12:00 UTC),
         updated_at: datetime!(2026-11-24 12:00 UTC),
+        reason: None,
     }
 }
 
@@ -93,9 +94,9 @@ fn a_finished_event_cannot_change() {
 
 #[test]
 fn a_new_event_finishes_with_the_requested_result() {
-    let finish = Finish::from_json("status", &raw(r#""finished_lose""#)).unwrap();
+    let finish = Finish::from_json("status", &raw(r#""finished_lose""#), None).unwrap();
     let finished = event(EventStatus::New)
-        .finished(finish, AT)
+        .finished(&finish, AT)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -107,30 +108,83 @@ fn a_new_event_finishes_with_the_requested_result() {
 
 #[test]
 fn finishing_again_with_the_same_result_is_a_no_op() {
-    let finish = Finish::from_json("status", &raw(r#""finished_win""#)).unwrap();
+    let finish = Finish::from_json("status", &raw(r#""finished_win""#), None).unwrap();
     assert_eq!(
-        event(EventStatus::FinishedWin).finished(finish, AT),
+        event(EventStatus::FinishedWin).finished(&finish, AT),
         Ok(None)
     );
 }
 
 #[test]
 fn finishing_with_the_other_result_conflicts() {
-    let finish = Finish::from_json("status", &raw(r#""finished_lose""#)).unwrap();
+    let finish = Finish::from_json("status", &raw(r#""finished_lose""#), None).unwrap();
     assert!(matches!(
-        event(EventStatus::FinishedWin).finished(finish, AT),
+        event(EventStatus::FinishedWin).finished(&finish, AT),
         Err(StateConflict::OtherResult(..))
     ));
 }
 
 #[test]
 fn new_is_not_a_result() {
-    let error = Finish::from_json("status", &raw(r#""new""#)).unwrap_err();
+    let error = Finish::from_json("status", &raw(r#""new""#), None).unwrap_err();
     assert!(error.message.contains("back to \"new\""));
 }
 
 #[test]
 fn an_unknown_status_is_refused() {
-    assert!(Finish::from_json("status", &raw(r#""draw""#)).is_err());
-    assert!(Finish::from_json("status", &raw("1")).is_err());
+    assert!(Finish::from_json("status", &raw(r#""draw""#), None).is_err());
+    assert!(Finish::from_json("status", &raw("1"), None).is_err());
+}
+
+#[test]
+fn a_new_event_is_cancelled_with_its_reason_and_its_odds_frozen() {
+    let reason = Reason::new("reason", "abandoned".into()).unwrap();
+    let finish = Finish::from_json("status", &raw(r#""cancelled""#), Some(reason.clone())).unwrap();
+    let cancelled = event(EventStatus::New)
+        .finished(&finish, AT)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            cancelled.status,
+            cancelled.version,
+            cancelled.reason.clone()
+        ),
+        (EventStatus::Cancelled, 2, Some(reason))
+    );
+    assert_eq!(cancelled.snapshot().reason.as_deref(), Some("abandoned"));
+    let changes = EventChanges::new(Some(odds(300)), None).unwrap();
+    assert!(matches!(
+        cancelled.changed(changes, AT),
+        Err(StateConflict::AlreadyFinished(..))
+    ));
+}
+
+#[test]
+fn a_cancelled_event_cannot_be_finished_nor_a_finished_one_cancelled() {
+    let cancel = Finish::from_json("status", &raw(r#""cancelled""#), None).unwrap();
+    let win = Finish::from_json("status", &raw(r#""finished_win""#), None).unwrap();
+    assert_eq!(
+        event(EventStatus::Cancelled).finished(&cancel, AT),
+        Ok(None)
+    );
+    assert!(matches!(
+        event(EventStatus::Cancelled).finished(&win, AT),
+        Err(StateConflict::OtherResult(..))
+    ));
+    assert!(matches!(
+        event(EventStatus::FinishedWin).finished(&cancel, AT),
+        Err(StateConflict::OtherResult(..))
+    ));
+}
+
+#[test]
+fn a_reason_is_one_to_five_hundred_characters() {
+    assert!(Reason::new("reason", "x".repeat(500)).is_ok());
+    assert!(Reason::new("reason", "é".repeat(500)).is_ok());
+    for text in [String::new(), "x".repeat(501)] {
+        let error = Reason::new("reason", text).unwrap_err();
+        assert_eq!(error.field, "reason");
+    }
+    assert!(Reason::from_json("reason", &raw("42")).is_err());
 }

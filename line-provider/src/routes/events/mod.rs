@@ -7,7 +7,8 @@ use shared_messages::EventStatus;
 use super::auth::Operator;
 use crate::db;
 use crate::domain::{
-    Coefficient, Deadline, EventChanges, EventId, Finish, NewEvent, ValidationError, id_from_json,
+    Coefficient, Deadline, EventChanges, EventId, Finish, NewEvent, Reason, ValidationError,
+    id_from_json,
 };
 use crate::error::{ApiError, Problem, shown};
 use crate::service;
@@ -156,21 +157,21 @@ pub async fn change(
     Ok(HttpResponse::Ok().json(EventBody::from(&event)))
 }
 
-/// Finish an event with its result.
+/// Finish an event with its result, or cancel it.
 #[utoipa::path(
     put, path = "/events/{id}/status", tag = "events", operation_id = "finish_event",
     params(("id" = String, Path, description = "The event's id")),
     request_body = FinishEventRequest,
     security(("operator_token" = [])),
     responses(
-        (status = 200, description = "The finished event (also when it already had this result)", body = EventBody),
+        (status = 200, description = "The finished or cancelled event (also when it already had this status)", body = EventBody),
         (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already finished with the other result", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already finished or cancelled otherwise (post a correction)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a result (\"new\" included)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a final status (\"new\" included), or a reason that is empty or over 500 characters", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, or the event kept changing under other requests; retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -183,7 +184,12 @@ pub async fn finish(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let wire: FinishEventRequest = json_body::parse(&request, &body)?;
-    let finish = Finish::from_json("status", &wire.status)?;
+    let reason = wire
+        .reason
+        .as_deref()
+        .map(|reason| Reason::from_json("reason", reason))
+        .transpose()?;
+    let finish = Finish::from_json("status", &wire.status, reason)?;
     let event = service::finish_event(&state, &id, finish).await?;
     Ok(HttpResponse::Ok().json(EventBody::from(&event)))
 }

@@ -45,20 +45,26 @@ pub struct ChangeEventRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FinishEventRequest {
-    /// The result.
-    #[schema(value_type = FinishedStatus)]
+    /// The result, or `cancelled`.
+    #[schema(value_type = FinalStatus)]
     pub status: Box<RawValue>,
+    /// Why (1–500 characters); kept on the event and carried in its message.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, min_length = 1, max_length = 500, required = false, example = "abandoned: waterlogged pitch")]
+    pub reason: Option<Box<RawValue>>,
 }
 
-/// A result an event can be finished with.
+/// A final status an event can be given.
 #[derive(Debug, ToSchema)]
 #[schema(rename_all = "snake_case")]
 #[allow(dead_code)] // documents the accepted values; the handler parses them itself
-pub enum FinishedStatus {
-    /// Bets on the event are won.
+pub enum FinalStatus {
+    /// Finished: bets on the event are won.
     FinishedWin,
-    /// Bets on the event are lost.
+    /// Finished: bets on the event are lost.
     FinishedLose,
+    /// Cancelled (abandoned, postponed for good): bets on the event are void.
+    Cancelled,
 }
 
 /// Where an event stands.
@@ -71,6 +77,8 @@ pub enum StatusBody {
     FinishedWin,
     /// Finished: bets lost.
     FinishedLose,
+    /// Cancelled: bets void.
+    Cancelled,
 }
 
 impl From<EventStatus> for StatusBody {
@@ -79,6 +87,7 @@ impl From<EventStatus> for StatusBody {
             EventStatus::New => Self::New,
             EventStatus::FinishedWin => Self::FinishedWin,
             EventStatus::FinishedLose => Self::FinishedLose,
+            EventStatus::Cancelled => Self::Cancelled,
         }
     }
 }
@@ -107,6 +116,9 @@ pub struct EventBody {
     /// When it last changed (UTC).
     #[serde(with = "shared_messages::utc_rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Why it was finished or cancelled, when the operator said; null otherwise.
+    #[schema(nullable, example = json!(null))]
+    pub reason: Option<String>,
 }
 
 impl From<&Event> for EventBody {
@@ -119,6 +131,10 @@ impl From<&Event> for EventBody {
             version: event.version,
             created_at: event.created_at,
             updated_at: event.updated_at,
+            reason: event
+                .reason
+                .as_ref()
+                .map(|reason| reason.as_str().to_owned()),
         }
     }
 }

@@ -49,6 +49,15 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// `PUT /events/{id}/status` with any body.
+    pub async fn put_status(&self, id: &str, body: Value) -> reqwest::Response {
+        self.admin(reqwest::Method::PUT, &format!("/events/{id}/status"))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// Creates an event with a deadline a day ahead and returns its body.
     pub async fn create_event(&self, id: &str, coefficient: &str) -> Value {
         let response = self

@@ -1,0 +1,54 @@
+//! An event's life past its result, through the broker: cancellation voids every bet.
+
+use integration_tests::System;
+
+#[tokio::test]
+async fn a_cancelled_event_voids_its_bets_through_the_broker_and_takes_no_more() {
+    let system = System::new().await;
+    let lp = system.start_line_provider().await;
+    let bm = system.start_bet_maker().await;
+    for id in ["abandoned", "played"] {
+        system.create_event(&lp, id, "2.40").await;
+    }
+    system
+        .wait_until("bet-maker lists both events", || async {
+            system.open_events(&bm).await.len() == 2
+        })
+        .await;
+    let (_, voided) = system.bet(&bm, "abandoned", "20").await;
+    let (_, pending) = system.bet(&bm, "played", "7").await;
+
+    let cancelled = system.finish(&lp, "abandoned", "cancelled").await;
+    assert_eq!(cancelled["status"], "cancelled");
+
+    let bet_path = format!("/bets/{}", voided["id"].as_str().unwrap());
+    system
+        .wait_until("the bet on the cancelled event is void", || async {
+            system.get_json(&bm, &bet_path).await["status"] == "void"
+        })
+        .await;
+    let void = system.get_json(&bm, &bet_path).await;
+    assert_eq!(void["amount"].to_string(), "20.00");
+    assert!(void["settled_at"].is_string());
+    let other = system
+        .get_json(&bm, &format!("/bets/{}", pending["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(other["status"], "pending");
+    assert_eq!(system.open_events(&bm).await, ["played"]);
+    let (status, _) = system.bet(&bm, "abandoned", "1").await;
+    assert_eq!(status, 409, "a cancelled event takes no bets");
+    assert_eq!(
+        system
+            .metric(&bm, r#"bet_maker_bets_settled_total{outcome="void"}"#)
+            .await,
+        Some(1.0)
+    );
+    assert_eq!(
+        system
+            .metric(&bm, "bet_maker_messages_dead_lettered_total")
+            .await,
+        Some(0.0)
+    );
+    lp.stop().await;
+    bm.stop().await;
+}
