@@ -15,6 +15,8 @@ pub struct Metrics {
     /// Bets settled, by outcome (`won`, `lost`): at a finish, every bet of the event, counted
     /// from the event's tally.
     pub bets_settled: IntCounterVec,
+    /// Bets settled again by a correction of their event's final status, by the new outcome.
+    pub bets_resettled: IntCounterVec,
     /// Messages that changed the events table.
     pub messages_applied: IntCounter,
     /// Messages ignored because bet-maker already held that version or a newer one.
@@ -47,6 +49,13 @@ impl Metrics {
         let bets_placed = IntCounter::new("bets_placed_total", "Bets accepted")?;
         let bets_settled = IntCounterVec::new(
             Opts::new("bets_settled_total", "Bets settled, by outcome"),
+            &["outcome"],
+        )?;
+        let bets_resettled = IntCounterVec::new(
+            Opts::new(
+                "bets_resettled_total",
+                "Bets settled again by a correction, by their new outcome",
+            ),
             &["outcome"],
         )?;
         let messages_applied = IntCounter::new(
@@ -99,6 +108,7 @@ impl Metrics {
         for collector in [
             Box::new(bets_placed.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(bets_settled.clone()),
+            Box::new(bets_resettled.clone()),
             Box::new(messages_applied.clone()),
             Box::new(messages_stale.clone()),
             Box::new(messages_dead_lettered.clone()),
@@ -116,6 +126,7 @@ impl Metrics {
             registry,
             bets_placed,
             bets_settled,
+            bets_resettled,
             messages_applied,
             messages_stale,
             messages_dead_lettered,

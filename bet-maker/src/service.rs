@@ -14,12 +14,16 @@ use crate::metrics::Metrics;
 /// What applying a message did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Applied {
-    /// Whether the events table changed (false: stale, duplicate, or the event is final).
+    /// Whether the events table changed (false: stale, duplicate, or it would take a final
+    /// event back to `new`).
     pub applied: bool,
-    /// The bets' outcome when the message finished the event.
+    /// The bets' outcome when the message gave the event a final status.
     pub settled_as: Option<BetStatus>,
-    /// How many bets the finish settled (every bet of the event).
+    /// How many bets it settled (every bet of the event).
     pub settled: u64,
+    /// Whether the event already had a final status: the bets were settled before and now
+    /// follow a correction.
+    pub resettled: bool,
 }
 
 /// Applies a message's event in a transaction of its own.
@@ -50,7 +54,8 @@ async fn apply(
     transaction: &deadpool_postgres::Transaction<'_>,
     event: &IncomingEvent,
 ) -> Result<Applied, DbError> {
-    let applied = db::apply_event(transaction, event).await?;
+    let before = db::apply_event(transaction, event).await?;
+    let applied = before.is_some();
     let (settled_as, settled) = match BetStatus::settled_by(event.status) {
         // A statement of its own, after the event's row lock was granted: its snapshot sees
         // every bet that committed while the lock was awaited, and no bet can follow.
@@ -64,6 +69,7 @@ async fn apply(
         applied,
         settled_as,
         settled,
+        resettled: before.flatten().is_some_and(EventStatus::is_final),
     })
 }
 

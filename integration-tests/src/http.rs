@@ -42,6 +42,18 @@ impl System {
         .await
     }
 
+    /// `POST /events/{id}/corrections`; expects 200 and returns the event.
+    pub async fn correct(&self, lp: &Running, id: &str, status: &str, reason: &str) -> Value {
+        self.send(
+            lp,
+            reqwest::Method::POST,
+            &format!("/events/{id}/corrections"),
+            json!({ "status": status, "reason": reason }),
+            200,
+        )
+        .await
+    }
+
     async fn send(
         &self,
         lp: &Running,

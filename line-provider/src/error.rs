@@ -47,6 +47,11 @@ impl Described for ApiError {
             Self::EventExists(_) => {
                 Answer::new(S::CONFLICT, "event-exists", "Event already exists")
             }
+            Self::Conflict(StateConflict::NotFinal(_)) => Answer::new(
+                S::CONFLICT,
+                "event-not-final",
+                "Event has no result to correct",
+            ),
             Self::Conflict(_) => Answer::new(S::CONFLICT, "event-finished", "Event is finished"),
             Self::Unauthorized => Answer::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
             Self::EventBusy(_) => Answer::new(S::SERVICE_UNAVAILABLE, "event-busy", "Event busy"),

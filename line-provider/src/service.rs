@@ -6,7 +6,7 @@ use shared_messages::{EventChange, EventId, EventStatus};
 use time::OffsetDateTime;
 
 use crate::db::{self, OutboxMessage};
-use crate::domain::{Event, EventChanges, Finish, NewEvent, StateConflict};
+use crate::domain::{Correction, Event, EventChanges, Finish, NewEvent, StateConflict};
 use crate::error::ApiError;
 use crate::outbox;
 use crate::state::AppState;
@@ -58,6 +58,19 @@ pub async fn finish_event(
         _ => EventChange::Finished,
     };
     change(state, id, kind, |current, at| current.finished(&finish, at)).await
+}
+
+/// Corrects the final status of a finished or cancelled event (a new version, published as
+/// `event.corrected`); its current state when it already has that status.
+pub async fn correct_event(
+    state: &AppState,
+    id: &EventId,
+    correction: Correction,
+) -> Result<Event, ApiError> {
+    change(state, id, EventChange::Corrected, |current, at| {
+        current.corrected(&correction, at)
+    })
+    .await
 }
 
 /// Reads the event, lets `decide` say what it becomes now (`None`: nothing changes), and

@@ -41,15 +41,19 @@ pub enum EventChange {
     Finished,
     /// It was cancelled; its bets are void (`event.cancelled`; schema version 2).
     Cancelled,
+    /// Its result (or cancellation) was corrected to another final status; its bets follow
+    /// (`event.corrected`; schema version 2).
+    Corrected,
 }
 
 impl EventChange {
     /// Every kind of change, in the order of an event's life.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::Created,
         Self::Updated,
         Self::Finished,
         Self::Cancelled,
+        Self::Corrected,
     ];
 
     /// The routing key (and AMQP `type`) of messages of this kind.
@@ -59,6 +63,7 @@ impl EventChange {
             Self::Updated => "event.updated",
             Self::Finished => "event.finished",
             Self::Cancelled => "event.cancelled",
+            Self::Corrected => "event.corrected",
         }
     }
 
@@ -67,7 +72,7 @@ impl EventChange {
     pub fn schema_version(self) -> u32 {
         match self {
             Self::Created | Self::Updated | Self::Finished => 1,
-            Self::Cancelled => 2,
+            Self::Cancelled | Self::Corrected => 2,
         }
     }
 
@@ -79,6 +84,7 @@ impl EventChange {
                 matches!(status, EventStatus::FinishedWin | EventStatus::FinishedLose)
             }
             Self::Cancelled => status == EventStatus::Cancelled,
+            Self::Corrected => status.is_final(),
         }
     }
 
@@ -90,8 +96,9 @@ impl EventChange {
     }
 
     /// The kind of change that brings a consumer to `snapshot` when re-publishing the current
-    /// state: `finished` once there is a result, `cancelled` once cancelled, `created` for an
-    /// event never changed since, `updated` otherwise.
+    /// state: `finished` once there is a result, `cancelled` once cancelled (a consumer takes
+    /// a newer final version over an older one, so a corrected event re-published so is
+    /// corrected there too), `created` for an event never changed since, `updated` otherwise.
     pub fn describing(snapshot: &EventSnapshot) -> Self {
         match snapshot.status {
             EventStatus::FinishedWin | EventStatus::FinishedLose => Self::Finished,

@@ -79,6 +79,16 @@ fn a_cancelled_message_round_trips_with_its_reason_at_schema_version_2() {
 }
 
 #[test]
+fn a_corrected_message_round_trips_at_schema_version_2() {
+    let message = round_trip("event_corrected");
+    assert_eq!(message.event.status, EventStatus::FinishedLose);
+    assert_eq!(message.event.version, 4);
+    assert!(message.event.reason.is_some());
+    assert_eq!(EventChange::Corrected.schema_version(), 2);
+    assert!(EventChange::Corrected.fits(message.event.status));
+}
+
+#[test]
 fn the_first_schema_s_messages_keep_version_1_and_carry_no_reason() {
     for name in ["event_created", "event_updated", "event_finished"] {
         let message = round_trip(name);
@@ -98,6 +108,10 @@ fn a_routing_key_fits_only_the_statuses_it_reports() {
         (EventChange::Updated, vec![New]),
         (EventChange::Finished, vec![FinishedWin, FinishedLose]),
         (EventChange::Cancelled, vec![Cancelled]),
+        (
+            EventChange::Corrected,
+            vec![FinishedWin, FinishedLose, Cancelled],
+        ),
     ] {
         for status in [New, FinishedWin, FinishedLose, Cancelled] {
             assert_eq!(
@@ -137,7 +151,8 @@ fn routing_keys_are_the_ones_of_the_contract() {
             "event.created",
             "event.updated",
             "event.finished",
-            "event.cancelled"
+            "event.cancelled",
+            "event.corrected"
         ]
     );
     for change in EventChange::ALL {

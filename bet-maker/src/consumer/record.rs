@@ -33,8 +33,18 @@ impl Applier {
         }
         self.metrics.messages_applied.inc();
         if let Some(result) = outcome.settled_as {
-            self.metrics
-                .bets_settled
+            let (counter, what) = if outcome.resettled {
+                (
+                    &self.metrics.bets_resettled,
+                    "final status corrected; bets settled again",
+                )
+            } else {
+                (
+                    &self.metrics.bets_settled,
+                    "event finished or cancelled; bets settled",
+                )
+            };
+            counter
                 .with_label_values(&[result.as_str()])
                 .inc_by(outcome.settled);
             tracing::info!(
@@ -42,7 +52,7 @@ impl Applier {
                 outcome = result.as_str(),
                 took_ms = took.as_millis() as u64,
                 lag_ms = lag.whole_milliseconds().max(0) as i64,
-                "event finished; bets settled"
+                "{what}"
             );
         } else {
             tracing::info!("event applied");

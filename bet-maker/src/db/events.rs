@@ -6,16 +6,18 @@ use shared_messages::{EventId, EventStatus};
 use super::DbError;
 use crate::domain::{IncomingEvent, OpenEvent};
 
-/// Applies a message's event when its version is newer than the stored one and the stored
-/// event is not finished (a result is final); returns whether it was applied. A finish stores
-/// the result and its time on the event, which settles every bet of it at once.
+/// Applies a message's event when its version is newer than the stored one, unless it would
+/// take a finished or cancelled event back to `new`; returns, when it was applied, the status
+/// the event had before (`None` for an event seen for the first time). A finish, a
+/// cancellation or a correction stores the final status and its time on the event, which
+/// settles every bet of it at once.
 ///
 /// The row lock taken here waits for bets in flight on the event (they hold `FOR SHARE`), and
 /// holds off new ones until the commit, after which they find the event closed.
 pub async fn apply_event(
     client: &impl GenericClient,
     event: &IncomingEvent,
-) -> Result<bool, DbError> {
+) -> Result<Option<Option<EventStatus>>, DbError> {
     let statement = client
         .prepare_cached(
             "INSERT INTO events (id, coefficient, deadline, status, version, settled_at)
@@ -28,8 +30,10 @@ pub async fn apply_event(
                     settled_at = CASE WHEN EXCLUDED.status = 'new' THEN NULL
                                       ELSE clock_timestamp() END,
                     applied_at = now()
-                WHERE events.version < EXCLUDED.version AND events.status = 'new'
-             RETURNING version",
+                WHERE events.version < EXCLUDED.version
+                  AND (events.status = 'new' OR EXCLUDED.status <> 'new')
+             -- The sub-select reads the statement's snapshot: the status before this change.
+             RETURNING (SELECT before.status FROM events before WHERE before.id = $1)",
         )
         .await?;
     let row = client
@@ -44,7 +48,15 @@ pub async fn apply_event(
             ],
         )
         .await?;
-    Ok(row.is_some())
+    row.map(|row| {
+        let before: Option<String> = row.try_get(0)?;
+        before
+            .map(|status| {
+                EventStatus::parse(&status).ok_or_else(|| DbError::invalid("status", &status))
+            })
+            .transpose()
+    })
+    .transpose()
 }
 
 /// Events open for betting by the database clock, soonest deadline first.

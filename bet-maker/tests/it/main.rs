@@ -12,6 +12,7 @@ mod bets_validation;
 mod cancellation;
 mod consumer;
 mod consumer_dead_letters;
+mod corrections;
 mod helpers;
 mod history;
 mod migration;

@@ -21,22 +21,27 @@ enum Step {
 }
 
 /// The true history of one event: created, some odds changes, maybe a result or a
-/// cancellation.
+/// cancellation, then maybe corrections of it (each to another final status).
 #[derive(Debug, Clone)]
 struct History {
     odds: Vec<i64>,
     result: Option<EventStatus>,
+    corrections: Vec<EventStatus>,
 }
 
 impl History {
     fn len(&self) -> usize {
-        self.odds.len() + usize::from(self.result.is_some())
+        self.odds.len() + usize::from(self.result.is_some()) + self.corrections.len()
     }
 
     /// The snapshot at `version` (1-based).
     fn snapshot(&self, id: &str, version: usize) -> (EventChange, EventSnapshot) {
         let odds = self.odds[(version - 1).min(self.odds.len() - 1)];
         let (change, status) = match (version, self.result) {
+            (v, Some(_)) if v > self.odds.len() + 1 => (
+                EventChange::Corrected,
+                self.corrections[v - self.odds.len() - 2],
+            ),
             (v, Some(EventStatus::Cancelled)) if v > self.odds.len() => {
                 (EventChange::Cancelled, EventStatus::Cancelled)
             }
@@ -50,17 +55,36 @@ impl History {
     }
 }
 
+fn final_status() -> impl Strategy<Value = EventStatus> {
+    prop_oneof![
+        Just(EventStatus::FinishedWin),
+        Just(EventStatus::FinishedLose),
+        Just(EventStatus::Cancelled)
+    ]
+}
+
 fn history() -> impl Strategy<Value = History> {
     (
         prop::collection::vec(101_i64..999, 1..4),
-        prop_oneof![
-            Just(None),
-            Just(Some(EventStatus::FinishedWin)),
-            Just(Some(EventStatus::FinishedLose)),
-            Just(Some(EventStatus::Cancelled))
-        ],
+        prop::option::of(final_status()),
+        prop::collection::vec(final_status(), 0..3),
     )
-        .prop_map(|(odds, result)| History { odds, result })
+        .prop_map(|(odds, result, wanted)| {
+            // A correction changes the status (the same one again is a no-op, no version).
+            let mut corrections = Vec::new();
+            let mut last = result;
+            for status in wanted {
+                if last.is_some() && last != Some(status) {
+                    corrections.push(status);
+                    last = Some(status);
+                }
+            }
+            History {
+                odds,
+                result,
+                corrections,
+            }
+        })
 }
 
 /// Histories of up to three events, and a delivery order: every version at least once (some
@@ -98,23 +122,41 @@ fn case() -> impl Strategy<Value = (Vec<History>, Vec<Step>)> {
     })
 }
 
-/// What bet-maker must hold: per event, the newest version delivered (results are final and
-/// always the newest version in a true history).
+/// What bet-maker must hold: per event, the newest version delivered (a final status is
+/// never followed by `new` in a true history), and the bets settled by each outcome, first
+/// and again by corrections.
 #[derive(Debug, Default)]
 struct Model {
     events: BTreeMap<usize, EventSnapshot>,
     bets: Vec<(String, usize, Decimal)>,
+    settled: BTreeMap<&'static str, usize>,
+    resettled: BTreeMap<&'static str, usize>,
 }
 
 impl Model {
     fn deliver(&mut self, event: usize, snapshot: EventSnapshot) {
-        let newer = self
+        let held = self
             .events
             .get(&event)
-            .is_none_or(|held| held.version < snapshot.version);
-        if newer {
-            self.events.insert(event, snapshot);
+            .map(|held| (held.version, held.status));
+        if held.is_some_and(|(version, _)| version >= snapshot.version) {
+            return;
         }
+        if snapshot.status.is_final() {
+            let outcome = match snapshot.status {
+                EventStatus::FinishedWin => "won",
+                EventStatus::FinishedLose => "lost",
+                _ => "void",
+            };
+            let bets = self.bets.iter().filter(|(_, on, _)| *on == event).count();
+            let counts = if held.is_some_and(|(_, status)| status.is_final()) {
+                &mut self.resettled
+            } else {
+                &mut self.settled
+            };
+            *counts.entry(outcome).or_default() += bets;
+        }
+        self.events.insert(event, snapshot);
     }
 
     /// The status a bet must get now, and the odds it locks.
@@ -210,24 +252,19 @@ async fn run_case(histories: Vec<History>, steps: Vec<Step>) {
         };
         assert_eq!(bet["status"], expected, "bet {id} on {}", ids[*event]);
     }
-    // The settlement metrics counted every bet of each finished or cancelled event, once.
-    for (outcome, result) in [
-        ("won", EventStatus::FinishedWin),
-        ("lost", EventStatus::FinishedLose),
-        ("void", EventStatus::Cancelled),
-    ] {
-        let expected = model
-            .bets
-            .iter()
-            .filter(|(_, event, _)| model.events[event].status == result)
-            .count();
-        let counted = app
-            .metric(&format!(
-                r#"bet_maker_bets_settled_total{{outcome="{outcome}"}}"#
-            ))
-            .await
-            .unwrap_or(0.0);
-        assert_eq!(counted as usize, expected, "bets counted {outcome}");
+    // The settlement metrics counted every bet of an event once at its first final status,
+    // and once more at each correction applied.
+    for (metric, expected) in [("settled", &model.settled), ("resettled", &model.resettled)] {
+        for outcome in ["won", "lost", "void"] {
+            let counted = app
+                .metric(&format!(
+                    r#"bet_maker_bets_{metric}_total{{outcome="{outcome}"}}"#
+                ))
+                .await
+                .unwrap_or(0.0);
+            let expected = expected.get(outcome).copied().unwrap_or(0);
+            assert_eq!(counted as usize, expected, "bets {metric} {outcome}");
+        }
     }
     // And the stored versions are the model's.
     for (event, held) in &model.events {

@@ -1,4 +1,5 @@
-//! An event's life past its result, through the broker: cancellation voids every bet.
+//! An event's life past its result, through the broker: cancellation voids every bet, and a
+//! correction moves every bet to the corrected result, even one made while bet-maker was down.
 
 use integration_tests::System;
 
@@ -49,6 +50,50 @@ async fn a_cancelled_event_voids_its_bets_through_the_broker_and_takes_no_more()
             .await,
         Some(0.0)
     );
+    lp.stop().await;
+    bm.stop().await;
+}
+
+#[tokio::test]
+async fn a_correction_made_while_bet_maker_is_down_is_applied_once_it_is_back() {
+    let system = System::new().await;
+    let lp = system.start_line_provider().await;
+    let bm = system.start_bet_maker().await;
+    system.create_event(&lp, "derby", "1.90").await;
+    system
+        .wait_until("bet-maker lists the event", || async {
+            system.open_events(&bm).await == ["derby"]
+        })
+        .await;
+    let (_, bet) = system.bet(&bm, "derby", "10").await;
+    system.finish(&lp, "derby", "finished_win").await;
+    let bet_path = format!("/bets/{}", bet["id"].as_str().unwrap());
+    system
+        .wait_until("the bet is won", || async {
+            system.get_json(&bm, &bet_path).await["status"] == "won"
+        })
+        .await;
+    bm.stop().await;
+
+    let corrected = system
+        .correct(&lp, "derby", "finished_lose", "the away side scored last")
+        .await;
+    assert_eq!(corrected["version"], 3);
+    let bm = system.start_bet_maker().await;
+
+    system
+        .wait_until("the bet follows the correction", || async {
+            system.get_json(&bm, &bet_path).await["status"] == "lost"
+        })
+        .await;
+    let history = system.get_json(&lp, "/events/derby/history").await;
+    let statuses: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|version| version["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["new", "finished_win", "finished_lose"]);
     lp.stop().await;
     bm.stop().await;
 }

@@ -41,7 +41,7 @@ fn events_from_rows(rows: &[Row]) -> Result<Vec<Event>, DbError> {
     rows.iter().map(event_from_row).collect()
 }
 
-/// Inserts a new event and its message in one statement; `false` (nothing written) when the
+/// Inserts a new event, its first version in `event_versions` and its message in one statement; `false` (nothing written) when the
 /// id is taken. One statement is one round trip and one commit, where a transaction of an
 /// insert and the outbox row took four (BENCHMARKS.md, figure 4).
 pub async fn insert_event_with_message(
@@ -56,6 +56,10 @@ pub async fn insert_event_with_message(
                                  reason)
              VALUES ($1, $2, $3, $4, $5, $6, $6, $12)
              ON CONFLICT (id) DO NOTHING RETURNING id
+         ), history AS (
+             INSERT INTO event_versions
+                 (event_id, version, status, coefficient, deadline, reason, changed_at)
+             SELECT $1, $5, $4, $2, $3, $12, $6 FROM event
          )
          INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
          SELECT $7, $8, $9, $10, $11 FROM event",
@@ -66,8 +70,8 @@ pub async fn insert_event_with_message(
     .await
 }
 
-/// Moves an event from the version before `event.version` to `event` and writes its message,
-/// in one statement; `false` (nothing written) when the stored event is no longer at that
+/// Moves an event from the version before `event.version` to `event` and writes the version to
+/// `event_versions` and its message, in one statement; `false` (nothing written) when the stored event is no longer at that
 /// version: a concurrent change won, read it again and decide again.
 ///
 /// The `UPDATE` takes the row lock, so a concurrent change of the same event waits for this
@@ -85,6 +89,10 @@ pub async fn update_event_with_message(
                                version = $5::bigint, updated_at = $6, reason = $12
              WHERE id = $1 AND version = $5::bigint - 1
              RETURNING id
+         ), history AS (
+             INSERT INTO event_versions
+                 (event_id, version, status, coefficient, deadline, reason, changed_at)
+             SELECT $1, $5, $4, $2, $3, $12, $6 FROM event
          )
          INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
          SELECT $7, $8, $9, $10, $11 FROM event",
@@ -172,4 +180,50 @@ pub async fn events_page_for_share(
     let statement = client.prepare_cached(&sql).await?;
     let rows = client.query(&statement, &[&after, &limit]).await?;
     events_from_rows(&rows)
+}
+
+/// Every version of an event, oldest first; empty when there is no such event.
+pub async fn event_history(
+    client: &impl GenericClient,
+    id: &EventId,
+) -> Result<Vec<EventVersion>, DbError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT version, status, coefficient, deadline, reason, changed_at
+             FROM event_versions WHERE event_id = $1 ORDER BY version",
+        )
+        .await?;
+    let rows = client.query(&statement, &[&id.as_str()]).await?;
+    rows.iter()
+        .map(|row| {
+            let status: String = row.try_get("status")?;
+            let version: i64 = row.try_get("version")?;
+            Ok(EventVersion {
+                version: u64::try_from(version).map_err(|e| DbError::invalid("version", &e))?,
+                status: EventStatus::parse(&status)
+                    .ok_or_else(|| DbError::invalid("status", &status))?,
+                coefficient: row.try_get("coefficient")?,
+                deadline: row.try_get("deadline")?,
+                reason: row.try_get("reason")?,
+                changed_at: row.try_get("changed_at")?,
+            })
+        })
+        .collect()
+}
+
+/// One version of an event, as its history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventVersion {
+    /// The version.
+    pub version: u64,
+    /// Its status.
+    pub status: EventStatus,
+    /// Its odds.
+    pub coefficient: Decimal,
+    /// Its deadline.
+    pub deadline: OffsetDateTime,
+    /// The operator's reason, when one was given with it.
+    pub reason: Option<String>,
+    /// When it was made.
+    pub changed_at: OffsetDateTime,
 }

@@ -7,8 +7,8 @@ mod events;
 mod outbox;
 
 pub use events::{
-    events_page_for_share, get_event, insert_event_with_message, list_events,
-    update_event_with_message,
+    EventVersion, event_history, events_page_for_share, get_event, insert_event_with_message,
+    list_events, update_event_with_message,
 };
 pub use outbox::{
     OutboxMessage, count_pending, enqueue, mark_published, pending_messages, prune_published,

@@ -7,6 +7,6 @@ pub mod json;
 
 pub use coefficient::Coefficient;
 pub use deadline::Deadline;
-pub use event::{Event, EventChanges, Finish, NewEvent, Reason, StateConflict};
+pub use event::{Correction, Event, EventChanges, Finish, NewEvent, Reason, StateConflict};
 pub use json::{Scalar, ValidationError, id_from_json, present};
 pub use shared_messages::{EventId, EventStatus};

@@ -14,6 +14,7 @@ use super::{admin, events};
     info(title = "line-provider", description = "Operators manage sporting events; every change is published to RabbitMQ."),
     paths(
         events::create, events::list, events::get, events::change, events::finish,
+        events::correct, events::history,
         admin::republish, health::live, health::ready, health::metrics
     ),
     components(schemas(Problem)),

@@ -24,5 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(events::change)),
     )
     .service(web::resource("/events/{id}/status").route(web::put().to(events::finish)))
+    .service(web::resource("/events/{id}/corrections").route(web::post().to(events::correct)))
+    .service(web::resource("/events/{id}/history").route(web::get().to(events::history)))
     .service(web::resource("/admin/republish").route(web::post().to(admin::republish)));
 }

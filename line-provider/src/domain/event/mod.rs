@@ -1,12 +1,14 @@
 //! An event and the rules of its life: created `new`, changed while unfinished, finished or
 //! cancelled once.
 
-use serde_json::value::RawValue;
 use shared_messages::{EventId, EventSnapshot, EventStatus};
 use time::OffsetDateTime;
 
-use super::json::Scalar;
-use super::{Coefficient, Deadline, ValidationError};
+mod request;
+
+pub use request::{Correction, EventChanges, Finish, NewEvent, Reason};
+
+use super::{Coefficient, Deadline};
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,75 +31,6 @@ pub struct Event {
     pub reason: Option<Reason>,
 }
 
-/// An operator's reason for a change of status: 1–500 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reason(String);
-
-impl Reason {
-    /// The longest reason accepted.
-    pub const MAX_CHARS: usize = 500;
-
-    /// Checks a reason given for `field`.
-    pub fn new(field: &'static str, text: String) -> Result<Self, ValidationError> {
-        if text.is_empty() {
-            return Err(ValidationError::new(field, "must not be empty"));
-        }
-        let chars = text.chars().count();
-        if chars > Self::MAX_CHARS {
-            return Err(ValidationError::new(
-                field,
-                format!(
-                    "must be at most {} characters, got {chars}",
-                    Self::MAX_CHARS
-                ),
-            ));
-        }
-        Ok(Self(text))
-    }
-
-    /// Parses a JSON string.
-    pub fn from_json(field: &'static str, value: &RawValue) -> Result<Self, ValidationError> {
-        match Scalar::of(value) {
-            Scalar::String(text) => Self::new(field, text),
-            other => Err(ValidationError::new(
-                field,
-                format!("must be a string, got {}", other.kind()),
-            )),
-        }
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A request to create an event.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    /// The id the operator chose, or `None` for one made by the service.
-    pub id: Option<EventId>,
-    /// Starting odds.
-    pub coefficient: Coefficient,
-    /// When betting closes.
-    pub deadline: Deadline,
-}
-
-/// A change of odds and/or deadline; at least one of them is present.
-#[derive(Debug, Clone, Copy)]
-pub struct EventChanges {
-    coefficient: Option<Coefficient>,
-    deadline: Option<Deadline>,
-}
-
-/// The final status an event is given (`finished_win`, `finished_lose` or `cancelled`), with
-/// the operator's reason when they gave one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finish {
-    status: EventStatus,
-    reason: Option<Reason>,
-}
-
 /// Why a change cannot be made to an event in its current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StateConflict {
@@ -107,64 +40,9 @@ pub enum StateConflict {
     /// A finished or cancelled event cannot get another final status this way.
     #[error("event {0} is already {1}; to change its result, post a correction")]
     OtherResult(EventId, EventStatus),
-}
-
-impl EventChanges {
-    /// At least one change is required; an empty change is refused rather than ignored.
-    pub fn new(
-        coefficient: Option<Coefficient>,
-        deadline: Option<Deadline>,
-    ) -> Result<Self, ValidationError> {
-        if coefficient.is_none() && deadline.is_none() {
-            return Err(ValidationError::new(
-                "body",
-                "must contain a coefficient, a deadline or both",
-            ));
-        }
-        Ok(Self {
-            coefficient,
-            deadline,
-        })
-    }
-}
-
-impl Finish {
-    /// What the requested `status` may be, in words.
-    const EXPECTED: &'static str = "\"finished_win\", \"finished_lose\" or \"cancelled\"";
-
-    /// Parses the requested status (`finished_win`, `finished_lose` or `cancelled`) and the
-    /// optional reason.
-    pub fn from_json(
-        field: &'static str,
-        value: &RawValue,
-        reason: Option<Reason>,
-    ) -> Result<Self, ValidationError> {
-        let text = match Scalar::of(value) {
-            Scalar::String(text) => text,
-            other => {
-                return Err(ValidationError::new(
-                    field,
-                    format!("must be {}, got {}", Self::EXPECTED, other.kind()),
-                ));
-            }
-        };
-        match EventStatus::parse(&text) {
-            Some(EventStatus::New) => Err(ValidationError::new(
-                field,
-                format!("cannot be set back to \"new\"; use {}", Self::EXPECTED),
-            )),
-            Some(status) => Ok(Self { status, reason }),
-            None => Err(ValidationError::new(
-                field,
-                format!("must be {}, got {text:?}", Self::EXPECTED),
-            )),
-        }
-    }
-
-    /// The final status.
-    pub fn status(&self) -> EventStatus {
-        self.status
-    }
+    /// Only a finished or cancelled event has a result to correct.
+    #[error("event {0} is new: finish or cancel it instead of correcting it")]
+    NotFinal(EventId),
 }
 
 impl Event {
@@ -214,11 +92,29 @@ impl Event {
     ) -> Result<Option<Self>, StateConflict> {
         match self.status {
             EventStatus::New => Ok(Some(Self {
-                reason: finish.reason.clone(),
-                ..self.next(self.coefficient, self.deadline, finish.status, at)
+                reason: finish.reason().cloned(),
+                ..self.next(self.coefficient, self.deadline, finish.status(), at)
             })),
-            status if status == finish.status => Ok(None),
+            status if status == finish.status() => Ok(None),
             status => Err(StateConflict::OtherResult(self.id.clone(), status)),
+        }
+    }
+
+    /// The event with its final status corrected by `correction` `at` (a new version with
+    /// the new status and reason); `None` when it already has that status. A `new` event has
+    /// nothing to correct.
+    pub fn corrected(
+        &self,
+        correction: &Correction,
+        at: OffsetDateTime,
+    ) -> Result<Option<Self>, StateConflict> {
+        match self.status {
+            EventStatus::New => Err(StateConflict::NotFinal(self.id.clone())),
+            status if status == correction.status() => Ok(None),
+            _ => Ok(Some(Self {
+                reason: Some(correction.reason().clone()),
+                ..self.next(self.coefficient, self.deadline, correction.status(), at)
+            })),
         }
     }
 
@@ -253,7 +149,10 @@ impl Event {
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
-            reason: self.reason.as_ref().map(|reason| reason.0.clone()),
+            reason: self
+                .reason
+                .as_ref()
+                .map(|reason| reason.as_str().to_owned()),
         }
     }
 }

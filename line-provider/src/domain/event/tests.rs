@@ -188,3 +188,46 @@ fn a_reason_is_one_to_five_hundred_characters() {
     }
     assert!(Reason::from_json("reason", &raw("42")).is_err());
 }
+
+fn correction(status: &str, reason: &str) -> Correction {
+    let reason = Reason::new("reason", reason.into()).unwrap();
+    Correction::from_json("status", &raw(&format!("\"{status}\"")), reason).unwrap()
+}
+
+#[test]
+fn a_final_status_is_corrected_as_a_new_version_with_its_reason() {
+    for (from, to) in [
+        (EventStatus::FinishedWin, "finished_lose"),
+        (EventStatus::FinishedLose, "cancelled"),
+        (EventStatus::Cancelled, "finished_win"),
+    ] {
+        let corrected = event(from)
+            .corrected(&correction(to, "wrong side entered"), AT)
+            .unwrap()
+            .unwrap();
+        assert_eq!(corrected.status.as_str(), to);
+        assert_eq!(corrected.version, 2);
+        assert_eq!(
+            corrected.reason.as_ref().map(Reason::as_str),
+            Some("wrong side entered")
+        );
+    }
+}
+
+#[test]
+fn correcting_to_the_status_it_has_is_a_no_op_and_a_new_event_has_nothing_to_correct() {
+    assert_eq!(
+        event(EventStatus::FinishedWin).corrected(&correction("finished_win", "again"), AT),
+        Ok(None)
+    );
+    assert!(matches!(
+        event(EventStatus::New).corrected(&correction("finished_win", "early"), AT),
+        Err(StateConflict::NotFinal(..))
+    ));
+    let back_to_new = Correction::from_json(
+        "status",
+        &raw(r#""new""#),
+        Reason::new("reason", "undo".into()).unwrap(),
+    );
+    assert!(back_to_new.is_err());
+}

@@ -7,8 +7,8 @@ use shared_messages::EventStatus;
 use super::auth::Operator;
 use crate::db;
 use crate::domain::{
-    Coefficient, Deadline, EventChanges, EventId, Finish, NewEvent, Reason, ValidationError,
-    id_from_json,
+    Coefficient, Correction, Deadline, EventChanges, EventId, Finish, NewEvent, Reason,
+    ValidationError, id_from_json,
 };
 use crate::error::{ApiError, Problem, shown};
 use crate::service;
@@ -17,7 +17,10 @@ use service_support::json_body;
 
 mod wire;
 
-use wire::{ChangeEventRequest, CreateEventRequest, EventBody, FinishEventRequest, ListQuery};
+use wire::{
+    ChangeEventRequest, CorrectionRequest, CreateEventRequest, EventBody, FinishEventRequest,
+    ListQuery, VersionBody,
+};
 
 /// Create an event.
 #[utoipa::path(
@@ -192,6 +195,62 @@ pub async fn finish(
     let finish = Finish::from_json("status", &wire.status, reason)?;
     let event = service::finish_event(&state, &id, finish).await?;
     Ok(HttpResponse::Ok().json(EventBody::from(&event)))
+}
+
+/// Correct the result (or the cancellation) of a finished or cancelled event.
+#[utoipa::path(
+    post, path = "/events/{id}/corrections", tag = "events", operation_id = "correct_event",
+    params(("id" = String, Path, description = "The event's id")),
+    request_body = CorrectionRequest,
+    security(("operator_token" = [])),
+    responses(
+        (status = 200, description = "The corrected event, a new version (also when it already had this status: no new version)", body = EventBody),
+        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is new: finish or cancel it instead", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a final status, or no reason, or a reason that is empty or over 500 characters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or the event kept changing under other requests; retry shortly", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn correct(
+    _operator: Operator,
+    request: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&path)?;
+    let wire: CorrectionRequest = json_body::parse(&request, &body)?;
+    let reason = Reason::from_json("reason", &wire.reason)?;
+    let correction = Correction::from_json("status", &wire.status, reason)?;
+    let event = service::correct_event(&state, &id, correction).await?;
+    Ok(HttpResponse::Ok().json(EventBody::from(&event)))
+}
+
+/// Every version of an event, oldest first.
+#[utoipa::path(
+    get, path = "/events/{id}/history", tag = "events", operation_id = "event_history",
+    params(("id" = String, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "Its versions, oldest first", body = Vec<VersionBody>),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn history(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&path)?;
+    let client = state.pool.get().await?;
+    let versions = db::event_history(&client, &id).await?;
+    if versions.is_empty() {
+        return Err(ApiError::EventNotFound(shown(&path)));
+    }
+    Ok(HttpResponse::Ok().json(versions.iter().map(VersionBody::from).collect::<Vec<_>>()))
 }
 
 /// An id in a path; one that breaks the id rules names no event.

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::super::schemas;
+use crate::db::EventVersion;
 use crate::domain::{Event, present};
 
 /// Body of `POST /events`.
@@ -52,6 +53,54 @@ pub struct FinishEventRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, min_length = 1, max_length = 500, required = false, example = "abandoned: waterlogged pitch")]
     pub reason: Option<Box<RawValue>>,
+}
+
+/// Body of `POST /events/{id}/corrections`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionRequest {
+    /// The final status the event should have had.
+    #[schema(value_type = FinalStatus)]
+    pub status: Box<RawValue>,
+    /// Why (1–500 characters): required for a correction.
+    #[schema(value_type = String, min_length = 1, max_length = 500, example = "the result was entered for the wrong side")]
+    pub reason: Box<RawValue>,
+}
+
+/// One version of an event, as its history keeps it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionBody {
+    /// The version.
+    #[schema(minimum = 1)]
+    pub version: u64,
+    /// Its status.
+    pub status: StatusBody,
+    /// Its odds, with two decimals.
+    #[serde(with = "shared_messages::two_decimals")]
+    #[schema(value_type = f64, example = 1.85, multiple_of = 0.01, exclusive_minimum = 0, maximum = 10000)]
+    pub coefficient: Decimal,
+    /// Its deadline (UTC).
+    #[serde(with = "shared_messages::utc_rfc3339")]
+    pub deadline: OffsetDateTime,
+    /// The operator's reason given with it; null otherwise.
+    #[schema(nullable, example = json!(null))]
+    pub reason: Option<String>,
+    /// When it was made (UTC).
+    #[serde(with = "shared_messages::utc_rfc3339")]
+    pub changed_at: OffsetDateTime,
+}
+
+impl From<&EventVersion> for VersionBody {
+    fn from(version: &EventVersion) -> Self {
+        Self {
+            version: version.version,
+            status: version.status.into(),
+            coefficient: version.coefficient,
+            deadline: version.deadline,
+            reason: version.reason.clone(),
+            changed_at: version.changed_at,
+        }
+    }
 }
 
 /// A final status an event can be given.

@@ -1,6 +1,7 @@
-//! Figure 5: finishing an event with n bets. A finish is one row's change in bet-maker whatever
-//! n, so its figures are compared with an event of one bet finished a moment later in the same
-//! run, and with POST /bet on other events before the finish.
+//! Figure 5: finishing an event with n bets, and correcting its result. A finish is one row's
+//! change in bet-maker whatever n, so its figures are compared with an event of one bet
+//! finished a moment later in the same run, and with POST /bet on other events before the
+//! finish; a correction, with the finish of the same event.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +18,8 @@ use crate::system::{System, TOKEN, finish_call, unix_seconds};
 
 /// How long after the big finish the next changes are made (the time a user would look).
 const AFTER_THE_FINISH: Duration = Duration::from_millis(200);
+/// Corrections of the big event, alternating its result, for a p99 of how fast bets follow.
+const CORRECTIONS: usize = 40;
 
 /// What one finish of n bets measured.
 struct Finish {
@@ -73,6 +76,10 @@ pub async fn settlement(
             ))
             .await?;
         ensure!(won == n as i64, "{won} of {n} bets won");
+        let mut corrected = corrections(system, &big, sample).await?;
+        corrected.sort();
+        let p99 = corrected[(corrected.len() * 99).div_ceil(100) - 1];
+        let p50 = corrected[corrected.len().div_ceil(2) - 1];
 
         let largest_size = Some(&n) == sizes.settlements.last();
         let goal = |row: Row, goal: Goal| if largest_size { row.goal(goal) } else { row };
@@ -85,6 +92,19 @@ pub async fn settlement(
                 "ms",
             )
             .baseline("1-bet event finished after", other_ms),
+            Goal::Below(50.0),
+        ));
+        results.rows.push(goal(
+            Row::new(
+                format!(
+                    "5 correct {} bets' result, {CORRECTIONS} times: 200 → a bet of it follows: p99 (p50 {:.2})",
+                    thousands(n),
+                    ms(p50)
+                ),
+                ms(p99),
+                "ms",
+            )
+            .baseline("its finish", ms(finish.settled)),
             Goal::Below(50.0),
         ));
         results.rows.push(goal(
@@ -122,6 +142,43 @@ pub async fn settlement(
         largest = big;
     }
     Ok(largest)
+}
+
+/// Corrects the finished `big` [`CORRECTIONS`] times, to lost and back to won, each time
+/// waiting for `sample` to read the new status; returns how long each took from the 200.
+async fn corrections(
+    system: &System,
+    big: &str,
+    sample: uuid::Uuid,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut line_provider = Connection::open(system.line_provider_address).await?;
+    let mut poll = Connection::open(system.bet_maker_address).await?;
+    let mut took = Vec::with_capacity(CORRECTIONS);
+    for round in 0..CORRECTIONS {
+        let (status, bet_status): (&str, &[u8]) = if round % 2 == 0 {
+            ("finished_lose", br#""status":"lost""#)
+        } else {
+            ("finished_win", br#""status":"won""#)
+        };
+        let correct = Call::post(
+            format!("/events/{big}/corrections"),
+            format!(r#"{{"status":"{status}","reason":"benchmark round {round}"}}"#),
+        )
+        .with_token(TOKEN);
+        let (answer, _) = line_provider.send(&correct).await?;
+        ensure!(answer == 200, "correcting {big} answered {answer}");
+        let corrected = Instant::now();
+        poll_until(
+            &mut poll,
+            &Call::get(format!("/bets/{sample}")),
+            corrected,
+            |body| contains(body, bet_status),
+        )
+        .await
+        .with_context(|| format!("{big}'s bets never followed correction {round}"))?;
+        took.push(corrected.elapsed());
+    }
+    Ok(took)
 }
 
 /// Creates `big` with `n` bets (inserted as POST /bet inserts them, tally included) and
