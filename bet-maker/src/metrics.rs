@@ -12,8 +12,8 @@ pub struct Metrics {
     registry: Registry,
     /// Bets accepted.
     pub bets_placed: IntCounter,
-    /// Bets settled, by outcome (`won`, `lost`): at a finish, every bet of the event, counted
-    /// from the event's tally.
+    /// Bets settled, by outcome (`won`, `lost`, `void`): at an event's first final status
+    /// (a finish or a cancellation), every bet of the event, counted from the event's tally.
     pub bets_settled: IntCounterVec,
     /// Bets settled again by a correction of their event's final status, by the new outcome.
     pub bets_resettled: IntCounterVec,

@@ -54,8 +54,14 @@ async fn apply(
     transaction: &deadpool_postgres::Transaction<'_>,
     event: &IncomingEvent,
 ) -> Result<Applied, DbError> {
-    let before = db::apply_event(transaction, event).await?;
-    let applied = before.is_some();
+    // Only a final status can correct an earlier one: for it, read what it replaces, under the
+    // row lock its upsert needs anyway.
+    let before = if event.status.is_final() {
+        db::lock_event_status(transaction, &event.id).await?
+    } else {
+        None
+    };
+    let applied = db::apply_event(transaction, event).await?;
     let (settled_as, settled) = match BetStatus::settled_by(event.status) {
         // A statement of its own, after the event's row lock was granted: its snapshot sees
         // every bet that committed while the lock was awaited, and no bet can follow.
@@ -69,7 +75,7 @@ async fn apply(
         applied,
         settled_as,
         settled,
-        resettled: before.flatten().is_some_and(EventStatus::is_final),
+        resettled: applied && before.is_some_and(EventStatus::is_final),
     })
 }
 

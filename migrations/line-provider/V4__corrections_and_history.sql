@@ -1,6 +1,9 @@
 -- Result corrections (`event.corrected`), and every version of every event, oldest first, for
 -- GET /events/{id}/history. A version is written in the same statement as the change it
 -- records, so the history never misses or invents one.
+-- The connection's timeouts are meant for requests: a large table must not make this fail.
+SET LOCAL statement_timeout = 0;
+SET LOCAL lock_timeout = 0;
 ALTER TABLE outbox DROP CONSTRAINT outbox_routing_key_known;
 ALTER TABLE outbox ADD CONSTRAINT outbox_routing_key_known
     CHECK (routing_key IN ('event.created', 'event.updated', 'event.finished', 'event.cancelled',

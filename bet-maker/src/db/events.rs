@@ -7,17 +7,16 @@ use super::DbError;
 use crate::domain::{IncomingEvent, OpenEvent};
 
 /// Applies a message's event when its version is newer than the stored one, unless it would
-/// take a finished or cancelled event back to `new`; returns, when it was applied, the status
-/// the event had before (`None` for an event seen for the first time). A finish, a
-/// cancellation or a correction stores the final status and its time on the event, which
-/// settles every bet of it at once.
+/// take a finished or cancelled event back to `new`; returns whether it was applied. A
+/// finish, a cancellation or a correction stores the final status and its time on the event,
+/// which settles every bet of it at once.
 ///
 /// The row lock taken here waits for bets in flight on the event (they hold `FOR SHARE`), and
 /// holds off new ones until the commit, after which they find the event closed.
 pub async fn apply_event(
     client: &impl GenericClient,
     event: &IncomingEvent,
-) -> Result<Option<Option<EventStatus>>, DbError> {
+) -> Result<bool, DbError> {
     let statement = client
         .prepare_cached(
             "INSERT INTO events (id, coefficient, deadline, status, version, settled_at)
@@ -32,8 +31,7 @@ pub async fn apply_event(
                     applied_at = now()
                 WHERE events.version < EXCLUDED.version
                   AND (events.status = 'new' OR EXCLUDED.status <> 'new')
-             -- The sub-select reads the statement's snapshot: the status before this change.
-             RETURNING (SELECT before.status FROM events before WHERE before.id = $1)",
+             RETURNING version",
         )
         .await?;
     let row = client
@@ -48,13 +46,23 @@ pub async fn apply_event(
             ],
         )
         .await?;
+    Ok(row.is_some())
+}
+
+/// The stored status of an event, its row locked until the end of the transaction (so the
+/// upsert that follows changes what was read, even when another replica changed it a moment
+/// before); `None` for an event not seen yet.
+pub async fn lock_event_status(
+    client: &impl GenericClient,
+    id: &EventId,
+) -> Result<Option<EventStatus>, DbError> {
+    let statement = client
+        .prepare_cached("SELECT status FROM events WHERE id = $1 FOR UPDATE")
+        .await?;
+    let row = client.query_opt(&statement, &[&id.as_str()]).await?;
     row.map(|row| {
-        let before: Option<String> = row.try_get(0)?;
-        before
-            .map(|status| {
-                EventStatus::parse(&status).ok_or_else(|| DbError::invalid("status", &status))
-            })
-            .transpose()
+        let status: String = row.try_get(0)?;
+        EventStatus::parse(&status).ok_or_else(|| DbError::invalid("status", &status))
     })
     .transpose()
 }

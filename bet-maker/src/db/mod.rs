@@ -12,7 +12,7 @@ pub use bets::{
     PLACE_BET, Placement, bet_by_idempotency_key, bet_position, bets_on_event, bets_page,
     fetch_history, get_bet, open_history_cursor, place_bet,
 };
-pub use events::{apply_event, open_events};
+pub use events::{apply_event, lock_event_status, open_events};
 
 mod embedded {
     refinery::embed_migrations!("../migrations/bet-maker");

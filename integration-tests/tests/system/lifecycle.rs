@@ -97,3 +97,50 @@ async fn a_correction_made_while_bet_maker_is_down_is_applied_once_it_is_back() 
     lp.stop().await;
     bm.stop().await;
 }
+
+#[tokio::test]
+async fn a_correction_made_while_the_broker_is_cut_is_applied_once_it_is_back() {
+    let system = System::new().await;
+    let lp = system.start_line_provider().await;
+    let bm = system.start_bet_maker().await;
+    system.create_event(&lp, "final", "2.00").await;
+    system
+        .wait_until("bet-maker lists the event", || async {
+            system.open_events(&bm).await == ["final"]
+        })
+        .await;
+    let (_, bet) = system.bet(&bm, "final", "10").await;
+    system.finish(&lp, "final", "cancelled").await;
+    let bet_path = format!("/bets/{}", bet["id"].as_str().unwrap());
+    system
+        .wait_until("the bet is void", || async {
+            system.get_json(&bm, &bet_path).await["status"] == "void"
+        })
+        .await;
+
+    system.broker.cut();
+    system
+        .correct(&lp, "final", "finished_win", "it was played after all")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        system.get_json(&bm, &bet_path).await["status"],
+        "void",
+        "nothing reaches bet-maker while the broker is away"
+    );
+    system.broker.restore();
+
+    system
+        .wait_until("the bet follows the correction", || async {
+            system.get_json(&bm, &bet_path).await["status"] == "won"
+        })
+        .await;
+    assert_eq!(
+        system
+            .metric(&bm, r#"bet_maker_bets_resettled_total{outcome="won"}"#)
+            .await,
+        Some(1.0)
+    );
+    lp.stop().await;
+    bm.stop().await;
+}

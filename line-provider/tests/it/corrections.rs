@@ -197,6 +197,21 @@ async fn the_history_lists_every_version_oldest_first() {
             ),
         ]
     );
+    // Refusals and no-ops add no version.
+    app.finish_event("e1", "finished_win").await;
+    app.correct(
+        "e1",
+        json!({ "status": "finished_lose", "reason": "again" }),
+    )
+    .await;
+    app.patch_event("e1", json!({ "coefficient": "3.00" }))
+        .await;
+    app.post_event(
+        json!({ "id": "e1", "coefficient": "1.50", "deadline": crate::helpers::in_a_day() }),
+    )
+    .await;
+    let again: Value = app.get("/events/e1/history").await.json().await.unwrap();
+    assert_eq!(again, history);
     let event: Value = app.get("/events/e1").await.json().await.unwrap();
     let last = &history[3];
     assert_eq!(last["changed_at"], event["updated_at"]);

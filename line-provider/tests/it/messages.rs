@@ -142,6 +142,17 @@ async fn concurrent_changes_of_one_event_each_get_a_version_and_are_published_in
     app.assert_no_message_for(Duration::from_millis(1500)).await;
     let stored: Value = app.get("/events/e1").await.json().await.unwrap();
     assert_eq!(&stored, answered.last().unwrap());
+    // The history holds every version once, in order, as it was answered.
+    let history: Value = app.get("/events/e1/history").await.json().await.unwrap();
+    let history = history.as_array().unwrap();
+    assert_eq!(history.len(), answered.len() + 1);
+    for (kept, event) in history[1..].iter().zip(&answered) {
+        assert_eq!(
+            (&kept["version"], &kept["status"], &kept["coefficient"]),
+            (&event["version"], &event["status"], &event["coefficient"])
+        );
+        assert_eq!(kept["changed_at"], event["updated_at"]);
+    }
 }
 
 #[tokio::test]

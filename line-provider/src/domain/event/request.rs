@@ -20,6 +20,12 @@ impl Reason {
         if text.is_empty() {
             return Err(ValidationError::new(field, "must not be empty"));
         }
+        if text.contains('\0') {
+            return Err(ValidationError::new(
+                field,
+                "must not contain the NUL character (\\u0000)",
+            ));
+        }
         let chars = text.chars().count();
         if chars > Self::MAX_CHARS {
             return Err(ValidationError::new(

@@ -182,7 +182,7 @@ fn a_cancelled_event_cannot_be_finished_nor_a_finished_one_cancelled() {
 fn a_reason_is_one_to_five_hundred_characters() {
     assert!(Reason::new("reason", "x".repeat(500)).is_ok());
     assert!(Reason::new("reason", "é".repeat(500)).is_ok());
-    for text in [String::new(), "x".repeat(501)] {
+    for text in [String::new(), "x".repeat(501), "a\0b".into()] {
         let error = Reason::new("reason", text).unwrap_err();
         assert_eq!(error.field, "reason");
     }

@@ -87,7 +87,10 @@ pub async fn list(
         .as_deref()
         .map(|text| {
             EventStatus::parse(text).ok_or_else(|| {
-                ValidationError::new("status", "must be new, finished_win or finished_lose")
+                ValidationError::new(
+                    "status",
+                    "must be new, finished_win, finished_lose or cancelled",
+                )
             })
         })
         .transpose()?;
@@ -247,7 +250,7 @@ pub async fn history(
     let id = path_id(&path)?;
     let client = state.pool.get().await?;
     let versions = db::event_history(&client, &id).await?;
-    if versions.is_empty() {
+    if versions.is_empty() && db::get_event(&client, &id).await?.is_none() {
         return Err(ApiError::EventNotFound(shown(&path)));
     }
     Ok(HttpResponse::Ok().json(versions.iter().map(VersionBody::from).collect::<Vec<_>>()))

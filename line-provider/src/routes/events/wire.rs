@@ -51,7 +51,7 @@ pub struct FinishEventRequest {
     pub status: Box<RawValue>,
     /// Why (1–500 characters); kept on the event and carried in its message.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, min_length = 1, max_length = 500, required = false, example = "abandoned: waterlogged pitch")]
+    #[schema(value_type = String, min_length = 1, max_length = 500, pattern = "^[^\\u0000]*$", required = false, example = "abandoned: waterlogged pitch")]
     pub reason: Option<Box<RawValue>>,
 }
 
@@ -63,7 +63,7 @@ pub struct CorrectionRequest {
     #[schema(value_type = FinalStatus)]
     pub status: Box<RawValue>,
     /// Why (1–500 characters): required for a correction.
-    #[schema(value_type = String, min_length = 1, max_length = 500, example = "the result was entered for the wrong side")]
+    #[schema(value_type = String, min_length = 1, max_length = 500, pattern = "^[^\\u0000]*$", example = "the result was entered for the wrong side")]
     pub reason: Box<RawValue>,
 }
 

@@ -19,7 +19,7 @@ use crate::system::{System, TOKEN, finish_call, unix_seconds};
 /// How long after the big finish the next changes are made (the time a user would look).
 const AFTER_THE_FINISH: Duration = Duration::from_millis(200);
 /// Corrections of the big event, alternating its result, for a p99 of how fast bets follow.
-const CORRECTIONS: usize = 40;
+const CORRECTIONS: usize = 100;
 
 /// What one finish of n bets measured.
 struct Finish {
@@ -97,19 +97,6 @@ pub async fn settlement(
         results.rows.push(goal(
             Row::new(
                 format!(
-                    "5 correct {} bets' result, {CORRECTIONS} times: 200 → a bet of it follows: p99 (p50 {:.2})",
-                    thousands(n),
-                    ms(p50)
-                ),
-                ms(p99),
-                "ms",
-            )
-            .baseline("its finish", ms(finish.settled)),
-            Goal::Below(50.0),
-        ));
-        results.rows.push(goal(
-            Row::new(
-                format!(
                     "5 … new event created {} ms later: 201 → listed",
                     AFTER_THE_FINISH.as_millis()
                 ),
@@ -138,6 +125,19 @@ pub async fn settlement(
             .baseline("quiet p99", quiet.p99_ms)
             .details(json!({ "during": during, "quiet": quiet })),
             Goal::RatioAtMost(1.2),
+        ));
+        results.rows.push(goal(
+            Row::new(
+                format!(
+                    "5 correct {} bets' result, {CORRECTIONS} times: 200 → a bet of it follows: p99 (p50 {:.2})",
+                    thousands(n),
+                    ms(p50)
+                ),
+                ms(p99),
+                "ms",
+            )
+            .baseline("its finish", ms(finish.settled)),
+            Goal::Below(50.0),
         ));
         largest = big;
     }
