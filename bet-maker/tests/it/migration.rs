@@ -178,3 +178,37 @@ async fn a_database_whose_stored_statuses_disagree_with_their_events_is_not_migr
     drop(old);
     drop_database(&database).await;
 }
+
+/// The schema before cancellation.
+const BEFORE_CANCELLATION: i32 = 3;
+
+#[tokio::test]
+async fn an_event_stored_before_cancellation_existed_can_be_cancelled_after_the_migration() {
+    let (database, old) = database_at(BEFORE_CANCELLATION).await;
+    old.batch_execute(
+        "INSERT INTO events (id, coefficient, deadline, status, version)
+         VALUES ('open', 1.50, now() + interval '1 day', 'new', 1)",
+    )
+    .await
+    .unwrap();
+    drop(old);
+    let app = spawn_app_with(Options {
+        database: Some(database),
+        ..Options::default()
+    })
+    .await;
+    let bet = app.place("open", "4").await;
+
+    app.publish(
+        EventChange::Cancelled,
+        &event("open", 2, EventStatus::Cancelled, "1.50"),
+    )
+    .await;
+    app.wait_for_metric(r#"bet_maker_bets_settled_total{outcome="void"}"#, 1.0)
+        .await;
+
+    let now = app
+        .get_json(&format!("/bets/{}", bet["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(now["status"], "void");
+}

@@ -11,6 +11,7 @@ mod errors;
 mod events;
 mod helpers;
 mod messages;
+mod migration;
 mod operations;
 mod outbox;
 mod validation;

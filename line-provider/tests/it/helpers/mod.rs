@@ -37,6 +37,8 @@ pub struct Options {
     pub proxy: Option<bool>,
     /// Put a cuttable proxy between the app and Postgres.
     pub database_proxy: bool,
+    /// Start on this database (made by the test, dropped with the app) instead of a new one.
+    pub database: Option<String>,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
             admin_token: Some(TOKEN),
             proxy: None,
             database_proxy: false,
+            database: None,
         }
     }
 }
@@ -72,7 +75,10 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a line-provider as `options` say.
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let database = format!("test_lp_{id}");
+    let database = options
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("test_lp_{id}"));
     let topology = Topology::with_prefix(&format!("test-{id}"));
     let (amqp, probe) = probe(&topology).await;
     let proxy = match options.proxy {
