@@ -74,23 +74,55 @@ impl PeakSampler {
 /// CPU time used so far by each part of the system, and by the whole machine.
 #[derive(Debug, Clone)]
 pub struct CpuSnapshot {
-    parts: Vec<(&'static str, f64)>,
+    parts: Vec<(&'static str, Cpu)>,
     machine_busy: f64,
     at: std::time::Instant,
 }
 
-/// CPU seconds of every process whose name is `comm` (a server's many processes).
-fn cpu_of_all(comm: &str) -> f64 {
+/// CPU seconds of a part: one watched process, or every process of a server by pid.
+#[derive(Debug, Clone)]
+enum Cpu {
+    One(f64),
+    /// Per pid, its own time plus its reaped children's: a server's processes come and go
+    /// (Postgres backends), and one that exits moves its time to its parent's children time
+    /// once reaped, so a window never sees CPU given back (a summed total fell when a backend
+    /// exited). A process that lived across the start of a window and exits within it counts
+    /// its time from before the window too; the loads measured here run on long-lived
+    /// connections.
+    All(std::collections::HashMap<i32, f64>),
+}
+
+impl Cpu {
+    /// Seconds used since `before`; a process not seen before counts whole.
+    fn since(&self, before: &Self) -> f64 {
+        match (self, before) {
+            (Self::One(after), Self::One(before)) => after - before,
+            (Self::All(after), Self::All(before)) => after
+                .iter()
+                .map(|(pid, seconds)| (seconds - before.get(pid).copied().unwrap_or(0.0)).max(0.0))
+                .sum(),
+            _ => 0.0,
+        }
+    }
+}
+
+/// CPU seconds of every process whose name is `comm` (a server's many processes), by pid.
+fn cpu_of_all(comm: &str) -> Cpu {
     let ticks = procfs::ticks_per_second() as f64;
-    procfs::process::all_processes()
+    let by_pid = procfs::process::all_processes()
         .map(|all| {
             all.filter_map(Result::ok)
                 .filter_map(|process| process.stat().ok())
                 .filter(|stat| stat.comm == comm)
-                .map(|stat| (stat.utime + stat.stime) as f64 / ticks)
-                .sum()
+                .map(|stat| {
+                    let own = stat.utime + stat.stime;
+                    let children = u64::try_from(stat.cutime + stat.cstime).unwrap_or(0);
+                    (stat.pid, (own + children) as f64 / ticks)
+                })
+                .collect()
         })
-        .unwrap_or(0.0)
+        .unwrap_or_default();
+    Cpu::All(by_pid)
 }
 
 impl CpuSnapshot {
@@ -112,11 +144,11 @@ impl CpuSnapshot {
         let own = Watched::new(std::process::id());
         Self {
             parts: vec![
-                ("line-provider", line_provider.cpu_seconds()),
-                ("bet-maker", bet_maker.cpu_seconds()),
+                ("line-provider", Cpu::One(line_provider.cpu_seconds())),
+                ("bet-maker", Cpu::One(bet_maker.cpu_seconds())),
                 ("Postgres", cpu_of_all("postgres")),
                 ("RabbitMQ", cpu_of_all("beam.smp")),
-                ("load generator", own.cpu_seconds()),
+                ("load generator", Cpu::One(own.cpu_seconds())),
             ],
             machine_busy,
             at: std::time::Instant::now(),
@@ -133,7 +165,7 @@ impl CpuSnapshot {
                 .parts
                 .iter()
                 .zip(&before.parts)
-                .map(|((name, after), (_, before))| (*name, (after - before) * 1000.0 / units))
+                .map(|((name, after), (_, before))| (*name, after.since(before) * 1000.0 / units))
                 .collect(),
             machine_busy_percent: (self.machine_busy - before.machine_busy) * 100.0
                 / (seconds * cores),
