@@ -3,7 +3,8 @@
 //! (every test and CI share those two servers).
 //!
 //! # Layout
-//! - [`server_url`], [`amqp_url`], [`with_database`], [`address_of`], [`drop_database`].
+//! - [`server_url`], [`amqp_url`], [`with_database`], [`address_of`], [`create_database`],
+//!   [`drop_database`].
 //! - [`raw_json`]: a JSON value as a parser receives it.
 //! - [`local_service`]: a service's settings for a test (loopback, a free port, text logs).
 //! - [`assert_unique_operation_ids`]: a check of a service's OpenAPI document.
@@ -93,6 +94,30 @@ pub async fn drop_database(database: &str) {
             ))
             .await;
     }
+}
+
+/// Creates the empty database `database` on the test server and connects to it (a test that
+/// builds an older schema there, say, before a service migrates it).
+pub async fn create_database(database: &str) -> tokio_postgres::Client {
+    let (admin, connection) = tokio_postgres::connect(&server_url(), tokio_postgres::NoTls)
+        .await
+        .expect("the test server");
+    tokio::spawn(connection);
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE \"{}\"",
+            database.replace('"', "\"\"")
+        ))
+        .await
+        .expect("a database of the test's own");
+    let (client, connection) = tokio_postgres::connect(
+        &with_database(&server_url(), database),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .expect("the new database");
+    tokio::spawn(connection);
+    client
 }
 
 /// Asserts every operation of an OpenAPI `document` has an `operationId` of its own, as

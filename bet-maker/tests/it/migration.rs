@@ -7,7 +7,7 @@ use shared_messages::{EventChange, EventStatus};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::helpers::{Options, drop_database, event, server_url, spawn_app_with, with_database};
+use crate::helpers::{Options, drop_database, event, spawn_app_with};
 
 mod embedded {
     refinery::embed_migrations!("../migrations/bet-maker");
@@ -19,19 +19,7 @@ const STATUSES_ON_BETS: i32 = 2;
 /// A database of the test's own, migrated up to `version` only.
 async fn database_at(version: i32) -> (String, tokio_postgres::Client) {
     let name = format!("test_bm_{}", uuid::Uuid::new_v4().simple());
-    let (admin, connection) = tokio_postgres::connect(&server_url(), tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-    let (mut client, connection) =
-        tokio_postgres::connect(&with_database(&server_url(), &name), tokio_postgres::NoTls)
-            .await
-            .unwrap();
-    tokio::spawn(connection);
+    let mut client = test_support::create_database(&name).await;
     embedded::migrations::runner()
         .set_target(refinery::Target::Version(version))
         .run_async(&mut client)

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Options, server_url, spawn_app_with};
+use crate::helpers::{Options, spawn_app_with};
 
 mod embedded {
     refinery::embed_migrations!("../migrations/line-provider");
@@ -15,21 +15,7 @@ const BEFORE_THE_LIFECYCLE: i32 = 2;
 #[tokio::test]
 async fn events_stored_by_the_first_schema_read_the_same_and_get_a_history() {
     let name = format!("test_lp_{}", uuid::Uuid::new_v4().simple());
-    let (admin, connection) = tokio_postgres::connect(&server_url(), tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-    let (mut old, connection) = tokio_postgres::connect(
-        &test_support::with_database(&server_url(), &name),
-        tokio_postgres::NoTls,
-    )
-    .await
-    .unwrap();
-    tokio::spawn(connection);
+    let mut old = test_support::create_database(&name).await;
     embedded::migrations::runner()
         .set_target(refinery::Target::Version(BEFORE_THE_LIFECYCLE))
         .run_async(&mut old)
