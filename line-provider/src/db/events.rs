@@ -37,6 +37,25 @@ fn event_from_row(row: &Row) -> Result<Event, DbError> {
     })
 }
 
+/// One statement: `$event_write` (an `INSERT` or `UPDATE` of `events` returning its `id`, or
+/// nothing when it wrote nothing), then, only if it wrote, the version into `event_versions`
+/// and the message into `outbox`. The parameters are those of [`write_with_message`].
+macro_rules! with_version_and_message {
+    ($event_write:literal) => {
+        concat!(
+            "WITH event AS (",
+            $event_write,
+            "), history AS (
+                 INSERT INTO event_versions
+                     (event_id, version, status, coefficient, deadline, reason, changed_at)
+                 SELECT $1, $5, $4, $2, $3, $12, $6 FROM event
+             )
+             INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
+             SELECT $7, $8, $9, $10, $11 FROM event"
+        )
+    };
+}
+
 fn events_from_rows(rows: &[Row]) -> Result<Vec<Event>, DbError> {
     rows.iter().map(event_from_row).collect()
 }
@@ -51,18 +70,12 @@ pub async fn insert_event_with_message(
 ) -> Result<bool, DbError> {
     write_with_message(
         client,
-        "WITH event AS (
-             INSERT INTO events (id, coefficient, deadline, status, version, created_at, updated_at,
+        with_version_and_message!(
+            "INSERT INTO events (id, coefficient, deadline, status, version, created_at, updated_at,
                                  reason)
              VALUES ($1, $2, $3, $4, $5, $6, $6, $12)
-             ON CONFLICT (id) DO NOTHING RETURNING id
-         ), history AS (
-             INSERT INTO event_versions
-                 (event_id, version, status, coefficient, deadline, reason, changed_at)
-             SELECT $1, $5, $4, $2, $3, $12, $6 FROM event
-         )
-         INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
-         SELECT $7, $8, $9, $10, $11 FROM event",
+             ON CONFLICT (id) DO NOTHING RETURNING id"
+        ),
         event,
         &event.created_at,
         message,
@@ -71,8 +84,9 @@ pub async fn insert_event_with_message(
 }
 
 /// Moves an event from the version before `event.version` to `event` and writes the version to
-/// `event_versions` and its message, in one statement; `false` (nothing written) when the stored event is no longer at that
-/// version: a concurrent change won, read it again and decide again.
+/// `event_versions` and its message, in one statement; `false` (nothing written) when the
+/// stored event is no longer at that version: a concurrent change won, read it again and
+/// decide again.
 ///
 /// The `UPDATE` takes the row lock, so a concurrent change of the same event waits for this
 /// statement's commit and then finds the version moved on: one event's messages enter the
@@ -84,18 +98,12 @@ pub async fn update_event_with_message(
 ) -> Result<bool, DbError> {
     write_with_message(
         client,
-        "WITH event AS (
-             UPDATE events SET coefficient = $2, deadline = $3, status = $4,
+        with_version_and_message!(
+            "UPDATE events SET coefficient = $2, deadline = $3, status = $4,
                                version = $5::bigint, updated_at = $6, reason = $12
              WHERE id = $1 AND version = $5::bigint - 1
-             RETURNING id
-         ), history AS (
-             INSERT INTO event_versions
-                 (event_id, version, status, coefficient, deadline, reason, changed_at)
-             SELECT $1, $5, $4, $2, $3, $12, $6 FROM event
-         )
-         INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
-         SELECT $7, $8, $9, $10, $11 FROM event",
+             RETURNING id"
+        ),
         event,
         &event.updated_at,
         message,

@@ -121,7 +121,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(EventBody::from(&event)))
 }
 
-/// Change the odds and/or the deadline of an unfinished event.
+/// Change the odds and/or the deadline of a `new` event.
 #[utoipa::path(
     patch, path = "/events/{id}", tag = "events", operation_id = "change_event",
     params(("id" = String, Path, description = "The event's id")),
@@ -132,7 +132,7 @@ pub async fn get(
         (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is finished", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is finished or cancelled", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid value", body = Problem, content_type = "application/problem+json"),
