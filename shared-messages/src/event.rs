@@ -84,4 +84,35 @@ pub struct EventSnapshot {
     /// of the first schema never sees the member).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The smallest stake accepted on the event; absent when there is none. Like the two
+    /// below, a message whose event has it carries schema version 3.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::optional_two_decimals"
+    )]
+    pub min_stake: Option<Decimal>,
+    /// The largest stake accepted on the event; absent when there is none.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::optional_two_decimals"
+    )]
+    pub max_stake: Option<Decimal>,
+    /// The most the book may lose on the event if it is won: the sum over its bets of
+    /// `amount × (coefficient − 1)`; absent when there is no such limit.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::optional_two_decimals"
+    )]
+    pub max_liability: Option<Decimal>,
+}
+
+impl EventSnapshot {
+    /// Whether the event carries any limit: a consumer that does not know limits would take
+    /// bets the book refuses, so such a message carries schema version 3.
+    pub fn has_limits(&self) -> bool {
+        self.min_stake.is_some() || self.max_stake.is_some() || self.max_liability.is_some()
+    }
 }

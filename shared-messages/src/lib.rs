@@ -48,6 +48,30 @@ pub mod two_decimals {
     }
 }
 
+/// [`two_decimals`] for a member that may be absent or null (`None`); used with
+/// `#[serde(default)]`.
+pub mod optional_two_decimals {
+    use rust_decimal::Decimal;
+
+    /// Writes `Some` as [`two_decimals`] does, `None` as null.
+    pub fn serialize<S: serde::Serializer>(
+        value: &Option<Decimal>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => crate::two_decimals::serialize(value, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads null as `None` and a number as [`two_decimals`] does.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        rust_decimal::serde::arbitrary_precision_option::deserialize(deserializer)
+    }
+}
+
 /// Serde helpers for instants: RFC 3339 in UTC on output (`2026-11-24T18:00:00Z`).
 pub mod utc_rfc3339 {
     use time::{OffsetDateTime, UtcOffset};

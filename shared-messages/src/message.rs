@@ -13,7 +13,7 @@ use crate::{EventSnapshot, EventStatus};
 /// ([`EventChange::schema_version`]), so a consumer of an older schema reads what it can and
 /// dead-letters the rest (instead of guessing) until it is upgraded; a consumer reads every
 /// version up to this one.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The AMQP header that carries [`SCHEMA_VERSION`].
 pub const SCHEMA_VERSION_HEADER: &str = "schema-version";
@@ -68,11 +68,23 @@ impl EventChange {
     }
 
     /// The schema version a message of this kind carries: 1 for the kinds of the first
-    /// schema, 2 for those a consumer of the first schema would misread.
+    /// schema, 2 for those a consumer of the first schema would misread. A message about an
+    /// event with limits carries 3 whatever its kind ([`EventChange::schema_version_of`]).
     pub fn schema_version(self) -> u32 {
         match self {
             Self::Created | Self::Updated | Self::Finished => 1,
             Self::Cancelled | Self::Corrected => 2,
+        }
+    }
+
+    /// The schema version of a message of this kind about `snapshot`: the lowest that
+    /// describes it, so a consumer of an older schema reads what it can and dead-letters the
+    /// rest instead of misreading it.
+    pub fn schema_version_of(self, snapshot: &EventSnapshot) -> u32 {
+        if snapshot.has_limits() {
+            3
+        } else {
+            self.schema_version()
         }
     }
 

@@ -95,9 +95,44 @@ fn the_first_schema_s_messages_keep_version_1_and_carry_no_reason() {
         assert_eq!(message.event.reason, None, "{name}");
         let change = EventChange::describing(&message.event);
         assert_eq!(change.schema_version(), 1, "{name}");
+        assert_eq!(change.schema_version_of(&message.event), 1, "{name}");
         assert!(change.fits(message.event.status), "{name}");
         assert!(!golden(name).contains("reason"), "{name}");
+        assert!(!golden(name).contains("stake"), "{name}");
     }
+}
+
+#[test]
+fn an_event_with_limits_round_trips_them_at_schema_version_3() {
+    let message = round_trip("event_limits");
+    assert_eq!(message.event.min_stake, Some(Decimal::new(100, 2)));
+    assert_eq!(message.event.max_stake, Some(Decimal::new(50_000, 2)));
+    assert_eq!(
+        message.event.max_liability,
+        Some(Decimal::new(2_500_050, 2))
+    );
+    let change = EventChange::describing(&message.event);
+    assert_eq!(change, EventChange::Updated);
+    assert_eq!(change.schema_version_of(&message.event), 3);
+    assert_eq!(shared_messages::SCHEMA_VERSION, 3);
+    // One limit is enough to need the new schema; none keeps the kind's own version.
+    let mut one = message.event.clone();
+    one.min_stake = None;
+    one.max_stake = None;
+    assert_eq!(EventChange::Finished.schema_version_of(&one), 3);
+    one.max_liability = None;
+    assert_eq!(EventChange::Finished.schema_version_of(&one), 1);
+    assert_eq!(EventChange::Cancelled.schema_version_of(&one), 2);
+}
+
+#[test]
+fn a_null_limit_reads_as_none_and_is_not_written() {
+    let text = golden("event_limits").replace("\"min_stake\": 1.00", "\"min_stake\": null");
+    let message: EventMessage = serde_json::from_str(&text).expect("null limit parses");
+    assert_eq!(message.event.min_stake, None);
+    let written = serde_json::to_string(&message).unwrap();
+    assert!(!written.contains("min_stake"), "{written}");
+    assert!(written.contains("\"max_stake\":500.00"), "{written}");
 }
 
 #[test]

@@ -81,6 +81,9 @@ mod tests {
             created_at: datetime!(2026-11-24 12:00 UTC),
             updated_at: datetime!(2026-11-24 12:00 UTC),
             reason: None,
+            min_stake: None,
+            max_stake: None,
+            max_liability: None,
         }
     }
 

@@ -23,6 +23,9 @@ pub fn event(id: &str, version: u64, status: EventStatus, coefficient: &str) -> 
         created_at: OffsetDateTime::now_utc(),
         updated_at: OffsetDateTime::now_utc(),
         reason: None,
+        min_stake: None,
+        max_stake: None,
+        max_liability: None,
     }
 }
 

@@ -153,6 +153,9 @@ impl Event {
                 .reason
                 .as_ref()
                 .map(|reason| reason.as_str().to_owned()),
+            min_stake: None,
+            max_stake: None,
+            max_liability: None,
         }
     }
 }
