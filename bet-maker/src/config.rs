@@ -1,6 +1,7 @@
 //! Typed configuration, read from the environment once at start: the variables every service
 //! reads (`service-support`'s) and bet-maker's own.
 
+use secrecy::SecretString;
 use serde::Deserialize;
 use service_support::config::{self, Defaults, ServiceSettings};
 use shared_messages::Topology;
@@ -11,8 +12,11 @@ pub use service_support::config::ConfigError;
 /// Every environment variable the service reads; deployment files are checked against this
 /// list.
 pub fn variables() -> Vec<&'static str> {
-    config::VARIABLES.to_vec()
+    config::VARIABLES.into_iter().chain(OWN).collect()
 }
+
+/// The variables only bet-maker reads.
+const OWN: [&str; 1] = ["ADMIN_TOKEN"];
 
 /// What bet-maker defaults to on a developer machine.
 const DEFAULTS: Defaults = Defaults {
@@ -21,28 +25,65 @@ const DEFAULTS: Defaults = Defaults {
 };
 
 /// Everything the service can be told; see the README for the variables.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// Where it listens, its database (events and bets) and the broker it consumes from.
     pub service: ServiceSettings,
+    /// The operator token required by the exposure routes; `None` leaves them open (a
+    /// developer machine) and logs a warning at start.
+    pub admin_token: Option<SecretString>,
     /// The names of the exchange and queues; the contract's names unless a test isolates itself.
     pub topology: Topology,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("service", &self.service)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("topology", &self.topology)
+            .finish()
+    }
 }
 
 /// bet-maker's own variables as they arrive.
 #[derive(Debug, Deserialize)]
 struct Own {
+    admin_token: Option<String>,
     amqp_name_prefix: Option<String>,
 }
 
 impl Settings {
-    /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT` and
-    /// `AMQP_NAME_PREFIX`, with defaults that fit a developer machine.
+    /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT`,
+    /// `AMQP_NAME_PREFIX` and `ADMIN_TOKEN`, with defaults that fit a developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let (service, own) = config::load::<Own>(DEFAULTS, &[])?;
+        let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Ok(Self {
             service,
+            admin_token: config::token("ADMIN_TOKEN", own.admin_token)?,
             topology: Topology::with_optional_prefix(own.amqp_name_prefix.as_deref()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn the_admin_token_is_read_and_never_appears_in_debug_output() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("ADMIN_TOKEN", "s3cret-token");
+            let settings = Settings::from_env().unwrap();
+            assert!(settings.admin_token.is_some());
+            assert!(!format!("{settings:?}").contains("s3cret-token"));
+            assert!(variables().contains(&"ADMIN_TOKEN"));
+            Ok(())
+        });
     }
 }

@@ -2,7 +2,9 @@
 //! `service-support`'s.
 
 use actix_web::http::StatusCode;
-use service_support::problem::{Answer, Described, RequestError};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+use service_support::problem::{Answer, Described, RequestError, money};
 
 pub use service_support::problem::{Problem, shown};
 
@@ -22,6 +24,35 @@ pub enum ApiError {
     /// The event is finished or its deadline passed (409).
     #[error("{0}")]
     EventClosed(String),
+    /// The stake is outside the event's limits (422).
+    #[error("{detail}")]
+    StakeOutOfRange {
+        /// What to send instead.
+        detail: String,
+        /// The smallest stake accepted, if any.
+        min_stake: Option<Decimal>,
+        /// The largest stake accepted, if any.
+        max_stake: Option<Decimal>,
+    },
+    /// The event's odds are not the ones the bettor accepted (409).
+    #[error("{detail}")]
+    OddsChanged {
+        /// What happened and what to do.
+        detail: String,
+        /// The current odds.
+        coefficient: Decimal,
+    },
+    /// The bet would take the event's liability above its limit (409).
+    #[error("{detail}")]
+    LiabilityLimit {
+        /// What happened and what to do.
+        detail: String,
+        /// The largest stake still accepted at the current odds.
+        max_amount: Decimal,
+    },
+    /// No operator token, or a wrong one, on an operator route (401).
+    #[error("this route needs the operator token: send Authorization: Bearer <ADMIN_TOKEN>")]
+    Unauthorized,
     /// The Idempotency-Key was used for a different bet (422).
     #[error(
         "Idempotency-Key {0:?} was already used for a different bet; use a new key for a new bet"
@@ -52,10 +83,49 @@ impl Described for ApiError {
                 "idempotency-key-reused",
                 "Idempotency-Key reused",
             ),
+            Self::StakeOutOfRange { .. } => Answer {
+                field: Some("amount"),
+                ..Answer::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "stake-out-of-range",
+                    "Stake out of range",
+                )
+            },
+            Self::OddsChanged { .. } => Answer {
+                field: Some("coefficient"),
+                ..Answer::new(S::CONFLICT, "odds-changed", "Odds changed")
+            },
+            Self::LiabilityLimit { .. } => Answer {
+                field: Some("amount"),
+                ..Answer::new(S::CONFLICT, "liability-limit", "Liability limit reached")
+            },
+            Self::Unauthorized => Answer::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
             Self::Busy(_) => {
                 Answer::new(S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
             }
             Self::Request(error) => error.answer(),
         }
+    }
+
+    fn members(&self) -> Map<String, Value> {
+        let mut members = Map::new();
+        match self {
+            Self::StakeOutOfRange {
+                min_stake,
+                max_stake,
+                ..
+            } => {
+                members.insert("min_stake".into(), money(*min_stake));
+                members.insert("max_stake".into(), money(*max_stake));
+            }
+            Self::OddsChanged { coefficient, .. } => {
+                members.insert("coefficient".into(), money(Some(*coefficient)));
+            }
+            Self::LiabilityLimit { max_amount, .. } => {
+                members.insert("max_amount".into(), money(Some(*max_amount)));
+            }
+            _ => {}
+        }
+        members
     }
 }

@@ -12,6 +12,12 @@ pub struct Metrics {
     registry: Registry,
     /// Bets accepted.
     pub bets_placed: IntCounter,
+    /// Bets refused, by reason (`closed`, `stake_out_of_range`, `odds_changed`,
+    /// `liability_limit`, `unknown_event`, `idempotency_key_reused`).
+    pub bets_refused: IntCounterVec,
+    /// Bets whose stripe of their event's liability limit ran out, placed (or refused) against
+    /// the whole limit, which is then spread over the stripes again.
+    pub limit_spreads: IntCounter,
     /// Bets settled, by outcome (`won`, `lost`, `void`): at an event's first final status
     /// (a finish or a cancellation), every bet of the event, counted from the event's tally.
     pub bets_settled: IntCounterVec,
@@ -47,6 +53,14 @@ impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new_custom(Some("bet_maker".into()), None)?;
         let bets_placed = IntCounter::new("bets_placed_total", "Bets accepted")?;
+        let bets_refused = IntCounterVec::new(
+            Opts::new("bets_refused_total", "Bets refused, by reason"),
+            &["reason"],
+        )?;
+        let limit_spreads = IntCounter::new(
+            "liability_limit_spreads_total",
+            "Bets decided against an event's whole liability limit after their stripe ran out",
+        )?;
         let bets_settled = IntCounterVec::new(
             Opts::new("bets_settled_total", "Bets settled, by outcome"),
             &["outcome"],
@@ -107,6 +121,8 @@ impl Metrics {
         let http_requests = service_support::http::request_histogram()?;
         for collector in [
             Box::new(bets_placed.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(bets_refused.clone()),
+            Box::new(limit_spreads.clone()),
             Box::new(bets_settled.clone()),
             Box::new(bets_resettled.clone()),
             Box::new(messages_applied.clone()),
@@ -125,6 +141,8 @@ impl Metrics {
         Ok(Self {
             registry,
             bets_placed,
+            bets_refused,
+            limit_spreads,
             bets_settled,
             bets_resettled,
             messages_applied,

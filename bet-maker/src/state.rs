@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use deadpool_postgres::Pool;
+use secrecy::SecretString;
 use tokio::sync::Semaphore;
 
 use crate::metrics::Metrics;
@@ -19,4 +20,6 @@ pub struct AppState {
     pub history_streams: Arc<Semaphore>,
     /// `GET /events`, served from memory.
     pub open_events: Arc<OpenEvents>,
+    /// The operator token, when the exposure routes are protected.
+    pub admin_token: Option<SecretString>,
 }

@@ -6,6 +6,7 @@
 //! database.
 //!
 //! # Layout
+//! - [`auth`]: the operator token of admin routes.
 //! - [`config`]: the variables every service reads, and a service's own from the same read.
 //! - [`telemetry`]: [`LogFormat`], the global subscriber, [`telemetry::RequestSpan`].
 //! - [`http`]: the HTTP server (request ids and metrics, limits, docs, health routes).
@@ -22,6 +23,7 @@
 //! - [`run`]: the HTTP server and the service's background worker under one shutdown.
 //! - [`healthcheck`]: the `healthcheck` subcommand of the container images.
 
+pub mod auth;
 pub mod broker;
 pub mod config;
 pub mod db;

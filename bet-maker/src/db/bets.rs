@@ -6,10 +6,11 @@ use rust_decimal::Decimal;
 use shared_messages::{EventId, EventStatus};
 use time::OffsetDateTime;
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::{Amount, Bet, BetFilter, BetStatus, IdempotencyKey};
+use crate::domain::{AcceptOdds, Amount, Bet, BetFilter, BetStatus, Consent, IdempotencyKey};
 
 /// How many bets an event has: the sum of its tally stripes (at most 16 rows), not a count of
 /// its bets. Read after the event's row lock was taken, it counts every bet the event will
@@ -42,6 +43,26 @@ pub enum Placement {
         /// Its deadline.
         deadline: OffsetDateTime,
     },
+    /// The stake is outside the event's limits.
+    StakeOutOfRange {
+        /// The smallest stake accepted, if any.
+        min_stake: Option<Decimal>,
+        /// The largest stake accepted, if any.
+        max_stake: Option<Decimal>,
+    },
+    /// The event's odds are not the ones the bettor accepted.
+    OddsChanged {
+        /// The current odds.
+        coefficient: Decimal,
+    },
+    /// The bet would take the event's liability above its limit.
+    LiabilityLimit {
+        /// The largest stake still accepted at the current odds (possibly zero).
+        max_amount: Decimal,
+    },
+    /// The share of the event's liability limit this connection's stripe holds is used up:
+    /// place the bet against the whole limit ([`super::place_bet_within_limit`]).
+    StripeFull,
 }
 
 /// A bet as served: its own columns, and its status and settlement time from its event.
@@ -53,58 +74,154 @@ macro_rules! bet_select {
     };
 }
 
+/// The event as a bet sees it, locked against its next change (`FOR SHARE`: a finish waits for
+/// the bet's commit, and the bet for the finish's), with the checks by the database clock; the
+/// arguments name the parameters of the event, the amount, `accept_odds` and the odds seen.
+macro_rules! event_for_bet {
+    ($event:literal, $amount:literal, $accept:literal, $seen:literal) => {
+        concat!(
+            "SELECT id, coefficient, status, deadline, min_stake, max_stake, max_liability,
+                    status = 'new' AND deadline > clock_timestamp() AS open, ",
+            $amount,
+            " >= coalesce(min_stake, ",
+            $amount,
+            ") AND ",
+            $amount,
+            " <= coalesce(max_stake, ",
+            $amount,
+            ") AS stake_ok,
+                    CASE ",
+            $accept,
+            "::text WHEN 'exact' THEN coefficient = ",
+            $seen,
+            "::numeric
+                                  WHEN 'higher' THEN coefficient >= ",
+            $seen,
+            "::numeric
+                                  ELSE true END AS odds_ok
+             FROM events WHERE id = ",
+            $event,
+            " FOR SHARE"
+        )
+    };
+}
+pub(super) use event_for_bet;
+
 /// The statement of [`place_bet`]: `$1` the bet's id, `$2` the event, `$3` the amount, `$4` the
-/// idempotency key or null. Public so that the benchmark's baseline runs exactly this.
-pub const PLACE_BET: &str = "WITH event AS (
-         SELECT id, coefficient, status, deadline, status = 'new' AND deadline > clock_timestamp() AS open
-         FROM events WHERE id = $2 FOR SHARE
+/// idempotency key or null, `$5` `accept_odds` or null, `$6` the odds accepted or null. Public
+/// so that the benchmark's baseline runs exactly this.
+pub const PLACE_BET: &str = concat!(
+    "WITH event AS (",
+    event_for_bet!("$2", "$3", "$5", "$6"),
+    "), tally AS (
+         INSERT INTO event_tallies AS tally (event_id, stripe, bets, stake, payout, budget)
+         SELECT id, pg_backend_pid() % 16, 1, $3, $3 * coefficient,
+                CASE WHEN max_liability IS NULL THEN NULL ELSE 0 END
+         FROM event WHERE open AND stake_ok AND odds_ok
+         ON CONFLICT (event_id, stripe) DO UPDATE
+            SET bets = tally.bets + 1, stake = tally.stake + EXCLUDED.stake,
+                payout = tally.payout + EXCLUDED.payout
+            WHERE tally.budget IS NULL
+               OR tally.payout - tally.stake + EXCLUDED.payout - EXCLUDED.stake <= tally.budget
+         RETURNING event_id
      ), bet AS (
-         INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key)
-         SELECT $1, event.id, $3, event.coefficient, $4 FROM event WHERE event.open
+         INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key, accept_odds,
+                           accepted_coefficient)
+         SELECT $1, event.id, $3, event.coefficient, $4, $5, $6 FROM event JOIN tally ON true
          RETURNING id, event_id, amount, coefficient, created_at
-     ), tally AS (
-         INSERT INTO event_tallies AS tally (event_id, stripe, bets)
-         SELECT event_id, pg_backend_pid() % 16, 1 FROM bet
-         ON CONFLICT (event_id, stripe) DO UPDATE SET bets = tally.bets + 1
      )
      SELECT event.status AS event_status, event.deadline AS event_deadline,
-            NULL::timestamptz AS settled_at, bet.*
-     FROM event LEFT JOIN bet ON true";
+            event.coefficient AS event_coefficient, event.min_stake, event.max_stake,
+            event.open, event.stake_ok, event.odds_ok, NULL::timestamptz AS settled_at, bet.*
+     FROM event LEFT JOIN bet ON true"
+);
 
-/// Places a bet in one statement: locks the event row against its next change (`FOR SHARE`: a
-/// finish waits for the bet's commit, and the bet for the finish's), checks it is open by the
-/// database clock, inserts the bet at the event's current odds and counts it in its
-/// connection's stripe of the event's tally.
+/// A bet about to be placed.
+#[derive(Debug, Clone, Copy)]
+pub struct NewBet<'a> {
+    /// Its id.
+    pub id: Uuid,
+    /// The event.
+    pub event_id: &'a EventId,
+    /// The stake.
+    pub amount: Amount,
+    /// The client's Idempotency-Key.
+    pub idempotency_key: Option<&'a IdempotencyKey>,
+    /// The price the bettor agreed to.
+    pub consent: Option<Consent>,
+}
+
+/// Places a bet in one statement: locks the event row against its next change, checks it is
+/// open by the database clock, its stake against the event's limits and its odds against the
+/// bettor's consent, takes the bet's liability from its connection's stripe of the event's
+/// tally (within the stripe's budget when the event has a liability limit) and inserts the
+/// bet at the event's current odds. [`Placement::StripeFull`] when the stripe's budget is used
+/// up (or the stripe does not exist yet under a limit).
 pub async fn place_bet(
     client: &impl GenericClient,
-    id: Uuid,
-    event_id: &EventId,
-    amount: Amount,
-    idempotency_key: Option<&IdempotencyKey>,
+    bet: &NewBet<'_>,
 ) -> Result<Placement, DbError> {
     let statement = client.prepare_cached(PLACE_BET).await?;
-    let key = idempotency_key.map(IdempotencyKey::as_str);
-    let row = client
-        .query_opt(
-            &statement,
-            &[&id, &event_id.as_str(), &amount.value(), &key],
-        )
-        .await?;
+    let key = bet.idempotency_key.map(IdempotencyKey::as_str);
+    let accept = bet.consent.map(|consent| consent.accept.as_str());
+    let seen = bet.consent.and_then(|consent| consent.coefficient);
+    let parameters: [&(dyn ToSql + Sync); 6] = [
+        &bet.id,
+        &bet.event_id.as_str(),
+        &bet.amount.value(),
+        &key,
+        &accept,
+        &seen,
+    ];
+    let row = match client.query_opt(&statement, &parameters).await {
+        Ok(row) => row,
+        Err(error) => {
+            return match DbError::from(error) {
+                DbError::Constraint(name) if name == "event_tallies_within_budget" => {
+                    Ok(Placement::StripeFull)
+                }
+                error => Err(error),
+            };
+        }
+    };
     let Some(row) = row else {
         return Ok(Placement::UnknownEvent);
     };
+    if let Some(refused) = refusal(&row)? {
+        return Ok(refused);
+    }
     if row.try_get::<_, Option<Uuid>>("id")?.is_none() {
-        let status: String = row.try_get("event_status")?;
-        return Ok(Placement::Closed {
-            status: EventStatus::parse(&status)
-                .ok_or_else(|| DbError::invalid("status", &status))?,
-            deadline: row.try_get("event_deadline")?,
-        });
+        return Ok(Placement::StripeFull);
     }
     Ok(Placement::Placed(bet_from_row(&row)?))
 }
 
-fn bet_from_row(row: &Row) -> Result<Bet, DbError> {
+/// Why the event refuses the bet, from the columns of [`event_for_bet!`]: closed first, then
+/// the stake, then the odds; `None` when it takes it.
+pub(super) fn refusal(row: &Row) -> Result<Option<Placement>, DbError> {
+    if !row.try_get::<_, bool>("open")? {
+        let status: String = row.try_get("event_status")?;
+        return Ok(Some(Placement::Closed {
+            status: EventStatus::parse(&status)
+                .ok_or_else(|| DbError::invalid("status", &status))?,
+            deadline: row.try_get("event_deadline")?,
+        }));
+    }
+    if !row.try_get::<_, bool>("stake_ok")? {
+        return Ok(Some(Placement::StakeOutOfRange {
+            min_stake: row.try_get("min_stake")?,
+            max_stake: row.try_get("max_stake")?,
+        }));
+    }
+    if !row.try_get::<_, bool>("odds_ok")? {
+        return Ok(Some(Placement::OddsChanged {
+            coefficient: row.try_get("event_coefficient")?,
+        }));
+    }
+    Ok(None)
+}
+
+pub(super) fn bet_from_row(row: &Row) -> Result<Bet, DbError> {
     let event_id: String = row.try_get("event_id")?;
     let amount: Decimal = row.try_get("amount")?;
     let status: String = row.try_get("event_status")?;
@@ -121,16 +238,34 @@ fn bet_from_row(row: &Row) -> Result<Bet, DbError> {
     })
 }
 
-/// The bet placed with an idempotency key, if any.
+/// The bet placed with an idempotency key, if any, and the price its bettor agreed to.
 pub async fn bet_by_idempotency_key(
     client: &impl GenericClient,
     key: &IdempotencyKey,
-) -> Result<Option<Bet>, DbError> {
+) -> Result<Option<(Bet, Option<Consent>)>, DbError> {
     let statement = client
-        .prepare_cached(concat!(bet_select!(), " WHERE b.idempotency_key = $1"))
+        .prepare_cached(concat!(
+            "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at,
+                    e.status AS event_status, e.settled_at, b.accept_odds, b.accepted_coefficient
+             FROM bets b JOIN events e ON e.id = b.event_id",
+            " WHERE b.idempotency_key = $1"
+        ))
         .await?;
     let row = client.query_opt(&statement, &[&key.as_str()]).await?;
-    row.as_ref().map(bet_from_row).transpose()
+    row.map(|row| {
+        let accept: Option<String> = row.try_get("accept_odds")?;
+        let consent = accept
+            .map(|text| {
+                Ok::<_, DbError>(Consent {
+                    accept: AcceptOdds::parse(&text)
+                        .ok_or_else(|| DbError::invalid("accept_odds", &text))?,
+                    coefficient: row.try_get("accepted_coefficient")?,
+                })
+            })
+            .transpose()?;
+        Ok((bet_from_row(&row)?, consent))
+    })
+    .transpose()
 }
 
 /// One bet.

@@ -4,7 +4,7 @@ use deadpool_postgres::GenericClient;
 use shared_messages::{EventId, EventStatus};
 
 use super::DbError;
-use crate::domain::{IncomingEvent, OpenEvent};
+use crate::domain::{Amount, IncomingEvent, Limits, OpenEvent};
 
 /// Applies a message's event when its version is newer than the stored one, unless it would
 /// take a finished or cancelled event back to `new`; returns whether it was applied. A
@@ -19,15 +19,19 @@ pub async fn apply_event(
 ) -> Result<bool, DbError> {
     let statement = client
         .prepare_cached(
-            "INSERT INTO events (id, coefficient, deadline, status, version, settled_at)
+            "INSERT INTO events (id, coefficient, deadline, status, version, settled_at,
+                                 min_stake, max_stake, max_liability)
              VALUES ($1, $2, $3, $4, $5,
-                     CASE WHEN $4::text = 'new' THEN NULL ELSE clock_timestamp() END)
+                     CASE WHEN $4::text = 'new' THEN NULL ELSE clock_timestamp() END,
+                     $6, $7, $8)
              ON CONFLICT (id) DO UPDATE
                 SET coefficient = EXCLUDED.coefficient, deadline = EXCLUDED.deadline,
                     status = EXCLUDED.status, version = EXCLUDED.version,
                     -- Read once the row lock is granted: after every bet the result settles.
                     settled_at = CASE WHEN EXCLUDED.status = 'new' THEN NULL
                                       ELSE clock_timestamp() END,
+                    min_stake = EXCLUDED.min_stake, max_stake = EXCLUDED.max_stake,
+                    max_liability = EXCLUDED.max_liability,
                     applied_at = now()
                 WHERE events.version < EXCLUDED.version
                   AND (events.status = 'new' OR EXCLUDED.status <> 'new')
@@ -43,6 +47,9 @@ pub async fn apply_event(
                 &event.deadline,
                 &event.status.as_str(),
                 &event.version,
+                &event.limits.min_stake.map(Amount::value),
+                &event.limits.max_stake.map(Amount::value),
+                &event.limits.max_liability.map(Amount::value),
             ],
         )
         .await?;
@@ -71,7 +78,7 @@ pub async fn lock_event_status(
 pub async fn open_events(client: &impl GenericClient) -> Result<Vec<OpenEvent>, DbError> {
     let statement = client
         .prepare_cached(
-            "SELECT id, coefficient, deadline FROM events
+            "SELECT id, coefficient, deadline, min_stake, max_stake, max_liability FROM events
              WHERE status = 'new' AND deadline > now() ORDER BY deadline, id",
         )
         .await?;
@@ -84,7 +91,19 @@ pub async fn open_events(client: &impl GenericClient) -> Result<Vec<OpenEvent>, 
                 coefficient: row.try_get("coefficient")?,
                 deadline: row.try_get("deadline")?,
                 status: EventStatus::New,
+                limits: Limits {
+                    min_stake: amount(row, "min_stake")?,
+                    max_stake: amount(row, "max_stake")?,
+                    max_liability: amount(row, "max_liability")?,
+                },
             })
         })
         .collect()
+}
+
+fn amount(row: &tokio_postgres::Row, column: &'static str) -> Result<Option<Amount>, DbError> {
+    let value: Option<rust_decimal::Decimal> = row.try_get(column)?;
+    value
+        .map(|value| Amount::new(column, value).map_err(|e| DbError::invalid(column, &e)))
+        .transpose()
 }

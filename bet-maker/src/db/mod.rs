@@ -6,11 +6,15 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 
 mod bets;
+mod book;
 mod events;
 
 pub use bets::{
-    PLACE_BET, Placement, bet_by_idempotency_key, bet_position, bets_on_event, bets_page,
+    NewBet, PLACE_BET, Placement, bet_by_idempotency_key, bet_position, bets_on_event, bets_page,
     fetch_history, get_bet, open_history_cursor, place_bet,
+};
+pub use book::{
+    Exposure, event_exposure, exposures, max_amount, place_bet_within_limit, spread_limit,
 };
 pub use events::{apply_event, lock_event_status, open_events};
 

@@ -4,6 +4,8 @@ use rust_decimal::Decimal;
 use shared_messages::{EventId, EventSnapshot, EventStatus};
 use time::OffsetDateTime;
 
+use super::Amount;
+
 /// A message's event, checked against the contract before it may touch the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomingEvent {
@@ -17,6 +19,20 @@ pub struct IncomingEvent {
     pub status: EventStatus,
     /// line-provider's version, at least 1.
     pub version: i64,
+    /// What bet-maker accepts on it.
+    pub limits: Limits,
+}
+
+/// An event's limits; `None` for each that is not set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// The smallest stake accepted.
+    pub min_stake: Option<Amount>,
+    /// The largest stake accepted.
+    pub max_stake: Option<Amount>,
+    /// The most the book may lose if the event is won: the sum over its bets of
+    /// `amount × (coefficient − 1)`.
+    pub max_liability: Option<Amount>,
 }
 
 /// Why a message's event can never be applied.
@@ -28,6 +44,9 @@ pub enum InvalidEvent {
     /// The version is 0 or does not fit the database.
     #[error("version {0} is out of range")]
     Version(u64),
+    /// A limit is not an amount, or the smallest stake is above the largest.
+    #[error("{0}")]
+    Limit(String),
 }
 
 impl IncomingEvent {
@@ -49,7 +68,34 @@ impl IncomingEvent {
             deadline: snapshot.deadline,
             status: snapshot.status,
             version,
+            limits: Limits::from_snapshot(snapshot)?,
         })
+    }
+}
+
+impl Limits {
+    fn from_snapshot(snapshot: &EventSnapshot) -> Result<Self, InvalidEvent> {
+        let amount = |field: &'static str, value: Option<Decimal>| {
+            value
+                .map(|value| Amount::new(field, value))
+                .transpose()
+                .map_err(|e| InvalidEvent::Limit(e.to_string()))
+        };
+        let limits = Self {
+            min_stake: amount("min_stake", snapshot.min_stake)?,
+            max_stake: amount("max_stake", snapshot.max_stake)?,
+            max_liability: amount("max_liability", snapshot.max_liability)?,
+        };
+        if let (Some(min), Some(max)) = (limits.min_stake, limits.max_stake)
+            && min.value() > max.value()
+        {
+            return Err(InvalidEvent::Limit(format!(
+                "min_stake {} is above max_stake {}",
+                min.value(),
+                max.value()
+            )));
+        }
+        Ok(limits)
     }
 }
 
@@ -64,6 +110,8 @@ pub struct OpenEvent {
     pub deadline: OffsetDateTime,
     /// Always `new`.
     pub status: EventStatus,
+    /// What it accepts.
+    pub limits: Limits,
 }
 
 #[cfg(test)]
@@ -99,6 +147,28 @@ mod tests {
             assert!(IncomingEvent::from_snapshot(&snapshot(Decimal::new(cents, 2), 1)).is_err());
         }
         assert!(IncomingEvent::from_snapshot(&snapshot(Decimal::new(1855, 3), 1)).is_err());
+    }
+
+    #[test]
+    fn limits_are_carried_and_checked_like_amounts() {
+        let mut message = snapshot(Decimal::new(185, 2), 1);
+        message.min_stake = Some(Decimal::new(100, 2));
+        message.max_liability = Some(Decimal::new(5_000, 0));
+        let event = IncomingEvent::from_snapshot(&message).unwrap();
+        assert_eq!(event.limits.min_stake.unwrap().value().to_string(), "1.00");
+        assert_eq!(event.limits.max_stake, None);
+        assert_eq!(
+            event.limits.max_liability.unwrap().value().to_string(),
+            "5000.00"
+        );
+        for bad in [Decimal::ZERO, Decimal::new(-1, 0), Decimal::new(1005, 3)] {
+            message.max_liability = Some(bad);
+            assert!(IncomingEvent::from_snapshot(&message).is_err(), "{bad}");
+        }
+        message.max_liability = None;
+        message.max_stake = Some(Decimal::new(99, 2));
+        let error = IncomingEvent::from_snapshot(&message).unwrap_err();
+        assert!(error.to_string().contains("above max_stake"), "{error}");
     }
 
     #[test]

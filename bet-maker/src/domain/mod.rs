@@ -2,13 +2,15 @@
 
 mod amount;
 mod bet;
+mod consent;
 mod event;
 mod idempotency;
 pub mod json;
 
 pub use amount::Amount;
 pub use bet::{Bet, BetFilter, BetStatus, PageSize};
-pub use event::{IncomingEvent, InvalidEvent, OpenEvent};
+pub use consent::{AcceptOdds, Consent};
+pub use event::{IncomingEvent, InvalidEvent, Limits, OpenEvent};
 pub use idempotency::IdempotencyKey;
 pub use json::{Scalar, ValidationError, id_from_json};
 pub use shared_messages::{EventId, EventStatus};

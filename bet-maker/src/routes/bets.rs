@@ -11,10 +11,11 @@ use uuid::Uuid;
 
 use super::schemas;
 use crate::db;
-use crate::domain::{Amount, Bet, BetStatus, EventId, IdempotencyKey, id_from_json};
+use crate::domain::{Amount, Bet, BetStatus, Consent, EventId, IdempotencyKey, id_from_json};
 use crate::error::{ApiError, Problem, shown};
 use crate::service::{self, BetRequest, Placed, Refused};
 use crate::state::AppState;
+use service_support::json::present;
 use service_support::json_body;
 
 /// Body of `POST /bet`.
@@ -27,6 +28,29 @@ pub struct PlaceBetRequest {
     /// The stake.
     #[schema(schema_with = schemas::amount_input)]
     pub amount: Box<RawValue>,
+    /// The odds the bettor saw; with it the bet is placed only at odds `accept_odds` allows
+    /// (else 409 `odds-changed` with the current odds).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = schemas::coefficient_input, required = false)]
+    pub coefficient: Option<Box<RawValue>>,
+    /// Which odds the bettor accepts: `exact` (the default with `coefficient`), `higher` (the
+    /// same or better) or `any`; `exact` and `higher` need `coefficient`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = AcceptOddsBody, required = false)]
+    pub accept_odds: Option<Box<RawValue>>,
+}
+
+/// Which odds the bettor accepts, compared with the `coefficient` they sent.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // documents the member; the handler reads it with `Consent::from_json`
+pub enum AcceptOddsBody {
+    /// Only the odds sent.
+    Exact,
+    /// The odds sent or higher ones.
+    Higher,
+    /// Whatever the odds are.
+    Any,
 }
 
 /// Where a bet stands.
@@ -124,7 +148,8 @@ pub struct BetHeaders {
     idempotency_key: Option<String>,
 }
 
-/// Place a bet on an open event at its current odds.
+/// Place a bet on an open event at its current odds, within the event's limits and, when the
+/// bettor sends `coefficient`, only at odds they accept.
 #[utoipa::path(
     post, path = "/bet", tag = "bets", operation_id = "place_bet",
     request_body = PlaceBetRequest,
@@ -134,10 +159,10 @@ pub struct BetHeaders {
         (status = 200, description = "Placed earlier with the same Idempotency-Key and body", body = BetBody),
         (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is finished or its deadline passed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is finished or its deadline passed (`event-closed`); its odds are not the ones accepted (`odds-changed`, with the member `coefficient`: the current odds); the bet would take the event's liability above its limit (`liability-limit`, with the member `max_amount`: the largest stake still accepted)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid value, or the Idempotency-Key was used for another bet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid value; the stake is outside the event's limits (`stake-out-of-range`, with the members `min_stake` and `max_stake`); or the Idempotency-Key was used for another bet", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -155,12 +180,30 @@ pub async fn place(
     let bet_request = BetRequest {
         event_id: id_from_json("event_id", &wire.event_id, EventId::parse)?,
         amount: Amount::from_json("amount", &wire.amount)?,
+        consent: Consent::from_json(wire.coefficient.as_deref(), wire.accept_odds.as_deref())?,
     };
     let placed = service::place_bet(&state.pool, &state.metrics, bet_request, key)
         .await
         .map_err(|refused| match refused {
             Refused::UnknownEvent(id) => ApiError::EventNotFound(id.to_string()),
             Refused::Closed { .. } => ApiError::EventClosed(refused.to_string()),
+            Refused::StakeOutOfRange {
+                min_stake,
+                max_stake,
+                ..
+            } => ApiError::StakeOutOfRange {
+                detail: refused.to_string(),
+                min_stake,
+                max_stake,
+            },
+            Refused::OddsChanged { coefficient, .. } => ApiError::OddsChanged {
+                detail: refused.to_string(),
+                coefficient,
+            },
+            Refused::LiabilityLimit { max_amount, .. } => ApiError::LiabilityLimit {
+                detail: refused.to_string(),
+                max_amount,
+            },
             Refused::KeyReused(key) => ApiError::IdempotencyKeyReused(key),
             Refused::Database(error) => error.into(),
         })?;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::domain::OpenEvent;
+use crate::domain::{Amount, OpenEvent};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -26,6 +26,18 @@ pub struct OpenEventBody {
     /// Always `new`.
     #[schema(value_type = OpenStatus)]
     pub status: &'static str,
+    /// The smallest stake accepted; null: no minimum.
+    #[serde(with = "shared_messages::optional_two_decimals")]
+    #[schema(value_type = Option<f64>, example = 1.00, multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub min_stake: Option<Decimal>,
+    /// The largest stake accepted; null: no maximum.
+    #[serde(with = "shared_messages::optional_two_decimals")]
+    #[schema(value_type = Option<f64>, example = 500.00, multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub max_stake: Option<Decimal>,
+    /// The most the book may lose on the event if it is won; null: no limit.
+    #[serde(with = "shared_messages::optional_two_decimals")]
+    #[schema(value_type = Option<f64>, example = 25000.00, multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub max_liability: Option<Decimal>,
 }
 
 /// The status of an open event.
@@ -44,6 +56,9 @@ impl From<&OpenEvent> for OpenEventBody {
             coefficient: event.coefficient,
             deadline: event.deadline,
             status: event.status.as_str(),
+            min_stake: event.limits.min_stake.map(Amount::value),
+            max_stake: event.limits.max_stake.map(Amount::value),
+            max_liability: event.limits.max_liability.map(Amount::value),
         }
     }
 }

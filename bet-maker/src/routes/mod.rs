@@ -4,6 +4,7 @@
 mod bets;
 mod docs;
 mod events;
+mod exposure;
 mod history;
 mod schemas;
 
@@ -16,5 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/events").route(web::get().to(events::list)))
         .service(web::resource("/bet").route(web::post().to(bets::place)))
         .service(web::resource("/bets").route(web::get().to(history::list)))
-        .service(web::resource("/bets/{id}").route(web::get().to(bets::get)));
+        .service(web::resource("/bets/{id}").route(web::get().to(bets::get)))
+        .service(web::resource("/exposure").route(web::get().to(exposure::list)))
+        .service(web::resource("/events/{id}/exposure").route(web::get().to(exposure::get)));
 }

@@ -12,6 +12,11 @@ pub fn amount_input() -> RefOr<Schema> {
     schema::two_decimals(10, "10.50")
 }
 
+/// Odds: a number or a numeric string, greater than zero, at most 10 000.00, two decimals.
+pub fn coefficient_input() -> RefOr<Schema> {
+    schema::two_decimals(5, "1.85")
+}
+
 /// An event id: a string of 1–64 characters of `A-Z a-z 0-9 - _ . :`, or a 64-bit integer.
 pub fn event_id_input() -> RefOr<Schema> {
     schema::string_or_integer(event_id::PATTERN, 1, event_id::MAX_LEN, event_id::RULE)

@@ -21,11 +21,26 @@ async fn a_created_event_appears_among_the_open_events() {
     let text = serde_json::to_string(&events).unwrap();
     assert!(text.contains(r#""coefficient":1.85"#), "{text}");
     assert_eq!(events[0]["status"], "new");
+    let mut members: Vec<&str> = events[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    members.sort_unstable();
     assert_eq!(
-        events[0].as_object().unwrap().len(),
-        4,
-        "id, coefficient, deadline, status"
+        members,
+        [
+            "coefficient",
+            "deadline",
+            "id",
+            "max_liability",
+            "max_stake",
+            "min_stake",
+            "status"
+        ]
     );
+    assert_eq!(events[0]["max_liability"], serde_json::Value::Null);
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ mod consumer_dead_letters;
 mod corrections;
 mod helpers;
 mod history;
+mod limits;
 mod migration;
 mod model;
 mod open_events;

@@ -37,6 +37,11 @@ pub struct Problem {
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Members of this kind of problem beyond the standard ones (RFC 9457 "extension
+    /// members"), such as the current odds when they changed.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub members: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -48,8 +53,21 @@ impl Problem {
             status: status.as_u16(),
             detail,
             field: None,
+            members: serde_json::Map::new(),
         }
     }
+}
+
+/// Money or odds as a problem's member: a JSON number with exactly two decimals, or null.
+pub fn money(value: Option<rust_decimal::Decimal>) -> serde_json::Value {
+    value
+        .and_then(|value| {
+            let mut cents = value.round_dp(2);
+            cents.rescale(2);
+            // Parsed, not converted: the number keeps its text (`2.10`, not `2.1`).
+            serde_json::from_str(&cents.to_string()).ok()
+        })
+        .unwrap_or(serde_json::Value::Null)
 }
 
 /// A problem document as a response with its status.
@@ -103,6 +121,11 @@ pub trait Described: std::error::Error {
     const SERVICE: &'static str;
     /// How this error is answered.
     fn answer(&self) -> Answer;
+
+    /// The members this error adds to its document; none unless the kind has some.
+    fn members(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::new()
+    }
 }
 
 /// The problem document of `error`.
@@ -110,6 +133,7 @@ pub fn problem<E: Described>(error: &E) -> Problem {
     let answer = error.answer();
     Problem {
         field: answer.field.map(str::to_owned),
+        members: error.members(),
         ..Problem::new(
             E::SERVICE,
             answer.kind,

@@ -41,7 +41,7 @@ impl TestApp {
         let mut headers = FieldTable::default();
         headers.insert(
             "schema-version".into(),
-            AMQPValue::LongUInt(change.schema_version()),
+            AMQPValue::LongUInt(change.schema_version_of(snapshot)),
         );
         let properties = BasicProperties::default()
             .with_delivery_mode(2)
@@ -76,6 +76,42 @@ impl TestApp {
         self.publish(EventChange::Created, &snapshot).await;
         self.wait_for_open_event(id).await;
         snapshot
+    }
+
+    /// Publishes `snapshot` (an open event) as `updated` (`created` at version 1) and waits
+    /// until `GET /events` shows it at its odds and limits.
+    pub async fn publish_open(&self, snapshot: &EventSnapshot) {
+        let change = if snapshot.version == 1 {
+            EventChange::Created
+        } else {
+            EventChange::Updated
+        };
+        self.publish(change, snapshot).await;
+        let money = |value: Option<Decimal>| {
+            value.map_or(serde_json::Value::Null, |value| {
+                serde_json::from_str(&format!("{value:.2}")).unwrap()
+            })
+        };
+        let expected = (
+            money(Some(snapshot.coefficient)),
+            money(snapshot.min_stake),
+            money(snapshot.max_stake),
+            money(snapshot.max_liability),
+        );
+        let id = snapshot.id.as_str();
+        self.wait_until(&format!("event {id} is open as published"), || async {
+            let events = self.get_json("/events").await;
+            events.as_array().unwrap().iter().any(|event| {
+                event["id"] == id
+                    && (
+                        event["coefficient"].clone(),
+                        event["min_stake"].clone(),
+                        event["max_stake"].clone(),
+                        event["max_liability"].clone(),
+                    ) == expected
+            })
+        })
+        .await;
     }
 
     pub async fn wait_for_open_event(&self, id: &str) {

@@ -16,6 +16,13 @@ impl TestApp {
         client.query_one(query, &[]).await.expect("query").get(0)
     }
 
+    /// The first column of the first row of `query` in the app's database, as text (null:
+    /// `None`); for sums of money, compared as the API writes them.
+    pub async fn sql_text(&self, query: &str) -> Option<String> {
+        let client = self.app_client().await;
+        client.query_one(query, &[]).await.expect("query").get(0)
+    }
+
     /// Runs a statement on the test server (not the app's database: `ALTER DATABASE` and the
     /// like).
     pub async fn sql_execute(&self, statement: &str) {

@@ -35,6 +35,8 @@ pub struct Options {
     pub database_proxy: bool,
     /// Start on this database (made by the test, dropped with the app) instead of a new one.
     pub database: Option<String>,
+    /// Protect the exposure routes with this operator token.
+    pub admin_token: Option<&'static str>,
 }
 
 /// A running bet-maker and what the test needs to talk to it.
@@ -91,6 +93,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     };
     let settings = Settings {
         service: test_support::local_service(database_url, amqp_url),
+        admin_token: options.admin_token.map(secrecy::SecretString::from),
         topology: topology.clone(),
     };
     let application = Application::build(settings)

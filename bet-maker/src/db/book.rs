@@ -1,0 +1,376 @@
+//! The book's limits and exposure, kept in each event's tally: 16 stripes per event, each
+//! summing the bets that landed on it (how many, their stakes, what they pay if the event is
+//! won), and, under a liability limit, the budget it may still fill.
+//!
+//! The liability limit is an escrow: an event's budgets never add up to more than its limit,
+//! and a bet takes its liability from its own stripe only (one row lock, the database checking
+//! the budget), so bets on different stripes never wait for each other and together can never
+//! exceed the limit. When a stripe's budget runs out, [`place_bet_within_limit`] locks all 16,
+//! decides against the whole remaining limit and spreads what is left evenly again.
+
+use deadpool_postgres::GenericClient;
+use rust_decimal::{Decimal, RoundingStrategy};
+use shared_messages::{EventId, EventStatus};
+use tokio_postgres::types::ToSql;
+
+use super::DbError;
+use super::bets::{NewBet, Placement, bet_from_row, event_for_bet, refusal};
+use crate::domain::{Amount, IdempotencyKey};
+
+/// Stripes per event: a bet's connection picks one (`pg_backend_pid() % 16`).
+const STRIPES: i64 = 16;
+
+/// Creates every stripe of an event that lacks one (without bets, with no room), so that a
+/// limit can be spread over all 16.
+async fn ensure_stripes(client: &impl GenericClient, event_id: &str) -> Result<(), DbError> {
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO event_tallies (event_id, stripe, bets, budget)
+             SELECT $1, stripe, 0, 0 FROM generate_series(0, 15) AS stripe
+             ON CONFLICT (event_id, stripe) DO NOTHING",
+        )
+        .await?;
+    client.execute(&statement, &[&event_id]).await?;
+    Ok(())
+}
+
+/// Locks every stripe of an event (in stripe order, as every locker does) and returns the
+/// liability its bets have taken.
+async fn lock_stripes(client: &impl GenericClient, event_id: &str) -> Result<Decimal, DbError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT coalesce(sum(taken), 0) FROM (
+                 SELECT payout - stake AS taken FROM event_tallies WHERE event_id = $1
+                 ORDER BY stripe FOR UPDATE
+             ) AS stripes",
+        )
+        .await?;
+    Ok(client
+        .query_one(&statement, &[&event_id])
+        .await?
+        .try_get(0)?)
+}
+
+/// Adds a bet (`amount`, paying `payout` if won) to this connection's stripe and spreads
+/// `room` (what is left of the limit after it) over the 16 budgets; `room` `None` removes
+/// the budgets (no limit). The stripes must be locked.
+async fn spread(
+    client: &impl GenericClient,
+    event_id: &str,
+    bet: Option<(Decimal, Decimal)>,
+    room: Option<Decimal>,
+) -> Result<(), DbError> {
+    let (amount, payout) = bet.unwrap_or_default();
+    let bets = i64::from(bet.is_some());
+    // Each stripe gets an equal share to the 1/10 000 (a liability has four decimals); this
+    // connection's stripe also gets what does not divide evenly.
+    let share = room.map(|room| (room / Decimal::from(STRIPES)).trunc_with_scale(4));
+    let rest = room
+        .zip(share)
+        .map(|(room, share)| room - share * Decimal::from(STRIPES));
+    let statement = client
+        .prepare_cached(
+            "UPDATE event_tallies SET
+                 bets = bets + CASE WHEN stripe = pg_backend_pid() % 16 THEN $2::bigint
+                                    ELSE 0 END,
+                 stake = stake + CASE WHEN stripe = pg_backend_pid() % 16 THEN $3::numeric
+                                      ELSE 0 END,
+                 payout = payout + CASE WHEN stripe = pg_backend_pid() % 16 THEN $4::numeric
+                                        ELSE 0 END,
+                 budget = payout - stake + $5::numeric
+                          + CASE WHEN stripe = pg_backend_pid() % 16
+                                 THEN $4::numeric - $3::numeric + $6::numeric ELSE 0 END
+             WHERE event_id = $1",
+        )
+        .await?;
+    let parameters: [&(dyn ToSql + Sync); 6] = [&event_id, &bets, &amount, &payout, &share, &rest];
+    let updated = client.execute(&statement, &parameters).await?;
+    if bet.is_some() && updated == 0 {
+        // No stripe at all: the event never had a bet nor a limit.
+        let statement = client
+            .prepare_cached(
+                "INSERT INTO event_tallies (event_id, stripe, bets, stake, payout)
+                 VALUES ($1, pg_backend_pid() % 16, 1, $2, $3)",
+            )
+            .await?;
+        client
+            .execute(&statement, &[&event_id, &amount, &payout])
+            .await?;
+    }
+    Ok(())
+}
+
+/// Spreads an event's liability limit over its stripes again after the event changed (a new
+/// limit, new odds): called by the consumer after it applied the event, under its row lock, so
+/// no bet on the event runs meanwhile. Lowering the limit below what is taken leaves no room:
+/// the bets placed stay, new ones are refused.
+pub async fn spread_limit(
+    client: &impl GenericClient,
+    event_id: &EventId,
+    max_liability: Amount,
+) -> Result<(), DbError> {
+    let id = event_id.as_str();
+    ensure_stripes(client, id).await?;
+    let taken = lock_stripes(client, id).await?;
+    let room = (max_liability.value() - taken).max(Decimal::ZERO);
+    spread(client, id, None, Some(room)).await
+}
+
+/// Places a bet whose stripe ran out of budget, against the whole limit: locks the event
+/// (`FOR SHARE`, as every bet does) and all 16 stripes, refuses the bet if its liability is
+/// more than the limit has left, and otherwise adds it and spreads what is left evenly. Its
+/// own transaction; the checks of [`super::place_bet`] are made again, since the event may
+/// have changed in between.
+pub async fn place_bet_within_limit(
+    client: &mut deadpool_postgres::Client,
+    bet: &NewBet<'_>,
+) -> Result<Placement, DbError> {
+    let transaction = client.transaction().await?;
+    let statement = transaction
+        .prepare_cached(concat!(
+            "SELECT id, status AS event_status, deadline AS event_deadline,
+                    coefficient AS event_coefficient, min_stake, max_stake, max_liability,
+                    open, stake_ok, odds_ok
+             FROM (",
+            event_for_bet!("$1", "$2", "$3", "$4"),
+            ") AS event"
+        ))
+        .await?;
+    let accept = bet.consent.map(|consent| consent.accept.as_str());
+    let seen = bet.consent.and_then(|consent| consent.coefficient);
+    let event_id = bet.event_id.as_str();
+    let amount = bet.amount.value();
+    let parameters: [&(dyn ToSql + Sync); 4] = [&event_id, &amount, &accept, &seen];
+    let Some(event) = transaction.query_opt(&statement, &parameters).await? else {
+        return Ok(Placement::UnknownEvent);
+    };
+    if let Some(refused) = refusal(&event)? {
+        return Ok(refused);
+    }
+    let coefficient: Decimal = event.try_get("event_coefficient")?;
+    let limit: Option<Decimal> = event.try_get("max_liability")?;
+    let liability = amount * (coefficient - Decimal::ONE);
+    if limit.is_some() {
+        ensure_stripes(&transaction, event_id).await?;
+    }
+    let taken = lock_stripes(&transaction, event_id).await?;
+    let room = match limit {
+        None => None,
+        Some(limit) => {
+            let free = limit - taken;
+            if liability > Decimal::ZERO && liability > free {
+                let max_amount = max_amount(
+                    free,
+                    coefficient,
+                    event.try_get("min_stake")?,
+                    event.try_get("max_stake")?,
+                );
+                return Ok(Placement::LiabilityLimit { max_amount });
+            }
+            Some((free - liability).max(Decimal::ZERO))
+        }
+    };
+    spread(
+        &transaction,
+        event_id,
+        Some((amount, amount * coefficient)),
+        room,
+    )
+    .await?;
+    let placed = insert_bet(&transaction, bet, coefficient).await?;
+    transaction.commit().await?;
+    Ok(Placement::Placed(placed))
+}
+
+async fn insert_bet(
+    client: &impl GenericClient,
+    bet: &NewBet<'_>,
+    coefficient: Decimal,
+) -> Result<crate::domain::Bet, DbError> {
+    let statement = client
+        .prepare_cached(
+            "WITH bet AS (
+                 INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key,
+                                   accept_odds, accepted_coefficient)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 RETURNING id, event_id, amount, coefficient, created_at
+             )
+             SELECT bet.*, 'new' AS event_status, NULL::timestamptz AS settled_at FROM bet",
+        )
+        .await?;
+    let key = bet.idempotency_key.map(IdempotencyKey::as_str);
+    let accept = bet.consent.map(|consent| consent.accept.as_str());
+    let seen = bet.consent.and_then(|consent| consent.coefficient);
+    let parameters: [&(dyn ToSql + Sync); 7] = [
+        &bet.id,
+        &bet.event_id.as_str(),
+        &bet.amount.value(),
+        &coefficient,
+        &key,
+        &accept,
+        &seen,
+    ];
+    bet_from_row(&client.query_one(&statement, &parameters).await?)
+}
+
+/// The largest stake a limit with `free` left accepts at `coefficient`, within the stake
+/// limits: whole cents, rounded down; zero when not even the smallest stake fits.
+pub fn max_amount(
+    free: Decimal,
+    coefficient: Decimal,
+    min_stake: Option<Decimal>,
+    max_stake: Option<Decimal>,
+) -> Decimal {
+    let margin = coefficient - Decimal::ONE;
+    let mut most = if margin <= Decimal::ZERO {
+        Amount::MAX
+    } else if free <= Decimal::ZERO {
+        Decimal::ZERO
+    } else {
+        let cent = Decimal::new(1, 2);
+        let mut most = (free / margin).round_dp_with_strategy(2, RoundingStrategy::ToZero);
+        // The division rounds at its 28th digit: never offer a stake that does not fit.
+        while most > Decimal::ZERO && most * margin > free {
+            most -= cent;
+        }
+        most.min(Amount::MAX)
+    };
+    if let Some(max) = max_stake {
+        most = most.min(max);
+    }
+    if min_stake.is_some_and(|min| most < min) {
+        most = Decimal::ZERO;
+    }
+    let mut most = most.max(Decimal::ZERO);
+    most.rescale(2);
+    most
+}
+
+/// What the book stands to lose on an event, from its tally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exposure {
+    /// The event.
+    pub event_id: EventId,
+    /// Its status.
+    pub status: EventStatus,
+    /// How many bets it has.
+    pub bets: i64,
+    /// Their stakes.
+    pub stake: Decimal,
+    /// What they pay if the event is won (stakes included), exact.
+    pub payout_if_win: Decimal,
+    /// The event's liability limit, if any.
+    pub max_liability: Option<Decimal>,
+}
+
+impl Exposure {
+    /// What the book loses if the event is won: `payout_if_win − stake`, exact.
+    pub fn liability(&self) -> Decimal {
+        self.payout_if_win - self.stake
+    }
+}
+
+macro_rules! exposure_select {
+    ($join:literal, $where:literal, $having:literal) => {
+        concat!(
+            "SELECT e.id, e.status, e.max_liability, coalesce(sum(t.bets), 0)::bigint AS bets,
+                    coalesce(sum(t.stake), 0) AS stake, coalesce(sum(t.payout), 0) AS payout
+             FROM events e ",
+            $join,
+            " event_tallies t ON t.event_id = e.id ",
+            $where,
+            " GROUP BY e.id ",
+            $having,
+            " ORDER BY e.id"
+        )
+    };
+}
+
+fn exposure_from_row(row: &tokio_postgres::Row) -> Result<Exposure, DbError> {
+    let id: String = row.try_get("id")?;
+    let status: String = row.try_get("status")?;
+    Ok(Exposure {
+        event_id: EventId::parse(id).map_err(|e| DbError::invalid("id", &e))?,
+        status: EventStatus::parse(&status).ok_or_else(|| DbError::invalid("status", &status))?,
+        bets: row.try_get("bets")?,
+        stake: row.try_get("stake")?,
+        payout_if_win: row.try_get("payout")?,
+        max_liability: row.try_get("max_liability")?,
+    })
+}
+
+/// One event's exposure (zero for an event without bets); `None` for an unknown event.
+pub async fn event_exposure(
+    client: &impl GenericClient,
+    id: &EventId,
+) -> Result<Option<Exposure>, DbError> {
+    let statement = client
+        .prepare_cached(exposure_select!("LEFT JOIN", "WHERE e.id = $1", ""))
+        .await?;
+    let row = client.query_opt(&statement, &[&id.as_str()]).await?;
+    row.as_ref().map(exposure_from_row).transpose()
+}
+
+/// The exposure of every event that has bets, by event id.
+pub async fn exposures(client: &impl GenericClient) -> Result<Vec<Exposure>, DbError> {
+    let statement = client
+        .prepare_cached(exposure_select!("JOIN", "", "HAVING sum(t.bets) > 0"))
+        .await?;
+    let rows = client.query(&statement, &[]).await?;
+    rows.iter().map(exposure_from_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::max_amount;
+    use rust_decimal::Decimal;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_largest_stake_fits_the_room_left_in_whole_cents() {
+        // 100.00 of room at odds 2.50: 66.66 × 1.50 = 99.99 fits, 66.67 × 1.50 does not.
+        assert_eq!(
+            max_amount(d("100"), d("2.50"), None, None).to_string(),
+            "66.66"
+        );
+        assert_eq!(
+            max_amount(d("100"), d("3.00"), None, None).to_string(),
+            "50.00"
+        );
+    }
+
+    #[test]
+    fn the_stake_limits_bound_it_and_below_the_minimum_nothing_is_accepted() {
+        assert_eq!(
+            max_amount(d("100"), d("2.00"), None, Some(d("20"))).to_string(),
+            "20.00"
+        );
+        assert_eq!(
+            max_amount(d("100"), d("2.00"), Some(d("150")), None).to_string(),
+            "0.00"
+        );
+        assert_eq!(
+            max_amount(d("0"), d("2.00"), None, None).to_string(),
+            "0.00"
+        );
+        assert_eq!(
+            max_amount(d("-5"), d("2.00"), None, None).to_string(),
+            "0.00"
+        );
+    }
+
+    #[test]
+    fn odds_of_one_or_less_take_no_liability() {
+        assert_eq!(
+            max_amount(d("0"), d("1.00"), None, Some(d("70"))).to_string(),
+            "70.00"
+        );
+        assert_eq!(
+            max_amount(d("0"), d("0.50"), None, None).to_string(),
+            "1000000000.00"
+        );
+    }
+}
