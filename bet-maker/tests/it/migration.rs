@@ -200,3 +200,51 @@ async fn an_event_stored_before_cancellation_existed_can_be_cancelled_after_the_
         .await;
     assert_eq!(now["status"], "void");
 }
+
+/// The schema before limits, consent and exposure.
+const BEFORE_LIMITS: i32 = 4;
+
+#[tokio::test]
+async fn bets_stored_before_exposure_existed_are_summed_into_it_and_limits_apply_after() {
+    let (database, old) = database_at(BEFORE_LIMITS).await;
+    // Bets on two stripes of `open`'s tally, as connections with different pids left them.
+    old.batch_execute(
+        "INSERT INTO events (id, coefficient, deadline, status, version, settled_at)
+         VALUES ('open', 2.50, now() + interval '1 day', 'new', 1, NULL),
+                ('done', 1.10, now() - interval '1 day', 'finished_lose', 2, now());
+         INSERT INTO bets (id, event_id, amount, coefficient)
+         VALUES (gen_random_uuid(), 'open', 10.00, 2.50), (gen_random_uuid(), 'open', 3.33, 1.85),
+                (gen_random_uuid(), 'open', 7.00, 2.50), (gen_random_uuid(), 'done', 5.00, 1.10);
+         INSERT INTO event_tallies (event_id, stripe, bets)
+         VALUES ('open', 3, 2), ('open', 11, 1), ('done', 0, 1);",
+    )
+    .await
+    .unwrap();
+    drop(old);
+    let app = spawn_app_with(Options {
+        database: Some(database),
+        ..Options::default()
+    })
+    .await;
+
+    let open = app.get_json("/events/open/exposure").await;
+    // 10 × 2.50 + 3.33 × 1.85 + 7 × 2.50 = 48.6605: the bets the old schema stored.
+    assert_eq!(open["bets"], 3);
+    assert_eq!(open["stake"].to_string(), "20.33");
+    assert_eq!(open["payout_if_win"].to_string(), "48.66");
+    assert_eq!(open["liability"].to_string(), "28.33");
+    let done = app.get_json("/events/done/exposure").await;
+    assert_eq!(done["status"], "finished_lose");
+    assert_eq!(done["payout_if_win"].to_string(), "5.50");
+
+    // A limit on the migrated event counts the liability its old bets took: 28.3305 of 30.
+    let mut limited = event("open", 2, EventStatus::New, "2.50");
+    limited.max_liability = Some(rust_decimal::Decimal::new(30, 0));
+    app.publish_open(&limited).await;
+    let refused = app
+        .bet(serde_json::json!({ "event_id": "open", "amount": "1.12" }))
+        .await;
+    let problem = crate::helpers::assert_problem(refused, 409).await;
+    assert_eq!(problem["max_amount"].to_string(), "1.11", "{problem}");
+    assert_eq!(app.place("open", "1.11").await["status"], "pending");
+}

@@ -4,123 +4,15 @@
 
 use std::collections::BTreeMap;
 
+mod cases;
+
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use shared_messages::{EventChange, EventSnapshot, EventStatus};
+use shared_messages::{EventSnapshot, EventStatus};
 
-use crate::helpers::{TestApp, event, spawn_app};
-
-/// One step of a test case.
-#[derive(Debug, Clone)]
-enum Step {
-    /// Deliver version `version` (1-based) of event `event`'s history.
-    Deliver { event: usize, version: usize },
-    /// Bet on event `event`.
-    Bet { event: usize },
-}
-
-/// The true history of one event: created, some odds changes, maybe a result or a
-/// cancellation, then maybe corrections of it (each to another final status).
-#[derive(Debug, Clone)]
-struct History {
-    odds: Vec<i64>,
-    result: Option<EventStatus>,
-    corrections: Vec<EventStatus>,
-}
-
-impl History {
-    fn len(&self) -> usize {
-        self.odds.len() + usize::from(self.result.is_some()) + self.corrections.len()
-    }
-
-    /// The snapshot at `version` (1-based).
-    fn snapshot(&self, id: &str, version: usize) -> (EventChange, EventSnapshot) {
-        let odds = self.odds[(version - 1).min(self.odds.len() - 1)];
-        let (change, status) = match (version, self.result) {
-            (v, Some(_)) if v > self.odds.len() + 1 => (
-                EventChange::Corrected,
-                self.corrections[v - self.odds.len() - 2],
-            ),
-            (v, Some(EventStatus::Cancelled)) if v > self.odds.len() => {
-                (EventChange::Cancelled, EventStatus::Cancelled)
-            }
-            (v, Some(result)) if v > self.odds.len() => (EventChange::Finished, result),
-            (1, _) => (EventChange::Created, EventStatus::New),
-            _ => (EventChange::Updated, EventStatus::New),
-        };
-        let mut snapshot = event(id, version as u64, status, "1.00");
-        snapshot.coefficient = Decimal::new(odds, 2);
-        (change, snapshot)
-    }
-}
-
-fn final_status() -> impl Strategy<Value = EventStatus> {
-    prop_oneof![
-        Just(EventStatus::FinishedWin),
-        Just(EventStatus::FinishedLose),
-        Just(EventStatus::Cancelled)
-    ]
-}
-
-fn history() -> impl Strategy<Value = History> {
-    (
-        prop::collection::vec(101_i64..999, 1..4),
-        prop::option::of(final_status()),
-        prop::collection::vec(final_status(), 0..3),
-    )
-        .prop_map(|(odds, result, wanted)| {
-            // A correction changes the status (the same one again is a no-op, no version).
-            let mut corrections = Vec::new();
-            let mut last = result;
-            for status in wanted {
-                if last.is_some() && last != Some(status) {
-                    corrections.push(status);
-                    last = Some(status);
-                }
-            }
-            History {
-                odds,
-                result,
-                corrections,
-            }
-        })
-}
-
-/// Histories of up to three events, and a delivery order: every version at least once (some
-/// twice), shuffled, with bets in between.
-fn case() -> impl Strategy<Value = (Vec<History>, Vec<Step>)> {
-    prop::collection::vec(history(), 1..4).prop_flat_map(|histories| {
-        let mut deliveries = Vec::new();
-        for (event, history) in histories.iter().enumerate() {
-            for version in 1..=history.len() {
-                deliveries.push(Step::Deliver { event, version });
-            }
-        }
-        let count = histories.len();
-        let extra = prop::collection::vec(
-            prop_oneof![
-                (0..count).prop_map(|event| Step::Bet { event }),
-                (0..count, 1..5_usize)
-                    .prop_map(|(event, version)| Step::Deliver { event, version }),
-            ],
-            0..10,
-        );
-        (Just(histories), Just(deliveries), extra).prop_flat_map(
-            |(histories, deliveries, extra)| {
-                let histories_for_filter = histories.clone();
-                let mut steps: Vec<Step> = deliveries;
-                steps.extend(extra.into_iter().filter(|step| match step {
-                    Step::Deliver { event, version } => {
-                        *version <= histories_for_filter[*event].len()
-                    }
-                    Step::Bet { .. } => true,
-                }));
-                (Just(histories), Just(steps).prop_shuffle())
-            },
-        )
-    })
-}
+use crate::helpers::{TestApp, spawn_app};
+use cases::{History, Step, case};
 
 /// What bet-maker must hold: per event, the newest version delivered (a final status is
 /// never followed by `new` in a true history), and the bets settled by each outcome, first
@@ -128,7 +20,8 @@ fn case() -> impl Strategy<Value = (Vec<History>, Vec<Step>)> {
 #[derive(Debug, Default)]
 struct Model {
     events: BTreeMap<usize, EventSnapshot>,
-    bets: Vec<(String, usize, Decimal)>,
+    /// Each bet placed: its id, event, stake and odds.
+    bets: Vec<(String, usize, Decimal, Decimal)>,
     settled: BTreeMap<&'static str, usize>,
     resettled: BTreeMap<&'static str, usize>,
 }
@@ -148,7 +41,11 @@ impl Model {
                 EventStatus::FinishedLose => "lost",
                 _ => "void",
             };
-            let bets = self.bets.iter().filter(|(_, on, _)| *on == event).count();
+            let bets = self
+                .bets
+                .iter()
+                .filter(|(_, on, _, _)| *on == event)
+                .count();
             let counts = if held.is_some_and(|(_, status)| status.is_final()) {
                 &mut self.resettled
             } else {
@@ -159,12 +56,26 @@ impl Model {
         self.events.insert(event, snapshot);
     }
 
-    /// The status a bet must get now, and the odds it locks.
-    fn bet(&self, event: usize) -> (u16, Option<Decimal>) {
-        match self.events.get(&event) {
-            None => (404, None),
-            Some(held) if held.status.is_final() => (409, None),
-            Some(held) => (201, Some(held.coefficient)),
+    /// The status a bet of `amount` (accepting only odds `seen`, if given) must get now,
+    /// and the odds it locks: refused on an unknown or final event, at odds not accepted, or
+    /// over the event's liability limit (what its bets took at their own odds).
+    fn bet(&self, event: usize, amount: Decimal, seen: Option<Decimal>) -> (u16, Option<Decimal>) {
+        let Some(held) = self.events.get(&event) else {
+            return (404, None);
+        };
+        if held.status.is_final() || seen.is_some_and(|seen| seen != held.coefficient) {
+            return (409, None);
+        }
+        let taken: Decimal = self
+            .bets
+            .iter()
+            .filter(|(_, on, _, _)| *on == event)
+            .map(|(_, _, stake, odds)| stake * (odds - Decimal::ONE))
+            .sum();
+        let liability = amount * (held.coefficient - Decimal::ONE);
+        match held.max_liability {
+            Some(limit) if liability > Decimal::ZERO && taken + liability > limit => (409, None),
+            _ => (201, Some(held.coefficient)),
         }
     }
 }
@@ -197,18 +108,32 @@ async fn run_case(histories: Vec<History>, steps: Vec<Step>) {
                 .await;
                 model.deliver(event, snapshot);
             }
-            Step::Bet { event } => {
-                let response = app
-                    .bet(json!({ "event_id": ids[event], "amount": 1 }))
-                    .await;
-                let (status, odds) = model.bet(event);
-                assert_eq!(response.status(), status, "bet on {}", ids[event]);
+            Step::Bet {
+                event,
+                amount,
+                seen,
+            } => {
+                let seen =
+                    seen.map(|version| histories[event].snapshot("-", version).1.coefficient);
+                let mut body = json!({ "event_id": ids[event], "amount": amount });
+                if let Some(seen) = seen {
+                    body["coefficient"] = json!(format!("{seen:.2}"));
+                }
+                let response = app.bet(body).await;
+                let amount = Decimal::from(amount);
+                let (status, odds) = model.bet(event, amount, seen);
+                assert_eq!(
+                    response.status(),
+                    status,
+                    "bet of {amount} on {}",
+                    ids[event]
+                );
                 if let Some(odds) = odds {
                     let bet: Value = response.json().await.unwrap();
                     assert_eq!(bet["coefficient"].to_string(), format!("{odds:.2}"));
                     model
                         .bets
-                        .push((bet["id"].as_str().unwrap().to_owned(), event, odds));
+                        .push((bet["id"].as_str().unwrap().to_owned(), event, amount, odds));
                 }
             }
         }
@@ -242,7 +167,7 @@ async fn run_case(histories: Vec<History>, steps: Vec<Step>) {
     assert_eq!(served, open);
     // Every bet: pending while its event is open, else won or lost as its event finished, void
     // if it was cancelled.
-    for (id, event, _) in &model.bets {
+    for (id, event, _, _) in &model.bets {
         let bet = app.get_json(&format!("/bets/{id}")).await;
         let expected = match model.events[event].status {
             EventStatus::New => "pending",
