@@ -132,7 +132,15 @@ pub const PLACE_BET: &str = concat!(
      )
      SELECT event.status AS event_status, event.deadline AS event_deadline,
             event.coefficient AS event_coefficient, event.min_stake, event.max_stake,
-            event.open, event.stake_ok, event.odds_ok, NULL::timestamptz AS settled_at, bet.*
+            event.open, event.stake_ok, event.odds_ok, NULL::timestamptz AS settled_at,
+            -- Only when the stripe had no room: what the whole limit has left, by the
+            -- statement's snapshot (see `place_bet`).
+            CASE WHEN bet.id IS NULL AND event.open AND event.stake_ok AND event.odds_ok
+                      AND event.max_liability IS NOT NULL
+                 THEN event.max_liability - (SELECT coalesce(sum(t.payout - t.stake), 0)
+                                             FROM event_tallies t WHERE t.event_id = event.id)
+            END AS room,
+            bet.*
      FROM event LEFT JOIN bet ON true"
 );
 
@@ -191,6 +199,26 @@ pub async fn place_bet(
         return Ok(refused);
     }
     if row.try_get::<_, Option<Uuid>>("id")?.is_none() {
+        // The stripe is full. While the bet holds the event's row, its odds stand, so every
+        // bet placed meanwhile takes liability of the same sign: what the snapshot shows as
+        // taken can only be less than what is, and a bet that does not fit the snapshot's room
+        // fits no later one. Refused here, a full book refuses without locking its stripes.
+        let room: Option<Decimal> = row.try_get("room")?;
+        let coefficient: Decimal = row.try_get("event_coefficient")?;
+        let liability = bet.amount.value() * (coefficient - Decimal::ONE);
+        if let Some(room) = room
+            && liability > Decimal::ZERO
+            && liability > room
+        {
+            return Ok(Placement::LiabilityLimit {
+                max_amount: super::max_amount(
+                    room,
+                    coefficient,
+                    row.try_get("min_stake")?,
+                    row.try_get("max_stake")?,
+                ),
+            });
+        }
         return Ok(Placement::StripeFull);
     }
     Ok(Placement::Placed(bet_from_row(&row)?))
