@@ -90,6 +90,7 @@ impl System {
                 self.database_url(&self.bet_maker_database),
                 self.broker_url(),
             ),
+            admin_token: Some(TOKEN.to_owned().into()),
             topology: self.topology.clone(),
         };
         let application = bet_maker::Application::build(settings)

@@ -35,7 +35,9 @@ fn bet_script() -> String {
         .replace("$1", TIME_ORDERED_UUID)
         .replace("$2", ":n")
         .replace("$3", "10.00")
-        .replace("$4", "NULL");
+        .replace("$4", "NULL")
+        .replace("$5", "NULL")
+        .replace("$6", "NULL");
     format!("\\set n random(1000000, 1000099)\n{statement};\n")
 }
 

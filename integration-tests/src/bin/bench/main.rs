@@ -120,6 +120,8 @@ async fn run(system: &System, sizes: &Sizes, work: &std::path::Path) -> anyhow::
     figures::seed_betting_events(system).await?;
     step("1 placing bets (service, then pgbench, at 1, 16 and 64 clients)");
     figures::placing_bets(system, sizes, work, &mut results).await?;
+    step("8 limits (64 clients on one limited event, then reaching a limit)");
+    figures::limits(system, sizes, &mut results).await?;
     step("2 reading");
     figures::reading(system, sizes, &mut results).await?;
     step("3 propagation");
@@ -130,6 +132,8 @@ async fn run(system: &System, sizes: &Sizes, work: &std::path::Path) -> anyhow::
     let largest = figures::settlement(system, sizes, &mut results).await?;
     step("6 streaming history");
     figures::history(system, &largest, &mut results).await?;
+    step("8 exposure");
+    figures::exposure(system, sizes, &largest, &mut results).await?;
     figures::final_footprint(system, &mut results).await;
     Ok(results)
 }

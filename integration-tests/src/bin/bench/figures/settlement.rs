@@ -213,7 +213,8 @@ async fn prepare(system: &System, big: &str, other: &str, n: usize) -> anyhow::R
     )
     .await?;
     db.execute(
-        "INSERT INTO event_tallies (event_id, stripe, bets) VALUES ($1, 0, $2)",
+        "INSERT INTO event_tallies (event_id, stripe, bets, stake, payout)
+         VALUES ($1, 0, $2, 10.00 * $2, 18.50 * $2)",
         &[&big, &(n as i64)],
     )
     .await?;
