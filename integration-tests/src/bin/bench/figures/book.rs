@@ -179,7 +179,7 @@ async fn reach_the_limit(
         refused.add(r)?;
     }
     let seconds = started.elapsed().as_secs_f64();
-    ensure!(refused.len() > 0, "the limit was never reached");
+    ensure!(!refused.is_empty(), "the limit was never reached");
     Ok((
         Measured::from_histogram(clients, &accepted, seconds),
         Measured::from_histogram(clients, &refused, seconds),
