@@ -6,6 +6,7 @@ use shared_messages::{EventId, EventStatus};
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
+use super::outbox::stored_version;
 use super::{DbError, OutboxMessage};
 use crate::domain::{Coefficient, Deadline, Event, Reason};
 
@@ -50,8 +51,9 @@ macro_rules! with_version_and_message {
                      (event_id, version, status, coefficient, deadline, reason, changed_at)
                  SELECT $1, $5, $4, $2, $3, $12, $6 FROM event
              )
-             INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
-             SELECT $7, $8, $9, $10, $11 FROM event"
+             INSERT INTO outbox (message_id, routing_key, event_id, body, created_at,
+                                 schema_version)
+             SELECT $7, $8, $9, $10, $11, $13 FROM event"
         )
     };
 }
@@ -112,7 +114,8 @@ pub async fn update_event_with_message(
 }
 
 /// Runs `sql` with the event as `$1`–`$5` and `$12` (its reason), the time of the change `at`
-/// as `$6` and the message as `$7`–`$11`; whether it wrote the message.
+/// as `$6` and the message as `$7`–`$11` and `$13` (its schema version); whether it wrote the
+/// message.
 async fn write_with_message(
     client: &impl GenericClient,
     sql: &str,
@@ -137,6 +140,7 @@ async fn write_with_message(
                 &message.body,
                 &message.occurred_at,
                 &event.reason.as_ref().map(Reason::as_str),
+                &stored_version(message.schema_version)?,
             ],
         )
         .await?;
