@@ -96,3 +96,17 @@ impl TestApp {
 pub fn body_of(delivery: &Delivery) -> Value {
     serde_json::from_slice(&delivery.data).expect("the message body is JSON")
 }
+
+/// An event as served, as its message carries it: the same members, but `reason` and the
+/// limits only when set (a consumer of the first schema never sees those members).
+pub fn as_published(served: &Value) -> Value {
+    let mut event = served.clone();
+    if let Some(members) = event.as_object_mut() {
+        for member in ["reason", "min_stake", "max_stake", "max_liability"] {
+            if members.get(member).is_some_and(Value::is_null) {
+                members.remove(member);
+            }
+        }
+    }
+    event
+}
