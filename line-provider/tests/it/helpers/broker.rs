@@ -9,7 +9,7 @@ use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions,
     QueueDeclareOptions,
 };
-use lapin::types::FieldTable;
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Connection, ConnectionProperties, Consumer, ExchangeKind};
 use serde_json::Value;
 use shared_messages::Topology;
@@ -109,4 +109,13 @@ pub fn as_published(served: &Value) -> Value {
         }
     }
     event
+}
+
+/// The `schema-version` header of a delivery, when it has one.
+pub fn schema_version(delivery: &Delivery) -> Option<u32> {
+    let headers = delivery.properties.headers().as_ref()?;
+    match headers.inner().get("schema-version")? {
+        AMQPValue::LongUInt(version) => Some(*version),
+        other => panic!("schema-version is {other:?}"),
+    }
 }

@@ -19,7 +19,7 @@ mod database;
 mod http;
 
 use broker::probe;
-pub use broker::{as_published, body_of};
+pub use broker::{as_published, body_of, schema_version};
 pub use database::database_url;
 pub use http::in_a_day;
 pub use test_support::assert_problem;
