@@ -258,3 +258,28 @@ async fn the_openapi_document_describes_the_limits_as_optional_nullable_money() 
         }
     }
 }
+
+#[tokio::test]
+async fn republishing_sends_each_event_s_limits_at_the_version_that_describes_them() {
+    let mut app = spawn_app().await;
+    let limited: Value = app
+        .post_event(json!({ "id": "a", "coefficient": 2, "deadline": in_a_day(), "max_stake": 10 }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plain = app.create_event("b", "2.00").await;
+    app.next_message().await;
+    app.next_message().await;
+
+    let response = app
+        .admin(reqwest::Method::POST, "/admin/republish")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 202);
+    let first = next_published(&mut app, "event.created", &limited).await;
+    let second = next_published(&mut app, "event.created", &plain).await;
+    assert_eq!((first, second), (Some(3), Some(1)));
+}
