@@ -5,8 +5,8 @@
 use lapin::options::BasicPublishOptions;
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, PublisherConfirm};
+use shared_messages::SCHEMA_VERSION_HEADER;
 use shared_messages::topology::{APP_ID, CONTENT_TYPE, DELIVERY_MODE_PERSISTENT};
-use shared_messages::{EventChange, SCHEMA_VERSION_HEADER};
 
 use crate::db::OutboxMessage;
 
@@ -37,7 +37,7 @@ fn properties(message: &OutboxMessage) -> BasicProperties {
     let mut headers = FieldTable::default();
     headers.insert(
         SCHEMA_VERSION_HEADER.into(),
-        AMQPValue::LongUInt(schema_version(&message.routing_key)),
+        AMQPValue::LongUInt(message.schema_version),
     );
     headers.insert(
         "event-id".into(),
@@ -52,10 +52,4 @@ fn properties(message: &OutboxMessage) -> BasicProperties {
         .with_app_id(APP_ID.into())
         .with_timestamp(timestamp)
         .with_headers(headers)
-}
-
-/// The schema version of a message with this routing key: the lowest that describes it, so a
-/// consumer of an older schema still reads what it can (outbox rows hold contract keys only).
-fn schema_version(routing_key: &str) -> u32 {
-    EventChange::from_routing_key(routing_key).map_or(1, EventChange::schema_version)
 }

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use service_support::problem::{Answer, Described, RequestError};
 
-use crate::domain::StateConflict;
+use crate::domain::{ChangeRefused, StateConflict};
 
 pub use service_support::problem::{Problem, shown};
 
@@ -34,6 +34,15 @@ pub enum ApiError {
 }
 
 service_support::api_error!(ApiError);
+
+impl From<ChangeRefused> for ApiError {
+    fn from(refused: ChangeRefused) -> Self {
+        match refused {
+            ChangeRefused::Conflict(conflict) => conflict.into(),
+            ChangeRefused::Invalid(invalid) => invalid.into(),
+        }
+    }
+}
 
 impl Described for ApiError {
     const SERVICE: &'static str = "line-provider";

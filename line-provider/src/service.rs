@@ -6,7 +6,7 @@ use shared_messages::{EventChange, EventId, EventStatus};
 use time::OffsetDateTime;
 
 use crate::db::{self, OutboxMessage};
-use crate::domain::{Correction, Event, EventChanges, Finish, NewEvent, StateConflict};
+use crate::domain::{Correction, Event, EventChanges, Finish, NewEvent};
 use crate::error::ApiError;
 use crate::outbox;
 use crate::state::AppState;
@@ -24,7 +24,13 @@ pub async fn create_event(state: &AppState, new: NewEvent) -> Result<Event, ApiE
         Some(id) => id,
         None => EventId::parse(uuid::Uuid::now_v7().to_string()).map_err(ApiError::internal)?,
     };
-    let event = Event::created(id, new.coefficient, new.deadline, OffsetDateTime::now_utc());
+    let event = Event::created(
+        id,
+        new.coefficient,
+        new.deadline,
+        new.limits,
+        OffsetDateTime::now_utc(),
+    );
     let message = message_for(&event, EventChange::Created)?;
     let client = state.pool.get().await?;
     if !db::insert_event_with_message(&client, &event, &message).await? {
@@ -34,8 +40,8 @@ pub async fn create_event(state: &AppState, new: NewEvent) -> Result<Event, ApiE
     Ok(event)
 }
 
-/// Changes odds and/or deadline of an unfinished event; a change to the same values is a
-/// no-op that neither bumps the version nor sends a message.
+/// Changes odds, deadline and/or limits of an unfinished event; a change to the same values is
+/// a no-op that neither bumps the version nor sends a message.
 pub async fn change_event(
     state: &AppState,
     id: &EventId,
@@ -76,12 +82,15 @@ pub async fn correct_event(
 /// Reads the event, lets `decide` say what it becomes now (`None`: nothing changes), and
 /// writes that with its message in one statement, provided nobody changed the event in
 /// between; otherwise decides again on what they wrote.
-async fn change(
+async fn change<Refused>(
     state: &AppState,
     id: &EventId,
     kind: EventChange,
-    decide: impl Fn(&Event, OffsetDateTime) -> Result<Option<Event>, StateConflict>,
-) -> Result<Event, ApiError> {
+    decide: impl Fn(&Event, OffsetDateTime) -> Result<Option<Event>, Refused>,
+) -> Result<Event, ApiError>
+where
+    ApiError: From<Refused>,
+{
     let client = state.pool.get().await?;
     for _ in 0..CHANGE_ATTEMPTS {
         let current = db::get_event(&client, id)

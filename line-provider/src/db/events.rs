@@ -6,11 +6,12 @@ use shared_messages::{EventId, EventStatus};
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
+use super::outbox::stored_version;
 use super::{DbError, OutboxMessage};
-use crate::domain::{Coefficient, Deadline, Event, Reason};
+use crate::domain::{Coefficient, Deadline, Event, Limits, Money, Reason};
 
-const EVENT_COLUMNS: &str =
-    "id, coefficient, deadline, status, version, created_at, updated_at, reason";
+const EVENT_COLUMNS: &str = "id, coefficient, deadline, status, version, created_at, updated_at,
+     reason, min_stake, max_stake, max_liability";
 
 fn event_from_row(row: &Row) -> Result<Event, DbError> {
     let invalid =
@@ -21,6 +22,19 @@ fn event_from_row(row: &Row) -> Result<Event, DbError> {
     let status: String = row.try_get("status")?;
     let version: i64 = row.try_get("version")?;
     let reason: Option<String> = row.try_get("reason")?;
+    let money = |field: &'static str| -> Result<Option<Money>, DbError> {
+        let value: Option<Decimal> = row.try_get(field)?;
+        value
+            .map(|value| Money::new(field, value))
+            .transpose()
+            .map_err(|e| invalid(field, &e))
+    };
+    let limits = Limits::new(
+        money("min_stake")?,
+        money("max_stake")?,
+        money("max_liability")?,
+    )
+    .map_err(|e| invalid("limits", &e))?;
     Ok(Event {
         id: EventId::parse(id).map_err(|e| invalid("id", &e))?,
         coefficient: Coefficient::new("coefficient", coefficient)
@@ -34,6 +48,7 @@ fn event_from_row(row: &Row) -> Result<Event, DbError> {
             .map(|text| Reason::new("reason", text))
             .transpose()
             .map_err(|e| invalid("reason", &e))?,
+        limits,
     })
 }
 
@@ -47,11 +62,13 @@ macro_rules! with_version_and_message {
             $event_write,
             "), history AS (
                  INSERT INTO event_versions
-                     (event_id, version, status, coefficient, deadline, reason, changed_at)
-                 SELECT $1, $5, $4, $2, $3, $12, $6 FROM event
+                     (event_id, version, status, coefficient, deadline, reason, changed_at,
+                      min_stake, max_stake, max_liability)
+                 SELECT $1, $5, $4, $2, $3, $12, $6, $13, $14, $15 FROM event
              )
-             INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
-             SELECT $7, $8, $9, $10, $11 FROM event"
+             INSERT INTO outbox (message_id, routing_key, event_id, body, created_at,
+                                 schema_version)
+             SELECT $7, $8, $9, $10, $11, $16 FROM event"
         )
     };
 }
@@ -72,8 +89,8 @@ pub async fn insert_event_with_message(
         client,
         with_version_and_message!(
             "INSERT INTO events (id, coefficient, deadline, status, version, created_at, updated_at,
-                                 reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $12)
+                                 reason, min_stake, max_stake, max_liability)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $12, $13, $14, $15)
              ON CONFLICT (id) DO NOTHING RETURNING id"
         ),
         event,
@@ -100,7 +117,8 @@ pub async fn update_event_with_message(
         client,
         with_version_and_message!(
             "UPDATE events SET coefficient = $2, deadline = $3, status = $4,
-                               version = $5::bigint, updated_at = $6, reason = $12
+                               version = $5::bigint, updated_at = $6, reason = $12,
+                               min_stake = $13, max_stake = $14, max_liability = $15
              WHERE id = $1 AND version = $5::bigint - 1
              RETURNING id"
         ),
@@ -111,8 +129,9 @@ pub async fn update_event_with_message(
     .await
 }
 
-/// Runs `sql` with the event as `$1`–`$5` and `$12` (its reason), the time of the change `at`
-/// as `$6` and the message as `$7`–`$11`; whether it wrote the message.
+/// Runs `sql` with the event as `$1`–`$5`, `$12` (its reason) and `$13`–`$15` (its limits),
+/// the time of the change `at` as `$6` and the message as `$7`–`$11` and `$16` (its schema
+/// version); whether it wrote the message.
 async fn write_with_message(
     client: &impl GenericClient,
     sql: &str,
@@ -121,6 +140,7 @@ async fn write_with_message(
     message: &OutboxMessage,
 ) -> Result<bool, DbError> {
     let statement = client.prepare_cached(sql).await?;
+    let limits = &event.limits;
     let written = client
         .execute(
             &statement,
@@ -137,6 +157,10 @@ async fn write_with_message(
                 &message.body,
                 &message.occurred_at,
                 &event.reason.as_ref().map(Reason::as_str),
+                &limits.min_stake().map(Money::value),
+                &limits.max_stake().map(Money::value),
+                &limits.max_liability().map(Money::value),
+                &stored_version(message.schema_version)?,
             ],
         )
         .await?;
@@ -188,50 +212,4 @@ pub async fn events_page_for_share(
     let statement = client.prepare_cached(&sql).await?;
     let rows = client.query(&statement, &[&after, &limit]).await?;
     events_from_rows(&rows)
-}
-
-/// Every version of an event, oldest first; empty when there is no such event.
-pub async fn event_history(
-    client: &impl GenericClient,
-    id: &EventId,
-) -> Result<Vec<EventVersion>, DbError> {
-    let statement = client
-        .prepare_cached(
-            "SELECT version, status, coefficient, deadline, reason, changed_at
-             FROM event_versions WHERE event_id = $1 ORDER BY version",
-        )
-        .await?;
-    let rows = client.query(&statement, &[&id.as_str()]).await?;
-    rows.iter()
-        .map(|row| {
-            let status: String = row.try_get("status")?;
-            let version: i64 = row.try_get("version")?;
-            Ok(EventVersion {
-                version: u64::try_from(version).map_err(|e| DbError::invalid("version", &e))?,
-                status: EventStatus::parse(&status)
-                    .ok_or_else(|| DbError::invalid("status", &status))?,
-                coefficient: row.try_get("coefficient")?,
-                deadline: row.try_get("deadline")?,
-                reason: row.try_get("reason")?,
-                changed_at: row.try_get("changed_at")?,
-            })
-        })
-        .collect()
-}
-
-/// One version of an event, as its history keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventVersion {
-    /// The version.
-    pub version: u64,
-    /// Its status.
-    pub status: EventStatus,
-    /// Its odds.
-    pub coefficient: Decimal,
-    /// Its deadline.
-    pub deadline: OffsetDateTime,
-    /// The operator's reason, when one was given with it.
-    pub reason: Option<String>,
-    /// When it was made.
-    pub changed_at: OffsetDateTime,
 }

@@ -4,12 +4,14 @@
 use deadpool_postgres::Pool;
 
 mod events;
+mod history;
 mod outbox;
 
 pub use events::{
-    EventVersion, event_history, events_page_for_share, get_event, insert_event_with_message,
-    list_events, update_event_with_message,
+    events_page_for_share, get_event, insert_event_with_message, list_events,
+    update_event_with_message,
 };
+pub use history::{EventVersion, event_history};
 pub use outbox::{
     OutboxMessage, count_pending, enqueue, mark_published, pending_messages, prune_published,
     try_lock_relay,

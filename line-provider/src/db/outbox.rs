@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use deadpool_postgres::GenericClient;
+use shared_messages::EventChange;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -23,6 +24,9 @@ pub struct OutboxMessage {
     pub body: String,
     /// When the change happened; the AMQP `timestamp`.
     pub occurred_at: OffsetDateTime,
+    /// The AMQP header `schema-version`: the lowest version that describes the body, decided
+    /// when the message was made.
+    pub schema_version: u32,
 }
 
 /// Adds messages to the outbox, in the order given, in one statement.
@@ -32,9 +36,12 @@ pub async fn enqueue(
 ) -> Result<(), DbError> {
     let statement = client
         .prepare_cached(
-            "INSERT INTO outbox (message_id, routing_key, event_id, body, created_at)
-             SELECT message_id, routing_key, event_id, body, created_at FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-             WITH ORDINALITY AS m(message_id, routing_key, event_id, body, created_at, n)
+            "INSERT INTO outbox (message_id, routing_key, event_id, body, created_at, schema_version)
+             SELECT message_id, routing_key, event_id, body, created_at, schema_version
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
+                         $6::integer[])
+             WITH ORDINALITY AS m(message_id, routing_key, event_id, body, created_at,
+                                  schema_version, n)
              ORDER BY n",
         )
         .await?;
@@ -43,10 +50,22 @@ pub async fn enqueue(
     let events: Vec<&str> = messages.iter().map(|m| m.event_id.as_str()).collect();
     let bodies: Vec<&str> = messages.iter().map(|m| m.body.as_str()).collect();
     let times: Vec<OffsetDateTime> = messages.iter().map(|m| m.occurred_at).collect();
+    let versions = messages
+        .iter()
+        .map(|m| stored_version(m.schema_version))
+        .collect::<Result<Vec<i32>, _>>()?;
     client
-        .execute(&statement, &[&ids, &keys, &events, &bodies, &times])
+        .execute(
+            &statement,
+            &[&ids, &keys, &events, &bodies, &times, &versions],
+        )
         .await?;
     Ok(())
+}
+
+/// A schema version as the `integer` column holds it.
+pub(super) fn stored_version(version: u32) -> Result<i32, DbError> {
+    i32::try_from(version).map_err(|e| DbError::invalid("schema_version", &e))
 }
 
 /// Takes the relay lock for the current transaction; `false` when another replica holds it.
@@ -64,23 +83,38 @@ pub async fn pending_messages(
 ) -> Result<Vec<OutboxMessage>, DbError> {
     let statement = client
         .prepare_cached(
-            "SELECT seq, message_id, routing_key, event_id, body, created_at FROM outbox
-             WHERE published_at IS NULL ORDER BY seq LIMIT $1",
+            "SELECT seq, message_id, routing_key, event_id, body, created_at, schema_version
+             FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1",
         )
         .await?;
     let rows = client.query(&statement, &[&limit]).await?;
     rows.iter()
         .map(|row| {
+            let routing_key: String = row.try_get("routing_key")?;
+            let schema_version = match row.try_get::<_, Option<i32>>("schema_version")? {
+                Some(version) => {
+                    u32::try_from(version).map_err(|e| DbError::invalid("schema_version", &e))?
+                }
+                None => version_of_key(&routing_key),
+            };
             Ok(OutboxMessage {
                 seq: row.try_get("seq")?,
                 message_id: row.try_get("message_id")?,
-                routing_key: row.try_get("routing_key")?,
+                routing_key,
                 event_id: row.try_get("event_id")?,
                 body: row.try_get("body")?,
                 occurred_at: row.try_get("created_at")?,
+                schema_version,
             })
         })
         .collect()
+}
+
+/// The schema version of a row written without one (by a line-provider from before limits,
+/// during a rolling upgrade): the one its routing key implies, as that line-provider sent it.
+/// Its body carries no limit, since that line-provider knew none.
+fn version_of_key(routing_key: &str) -> u32 {
+    EventChange::from_routing_key(routing_key).map_or(1, EventChange::schema_version)
 }
 
 /// Marks messages as confirmed by the broker.

@@ -4,9 +4,15 @@ mod coefficient;
 mod deadline;
 mod event;
 pub mod json;
+mod limits;
+mod money;
 
 pub use coefficient::Coefficient;
 pub use deadline::Deadline;
-pub use event::{Correction, Event, EventChanges, Finish, NewEvent, Reason, StateConflict};
+pub use event::{
+    ChangeRefused, Correction, Event, EventChanges, Finish, NewEvent, Reason, StateConflict,
+};
 pub use json::{Scalar, ValidationError, id_from_json, present};
+pub use limits::{LimitChanges, Limits};
+pub use money::Money;
 pub use shared_messages::{EventId, EventStatus};

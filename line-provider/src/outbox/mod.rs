@@ -10,7 +10,8 @@ use uuid::Uuid;
 use crate::db::OutboxMessage;
 use crate::domain::Event;
 
-/// The message that reports `change`, carrying the whole event after it.
+/// The message that reports `change`, carrying the whole event after it, with the schema
+/// version that describes it (3 when the event has a limit, else the kind's own).
 pub fn message_for(event: &Event, change: EventChange) -> Result<OutboxMessage, serde_json::Error> {
     let message = EventMessage {
         message_id: Uuid::now_v7(),
@@ -24,5 +25,6 @@ pub fn message_for(event: &Event, change: EventChange) -> Result<OutboxMessage, 
         event_id: event.id.to_string(),
         body: serde_json::to_string(&message)?,
         occurred_at: event.updated_at,
+        schema_version: change.schema_version_of(&message.event),
     })
 }

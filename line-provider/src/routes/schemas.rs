@@ -13,6 +13,42 @@ pub fn coefficient_input() -> RefOr<Schema> {
     schema::two_decimals(5, "1.85")
 }
 
+/// `min_stake` in a request body: [`limit_input`], at most `max_stake`.
+pub fn min_stake_input() -> RefOr<Schema> {
+    limit_input(
+        "The smallest stake bet-maker accepts on the event. When the event also has a max_stake (set in the same body or before), min_stake must not be above it: that is refused with 422 naming min_stake.",
+    )
+}
+
+/// `max_stake` in a request body: [`limit_input`], at least `min_stake`.
+pub fn max_stake_input() -> RefOr<Schema> {
+    limit_input(
+        "The largest stake bet-maker accepts on the event. When the event also has a min_stake (set in the same body or before), max_stake must not be below it: that is refused with 422 naming min_stake.",
+    )
+}
+
+/// `max_liability` in a request body: [`limit_input`].
+pub fn max_liability_input() -> RefOr<Schema> {
+    limit_input(
+        "The most the book may lose on the event if it is won: the sum over its bets of amount × (coefficient − 1).",
+    )
+}
+
+/// A limit: money as an amount (a number or a numeric string, greater than zero, at most
+/// 1 000 000 000.00, two decimals), or null for no limit; `what` says which limit it is.
+fn limit_input(what: &str) -> RefOr<Schema> {
+    let mut schema = schema::two_decimals(10, "100.00");
+    if let RefOr::T(Schema::OneOf(one_of)) = &mut schema {
+        one_of
+            .items
+            .push(ObjectBuilder::new().schema_type(Type::Null).into());
+        one_of.description = Some(format!(
+            "{what} A JSON number, or a plain numeric string (no exponent), with at most two decimals, greater than zero and at most 1000000000.00; or null for no limit. In a change, an absent member keeps the limit and null removes it."
+        ));
+    }
+    schema
+}
+
 /// An instant: an RFC 3339 string with an offset, or an integer count of Unix seconds.
 pub fn instant_input() -> RefOr<Schema> {
     OneOfBuilder::new()
@@ -44,17 +80,17 @@ pub fn event_id_input() -> RefOr<Schema> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Coefficient;
     use crate::domain::json::raw;
+    use crate::domain::{Coefficient, Money};
 
-    fn pattern() -> regex_lite::Regex {
-        let schema = serde_json::to_value(coefficient_input()).unwrap();
+    fn pattern(schema: RefOr<Schema>) -> regex_lite::Regex {
+        let schema = serde_json::to_value(schema).unwrap();
         regex_lite::Regex::new(schema["oneOf"][1]["pattern"].as_str().unwrap()).unwrap()
     }
 
     #[test]
     fn the_string_pattern_accepts_exactly_the_strings_the_parser_accepts() {
-        let pattern = pattern();
+        let pattern = pattern(coefficient_input());
         for text in [
             "1", "1.5", "1.85", "0.01", "0.5", "0.50", "00.5", "9999.99", "10000", "10000.0",
             "10000.00", "10000.01", "10001", "0", "0.00", "0.001", "1.", ".5", "-1", "1e2",
@@ -63,5 +99,52 @@ mod tests {
             let by_parser = Coefficient::from_json("c", &raw(&format!("\"{text}\""))).is_ok();
             assert_eq!(pattern.is_match(text), by_parser, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_limit_s_string_pattern_accepts_exactly_the_strings_the_parser_accepts() {
+        let pattern = pattern(max_stake_input());
+        for text in [
+            "1",
+            "0.01",
+            "0.5",
+            "10.50",
+            "00.5",
+            "999999999.99",
+            "1000000000",
+            "1000000000.0",
+            "1000000000.00",
+            "1000000000.01",
+            "1000000001",
+            "10000000000",
+            "0",
+            "0.00",
+            "0.001",
+            "1.",
+            ".5",
+            "-1",
+            "1e2",
+            "1.555",
+            "abc",
+            "",
+            "0000000001.5",
+        ] {
+            let by_parser = Money::from_json("m", &raw(&format!("\"{text}\""))).is_ok();
+            assert_eq!(pattern.is_match(text), by_parser, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_limit_takes_a_number_a_numeric_string_or_null() {
+        let schema = serde_json::to_value(min_stake_input()).unwrap();
+        let types: Vec<&str> = schema["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(types, ["number", "string", "null"]);
+        assert_eq!(schema["oneOf"][0]["maximum"], 1_000_000_000.0);
+        assert!(schema["description"].as_str().unwrap().contains("422"));
     }
 }

@@ -5,7 +5,7 @@ use lapin::types::AMQPValue;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, body_of, spawn_app};
+use crate::helpers::{as_published, assert_problem, body_of, spawn_app};
 
 impl crate::helpers::TestApp {
     async fn correct(&self, id: &str, body: Value) -> reqwest::Response {
@@ -49,7 +49,7 @@ async fn a_wrong_result_is_corrected_as_a_new_version_and_published() {
         headers.inner().get("schema-version"),
         Some(&AMQPValue::LongUInt(2))
     );
-    assert_eq!(body_of(&delivery)["event"], event);
+    assert_eq!(body_of(&delivery)["event"], as_published(&event));
     app.wait_for_metric(
         r#"line_provider_event_changes_total{routing_key="event.corrected"}"#,
         1.0,

@@ -10,6 +10,7 @@ mod corrections;
 mod errors;
 mod events;
 mod helpers;
+mod limits;
 mod messages;
 mod migration;
 mod operations;

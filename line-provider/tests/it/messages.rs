@@ -6,7 +6,7 @@ use lapin::types::AMQPValue;
 use serde_json::{Value, json};
 use shared_messages::EventMessage;
 
-use crate::helpers::{assert_problem, body_of, spawn_app};
+use crate::helpers::{as_published, assert_problem, body_of, spawn_app};
 
 #[tokio::test]
 async fn a_created_event_is_published_with_the_contract_properties() {
@@ -268,16 +268,4 @@ async fn messages_wait_in_bet_makers_queue_before_bet_maker_ever_ran() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// An event as served, as its message carries it: the same members, but `reason` only when
-/// there is one (a consumer of the first schema never sees the member).
-fn as_published(served: &Value) -> Value {
-    let mut event = served.clone();
-    if let Some(members) = event.as_object_mut()
-        && members.get("reason").is_some_and(Value::is_null)
-    {
-        members.remove("reason");
-    }
-    event
 }

@@ -8,7 +8,7 @@ mod request;
 
 pub use request::{Correction, EventChanges, Finish, NewEvent, Reason};
 
-use super::{Coefficient, Deadline};
+use super::{Coefficient, Deadline, Limits, Money, ValidationError};
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,13 +29,15 @@ pub struct Event {
     pub updated_at: OffsetDateTime,
     /// Why it was finished or cancelled, when the operator said.
     pub reason: Option<Reason>,
+    /// The stakes it takes and the most the book may lose on it; bet-maker enforces them.
+    pub limits: Limits,
 }
 
 /// Why a change cannot be made to an event in its current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StateConflict {
-    /// A finished or cancelled event's odds and deadline are frozen.
-    #[error("event {0} is {1}; its coefficient and deadline can no longer change")]
+    /// A finished or cancelled event's odds, deadline and limits are frozen.
+    #[error("event {0} is {1}; its coefficient, deadline and limits can no longer change")]
     AlreadyFinished(EventId, EventStatus),
     /// A finished or cancelled event cannot get another final status this way.
     #[error("event {0} is already {1}; to change its result, post a correction")]
@@ -45,12 +47,24 @@ pub enum StateConflict {
     NotFinal(EventId),
 }
 
+/// Why a change of odds, deadline or limits is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeRefused {
+    /// The event's state forbids it (409).
+    #[error(transparent)]
+    Conflict(#[from] StateConflict),
+    /// The event it leads to would break a rule: its smallest stake above its largest (422).
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+}
+
 impl Event {
     /// A new event at version 1, created `at`.
     pub fn created(
         id: EventId,
         coefficient: Coefficient,
         deadline: Deadline,
+        limits: Limits,
         at: OffsetDateTime,
     ) -> Self {
         let at = to_micros(at);
@@ -63,24 +77,30 @@ impl Event {
             created_at: at,
             updated_at: at,
             reason: None,
+            limits,
         }
     }
 
-    /// The event after `changes` made `at`, or `None` when they change nothing.
+    /// The event after `changes` made `at`, or `None` when they change nothing. Its limits are
+    /// checked as they would be after the change.
     pub fn changed(
         &self,
         changes: EventChanges,
         at: OffsetDateTime,
-    ) -> Result<Option<Self>, StateConflict> {
+    ) -> Result<Option<Self>, ChangeRefused> {
         if self.status.is_final() {
-            return Err(StateConflict::AlreadyFinished(self.id.clone(), self.status));
+            return Err(StateConflict::AlreadyFinished(self.id.clone(), self.status).into());
         }
         let coefficient = changes.coefficient.unwrap_or(self.coefficient);
         let deadline = changes.deadline.unwrap_or(self.deadline);
-        if coefficient == self.coefficient && deadline == self.deadline {
+        let limits = self.limits.changed(&changes.limits)?;
+        if coefficient == self.coefficient && deadline == self.deadline && limits == self.limits {
             return Ok(None);
         }
-        Ok(Some(self.next(coefficient, deadline, self.status, at)))
+        Ok(Some(Self {
+            limits,
+            ..self.next(coefficient, deadline, self.status, at)
+        }))
     }
 
     /// The event given the final status of `finish` `at` (finished or cancelled, with the
@@ -136,6 +156,7 @@ impl Event {
             created_at: self.created_at,
             updated_at: to_micros(at).max(self.updated_at),
             reason: self.reason.clone(),
+            limits: self.limits,
         }
     }
 
@@ -153,9 +174,9 @@ impl Event {
                 .reason
                 .as_ref()
                 .map(|reason| reason.as_str().to_owned()),
-            min_stake: None,
-            max_stake: None,
-            max_liability: None,
+            min_stake: self.limits.min_stake().map(Money::value),
+            max_stake: self.limits.max_stake().map(Money::value),
+            max_liability: self.limits.max_liability().map(Money::value),
         }
     }
 }
@@ -165,5 +186,7 @@ fn to_micros(at: OffsetDateTime) -> OffsetDateTime {
     at.replace_microsecond(at.microsecond()).unwrap_or(at)
 }
 
+#[cfg(test)]
+mod limit_tests;
 #[cfg(test)]
 mod tests;

@@ -1,11 +1,11 @@
-//! What an operator asks of an event: to create it, to change its odds or deadline, to give it
-//! a final status (with a reason), to correct that status.
+//! What an operator asks of an event: to create it, to change its odds, deadline or limits, to
+//! give it a final status (with a reason), to correct that status.
 
 use serde_json::value::RawValue;
 use shared_messages::{EventId, EventStatus};
 
 use super::super::json::Scalar;
-use super::super::{Coefficient, Deadline, ValidationError};
+use super::super::{Coefficient, Deadline, LimitChanges, Limits, ValidationError};
 
 /// An operator's reason for a change of status: 1–500 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,13 +65,16 @@ pub struct NewEvent {
     pub coefficient: Coefficient,
     /// When betting closes.
     pub deadline: Deadline,
+    /// Its limits (none unless the operator set them).
+    pub limits: Limits,
 }
 
-/// A change of odds and/or deadline; at least one of them is present.
+/// A change of odds, deadline and/or limits; it changes at least one of them.
 #[derive(Debug, Clone, Copy)]
 pub struct EventChanges {
     pub(super) coefficient: Option<Coefficient>,
     pub(super) deadline: Option<Deadline>,
+    pub(super) limits: LimitChanges,
 }
 
 /// The final status an event is given (`finished_win`, `finished_lose` or `cancelled`), with
@@ -87,16 +90,18 @@ impl EventChanges {
     pub fn new(
         coefficient: Option<Coefficient>,
         deadline: Option<Deadline>,
+        limits: LimitChanges,
     ) -> Result<Self, ValidationError> {
-        if coefficient.is_none() && deadline.is_none() {
+        if coefficient.is_none() && deadline.is_none() && limits.is_empty() {
             return Err(ValidationError::new(
                 "body",
-                "must contain a coefficient, a deadline or both",
+                "must contain at least one of coefficient, deadline, min_stake, max_stake and max_liability",
             ));
         }
         Ok(Self {
             coefficient,
             deadline,
+            limits,
         })
     }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::json::raw;
+use crate::domain::{LimitChanges, Limits};
 use rust_decimal::Decimal;
 use time::macros::datetime;
 
@@ -15,6 +16,7 @@ fn event(status: EventStatus) -> Event {
         created_at: datetime!(2026-11-24 12:00 UTC),
         updated_at: datetime!(2026-11-24 12:00 UTC),
         reason: None,
+        limits: Limits::NONE,
     }
 }
 
@@ -26,7 +28,7 @@ const AT: OffsetDateTime = datetime!(2026-11-24 12:01:00.123456789 UTC);
 
 #[test]
 fn a_change_is_the_next_version_stamped_to_the_microsecond() {
-    let changes = EventChanges::new(Some(odds(210)), None).unwrap();
+    let changes = EventChanges::new(Some(odds(210)), None, LimitChanges::default()).unwrap();
     let next = event(EventStatus::New)
         .changed(changes, AT)
         .unwrap()
@@ -38,7 +40,7 @@ fn a_change_is_the_next_version_stamped_to_the_microsecond() {
 
 #[test]
 fn a_change_is_never_stamped_before_the_version_it_follows() {
-    let changes = EventChanges::new(Some(odds(210)), None).unwrap();
+    let changes = EventChanges::new(Some(odds(210)), None, LimitChanges::default()).unwrap();
     let behind = datetime!(2026-11-24 11:59 UTC);
     let next = event(EventStatus::New)
         .changed(changes, behind)
@@ -54,6 +56,7 @@ fn a_created_event_is_version_1_stamped_to_the_microsecond() {
         EventId::parse("e1").unwrap(),
         odds(185),
         event(EventStatus::New).deadline,
+        Limits::NONE,
         at,
     );
     assert_eq!((created.version, created.status), (1, EventStatus::New));
@@ -63,12 +66,12 @@ fn a_created_event_is_version_1_stamped_to_the_microsecond() {
 
 #[test]
 fn an_empty_change_is_refused() {
-    assert!(EventChanges::new(None, None).is_err());
+    assert!(EventChanges::new(None, None, LimitChanges::default()).is_err());
 }
 
 #[test]
 fn new_odds_change_an_unfinished_event() {
-    let changes = EventChanges::new(Some(odds(210)), None).unwrap();
+    let changes = EventChanges::new(Some(odds(210)), None, LimitChanges::default()).unwrap();
     let next = event(EventStatus::New)
         .changed(changes, AT)
         .unwrap()
@@ -79,16 +82,16 @@ fn new_odds_change_an_unfinished_event() {
 
 #[test]
 fn the_same_odds_again_change_nothing() {
-    let changes = EventChanges::new(Some(odds(185)), None).unwrap();
+    let changes = EventChanges::new(Some(odds(185)), None, LimitChanges::default()).unwrap();
     assert_eq!(event(EventStatus::New).changed(changes, AT), Ok(None));
 }
 
 #[test]
 fn a_finished_event_cannot_change() {
-    let changes = EventChanges::new(Some(odds(210)), None).unwrap();
+    let changes = EventChanges::new(Some(odds(210)), None, LimitChanges::default()).unwrap();
     assert!(matches!(
         event(EventStatus::FinishedWin).changed(changes, AT),
-        Err(StateConflict::AlreadyFinished(..))
+        Err(ChangeRefused::Conflict(StateConflict::AlreadyFinished(..)))
     ));
 }
 
@@ -153,10 +156,10 @@ fn a_new_event_is_cancelled_with_its_reason_and_its_odds_frozen() {
         (EventStatus::Cancelled, 2, Some(reason))
     );
     assert_eq!(cancelled.snapshot().reason.as_deref(), Some("abandoned"));
-    let changes = EventChanges::new(Some(odds(300)), None).unwrap();
+    let changes = EventChanges::new(Some(odds(300)), None, LimitChanges::default()).unwrap();
     assert!(matches!(
         cancelled.changed(changes, AT),
-        Err(StateConflict::AlreadyFinished(..))
+        Err(ChangeRefused::Conflict(StateConflict::AlreadyFinished(..)))
     ));
 }
 

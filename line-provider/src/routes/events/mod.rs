@@ -6,15 +6,13 @@ use shared_messages::EventStatus;
 
 use super::auth::Operator;
 use crate::db;
-use crate::domain::{
-    Coefficient, Correction, Deadline, EventChanges, EventId, Finish, NewEvent, Reason,
-    ValidationError, id_from_json,
-};
+use crate::domain::{Correction, EventId, Finish, Reason, ValidationError};
 use crate::error::{ApiError, Problem, shown};
 use crate::service;
 use crate::state::AppState;
 use service_support::json_body;
 
+mod parse;
 mod wire;
 
 use wire::{
@@ -34,7 +32,7 @@ use wire::{
         (status = 409, description = "The id is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid value", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid value, or a min_stake above the max_stake", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -45,26 +43,11 @@ pub async fn create(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let wire: CreateEventRequest = json_body::parse(&request, &body)?;
-    let new = parse_new_event(&wire)?;
+    let new = parse::new_event(&wire)?;
     let event = service::create_event(&state, new).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/events/{}", event.id)))
         .json(EventBody::from(&event)))
-}
-
-fn parse_new_event(wire: &CreateEventRequest) -> Result<NewEvent, ValidationError> {
-    let id = wire
-        .id
-        .as_deref()
-        .map(|id| id_from_json("id", id, EventId::parse))
-        .transpose()?;
-    let coefficient = Coefficient::from_json("coefficient", &wire.coefficient)?;
-    let deadline = Deadline::from_json("deadline", &wire.deadline)?;
-    Ok(NewEvent {
-        id,
-        coefficient,
-        deadline,
-    })
 }
 
 /// List events, oldest first.
@@ -121,7 +104,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(EventBody::from(&event)))
 }
 
-/// Change the odds and/or the deadline of a `new` event.
+/// Change the odds, the deadline and/or the limits of a `new` event.
 #[utoipa::path(
     patch, path = "/events/{id}", tag = "events", operation_id = "change_event",
     params(("id" = String, Path, description = "The event's id")),
@@ -135,7 +118,7 @@ pub async fn get(
         (status = 409, description = "The event is finished or cancelled", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid value", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid value, or a min_stake above the max_stake the event would have", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, or the event kept changing under other requests; retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -148,17 +131,7 @@ pub async fn change(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let wire: ChangeEventRequest = json_body::parse(&request, &body)?;
-    let coefficient = wire
-        .coefficient
-        .as_deref()
-        .map(|v| Coefficient::from_json("coefficient", v))
-        .transpose()?;
-    let deadline = wire
-        .deadline
-        .as_deref()
-        .map(|v| Deadline::from_json("deadline", v))
-        .transpose()?;
-    let changes = EventChanges::new(coefficient, deadline)?;
+    let changes = parse::changes(&wire)?;
     let event = service::change_event(&state, &id, changes).await?;
     Ok(HttpResponse::Ok().json(EventBody::from(&event)))
 }

@@ -10,9 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::super::schemas;
 use crate::db::EventVersion;
-use crate::domain::{Event, present};
+use crate::domain::{Event, Money, present};
 
-/// Body of `POST /events`.
+/// Body of `POST /events`. Every limit is optional (absent or null: no limit); when both
+/// stakes are given, `min_stake` must not be above `max_stake` (else 422 naming `min_stake`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEventRequest {
@@ -26,9 +27,23 @@ pub struct CreateEventRequest {
     /// When betting closes; one in the past creates the event closed for betting.
     #[schema(schema_with = schemas::instant_input)]
     pub deadline: Box<RawValue>,
+    /// The smallest stake accepted.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = schemas::min_stake_input, required = false)]
+    pub min_stake: Option<Box<RawValue>>,
+    /// The largest stake accepted.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = schemas::max_stake_input, required = false)]
+    pub max_stake: Option<Box<RawValue>>,
+    /// The most the book may lose on the event.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = schemas::max_liability_input, required = false)]
+    pub max_liability: Option<Box<RawValue>>,
 }
 
-/// Body of `PATCH /events/{id}`: at least one of the two.
+/// Body of `PATCH /events/{id}`: at least one member. A limit absent is kept, null removes it,
+/// a value sets it; the event after the change must not have its `min_stake` above its
+/// `max_stake` (else 422 naming `min_stake`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeEventRequest {
@@ -40,6 +55,18 @@ pub struct ChangeEventRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = schemas::instant_input, required = false)]
     pub deadline: Option<Box<RawValue>>,
+    /// New smallest stake, or null to remove it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = schemas::min_stake_input, required = false)]
+    pub min_stake: Option<Box<RawValue>>,
+    /// New largest stake, or null to remove it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = schemas::max_stake_input, required = false)]
+    pub max_stake: Option<Box<RawValue>>,
+    /// New most the book may lose, or null to remove it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = schemas::max_liability_input, required = false)]
+    pub max_liability: Option<Box<RawValue>>,
 }
 
 /// Body of `PUT /events/{id}/status`.
@@ -88,6 +115,18 @@ pub struct VersionBody {
     /// When it was made (UTC).
     #[serde(with = "shared_messages::utc_rfc3339")]
     pub changed_at: OffsetDateTime,
+    /// Its smallest stake, with two decimals; null when it had none.
+    #[serde(with = "shared_messages::optional_two_decimals")]
+    #[schema(value_type = Option<f64>, nullable, example = 1.00, multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub min_stake: Option<Decimal>,
+    /// Its largest stake, with two decimals; null when it had none.
+    #[serde(with = "shared_messages::optional_two_decimals")]
+    #[schema(value_type = Option<f64>, nullable, example = 500.00, multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub max_stake: Option<Decimal>,
+    /// Its most the book might lose, with two decimals; null when it had none.
+    #[serde(with = "shared_messages::optional_two_decimals")]
+    #[schema(value_type = Option<f64>, nullable, example = json!(null), multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub max_liability: Option<Decimal>,
 }
 
 impl From<&EventVersion> for VersionBody {
@@ -99,6 +138,9 @@ impl From<&EventVersion> for VersionBody {
             deadline: version.deadline,
             reason: version.reason.clone(),
             changed_at: version.changed_at,
+            min_stake: version.min_stake,
+            max_stake: version.max_stake,
+            max_liability: version.max_liability,
         }
     }
 }
@@ -168,6 +210,19 @@ pub struct EventBody {
     /// Why it was finished or cancelled, when the operator said; null otherwise.
     #[schema(nullable, example = json!(null))]
     pub reason: Option<String>,
+    /// The smallest stake bet-maker accepts, with two decimals; null when there is none.
+    #[serde(with = "shared_messages::optional_two_decimals")]
+    #[schema(value_type = Option<f64>, nullable, example = 1.00, multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub min_stake: Option<Decimal>,
+    /// The largest stake bet-maker accepts, with two decimals; null when there is none.
+    #[serde(with = "shared_messages::optional_two_decimals")]
+    #[schema(value_type = Option<f64>, nullable, example = 500.00, multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub max_stake: Option<Decimal>,
+    /// The most the book may lose on the event if it is won, with two decimals; null when
+    /// there is no such limit.
+    #[serde(with = "shared_messages::optional_two_decimals")]
+    #[schema(value_type = Option<f64>, nullable, example = json!(null), multiple_of = 0.01, exclusive_minimum = 0, maximum = 1000000000)]
+    pub max_liability: Option<Decimal>,
 }
 
 impl From<&Event> for EventBody {
@@ -184,6 +239,9 @@ impl From<&Event> for EventBody {
                 .reason
                 .as_ref()
                 .map(|reason| reason.as_str().to_owned()),
+            min_stake: event.limits.min_stake().map(Money::value),
+            max_stake: event.limits.max_stake().map(Money::value),
+            max_liability: event.limits.max_liability().map(Money::value),
         }
     }
 }

@@ -9,7 +9,7 @@ use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions,
     QueueDeclareOptions,
 };
-use lapin::types::FieldTable;
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Connection, ConnectionProperties, Consumer, ExchangeKind};
 use serde_json::Value;
 use shared_messages::Topology;
@@ -95,4 +95,27 @@ impl TestApp {
 /// The JSON body of a delivery.
 pub fn body_of(delivery: &Delivery) -> Value {
     serde_json::from_slice(&delivery.data).expect("the message body is JSON")
+}
+
+/// An event as served, as its message carries it: the same members, but `reason` and the
+/// limits only when set (a consumer of the first schema never sees those members).
+pub fn as_published(served: &Value) -> Value {
+    let mut event = served.clone();
+    if let Some(members) = event.as_object_mut() {
+        for member in ["reason", "min_stake", "max_stake", "max_liability"] {
+            if members.get(member).is_some_and(Value::is_null) {
+                members.remove(member);
+            }
+        }
+    }
+    event
+}
+
+/// The `schema-version` header of a delivery, when it has one.
+pub fn schema_version(delivery: &Delivery) -> Option<u32> {
+    let headers = delivery.properties.headers().as_ref()?;
+    match headers.inner().get("schema-version")? {
+        AMQPValue::LongUInt(version) => Some(*version),
+        other => panic!("schema-version is {other:?}"),
+    }
 }

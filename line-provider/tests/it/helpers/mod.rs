@@ -18,8 +18,8 @@ mod broker;
 mod database;
 mod http;
 
-pub use broker::body_of;
 use broker::probe;
+pub use broker::{as_published, body_of, schema_version};
 pub use database::database_url;
 pub use http::in_a_day;
 pub use test_support::assert_problem;
