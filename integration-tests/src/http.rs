@@ -20,6 +20,50 @@ impl System {
         .await
     }
 
+    /// `POST /events` with `body` as it is; expects 201 and returns the event.
+    pub async fn create_event_with(&self, lp: &Running, body: Value) -> Value {
+        self.send(lp, reqwest::Method::POST, "/events", body, 201)
+            .await
+    }
+
+    /// `PATCH /events/{id}` with `body`; expects 200 and returns the event.
+    pub async fn patch_event(&self, lp: &Running, id: &str, body: Value) -> Value {
+        self.send(
+            lp,
+            reqwest::Method::PATCH,
+            &format!("/events/{id}"),
+            body,
+            200,
+        )
+        .await
+    }
+
+    /// `POST /bet` with `body` as it is; returns the status and body.
+    pub async fn bet_with(&self, bm: &Running, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/bet", bm.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `GET /events/{id}/exposure` on bet-maker with the operator token.
+    pub async fn exposure(&self, bm: &Running, id: &str) -> Value {
+        let response = self
+            .http
+            .get(format!("{}/events/{id}/exposure", bm.address))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 200, "exposure of {id}");
+        response.json().await.expect("JSON")
+    }
+
     pub async fn change_odds(&self, lp: &Running, id: &str, coefficient: &str) -> Value {
         self.send(
             lp,
@@ -76,15 +120,8 @@ impl System {
 
     /// `POST /bet`; returns the status and body.
     pub async fn bet(&self, bm: &Running, event_id: &str, amount: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}/bet", bm.address))
-            .json(&json!({ "event_id": event_id, "amount": amount }))
-            .send()
+        self.bet_with(bm, json!({ "event_id": event_id, "amount": amount }))
             .await
-            .expect("request sent");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn get(&self, service: &Running, path: &str) -> reqwest::Response {

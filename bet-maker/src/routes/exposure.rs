@@ -23,16 +23,18 @@ impl FromRequest for Operator {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = request
-            .app_data::<web::Data<AppState>>()
-            .and_then(|state| state.admin_token.as_ref());
-        let allowed = request.app_data::<web::Data<AppState>>().is_some()
-            && service_support::auth::is_operator(request, token);
-        ready(if allowed {
-            Ok(Self)
-        } else {
-            Err(ApiError::Unauthorized)
-        })
+        ready(authorize(request))
+    }
+}
+
+fn authorize(request: &HttpRequest) -> Result<Operator, ApiError> {
+    let state = request
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+    if service_support::auth::is_operator(request, state.admin_token.as_ref()) {
+        Ok(Operator)
+    } else {
+        Err(ApiError::Unauthorized)
     }
 }
 
