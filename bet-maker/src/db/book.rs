@@ -9,12 +9,13 @@
 //! decides against the whole remaining limit and spreads what is left evenly again.
 
 use deadpool_postgres::GenericClient;
-use rust_decimal::{Decimal, RoundingStrategy};
-use shared_messages::{EventId, EventStatus};
+use rust_decimal::Decimal;
+use shared_messages::EventId;
 use tokio_postgres::types::ToSql;
 
 use super::DbError;
-use super::bets::{NewBet, Placement, bet_from_row, event_for_bet, refusal};
+use super::bets::bet_from_row;
+use super::placement::{NewBet, Placement, event_for_bet, refusal};
 use crate::domain::{Amount, IdempotencyKey};
 
 /// Stripes per event: a bet's connection picks one (`pg_backend_pid() % 16`).
@@ -53,7 +54,7 @@ async fn lock_stripes(client: &impl GenericClient, event_id: &str) -> Result<Dec
 
 /// Adds a bet (`amount`, paying `payout` if won) to this connection's stripe and spreads
 /// `room` (what is left of the limit after it) over the 16 budgets; `room` `None` removes
-/// the budgets (no limit). The stripes must be locked.
+/// the budgets (no limit). The 16 stripes must exist ([`ensure_stripes`]) and be locked.
 async fn spread(
     client: &impl GenericClient,
     event_id: &str,
@@ -84,19 +85,7 @@ async fn spread(
         )
         .await?;
     let parameters: [&(dyn ToSql + Sync); 6] = [&event_id, &bets, &amount, &payout, &share, &rest];
-    let updated = client.execute(&statement, &parameters).await?;
-    if bet.is_some() && updated == 0 {
-        // No stripe at all: the event never had a bet nor a limit.
-        let statement = client
-            .prepare_cached(
-                "INSERT INTO event_tallies (event_id, stripe, bets, stake, payout)
-                 VALUES ($1, pg_backend_pid() % 16, 1, $2, $3)",
-            )
-            .await?;
-        client
-            .execute(&statement, &[&event_id, &amount, &payout])
-            .await?;
-    }
+    client.execute(&statement, &parameters).await?;
     Ok(())
 }
 
@@ -150,16 +139,14 @@ pub async fn place_bet_within_limit(
     let coefficient: Decimal = event.try_get("event_coefficient")?;
     let limit: Option<Decimal> = event.try_get("max_liability")?;
     let liability = amount * (coefficient - Decimal::ONE);
-    if limit.is_some() {
-        ensure_stripes(&transaction, event_id).await?;
-    }
+    ensure_stripes(&transaction, event_id).await?;
     let taken = lock_stripes(&transaction, event_id).await?;
     let room = match limit {
         None => None,
         Some(limit) => {
             let free = limit - taken;
             if liability > Decimal::ZERO && liability > free {
-                let max_amount = max_amount(
+                let max_amount = crate::domain::liability::max_amount(
                     free,
                     coefficient,
                     event.try_get("min_stake")?,
@@ -211,166 +198,4 @@ async fn insert_bet(
         &seen,
     ];
     bet_from_row(&client.query_one(&statement, &parameters).await?)
-}
-
-/// The largest stake a limit with `free` left accepts at `coefficient`, within the stake
-/// limits: whole cents, rounded down; zero when not even the smallest stake fits.
-pub fn max_amount(
-    free: Decimal,
-    coefficient: Decimal,
-    min_stake: Option<Decimal>,
-    max_stake: Option<Decimal>,
-) -> Decimal {
-    let margin = coefficient - Decimal::ONE;
-    let mut most = if margin <= Decimal::ZERO {
-        Amount::MAX
-    } else if free <= Decimal::ZERO {
-        Decimal::ZERO
-    } else {
-        let cent = Decimal::new(1, 2);
-        let mut most = (free / margin).round_dp_with_strategy(2, RoundingStrategy::ToZero);
-        // The division rounds at its 28th digit: never offer a stake that does not fit.
-        while most > Decimal::ZERO && most * margin > free {
-            most -= cent;
-        }
-        most.min(Amount::MAX)
-    };
-    if let Some(max) = max_stake {
-        most = most.min(max);
-    }
-    if min_stake.is_some_and(|min| most < min) {
-        most = Decimal::ZERO;
-    }
-    let mut most = most.max(Decimal::ZERO);
-    most.rescale(2);
-    most
-}
-
-/// What the book stands to lose on an event, from its tally.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exposure {
-    /// The event.
-    pub event_id: EventId,
-    /// Its status.
-    pub status: EventStatus,
-    /// How many bets it has.
-    pub bets: i64,
-    /// Their stakes.
-    pub stake: Decimal,
-    /// What they pay if the event is won (stakes included), exact.
-    pub payout_if_win: Decimal,
-    /// The event's liability limit, if any.
-    pub max_liability: Option<Decimal>,
-}
-
-impl Exposure {
-    /// What the book loses if the event is won: `payout_if_win − stake`, exact.
-    pub fn liability(&self) -> Decimal {
-        self.payout_if_win - self.stake
-    }
-}
-
-macro_rules! exposure_select {
-    ($join:literal, $where:literal, $having:literal) => {
-        concat!(
-            "SELECT e.id, e.status, e.max_liability, coalesce(sum(t.bets), 0)::bigint AS bets,
-                    coalesce(sum(t.stake), 0) AS stake, coalesce(sum(t.payout), 0) AS payout
-             FROM events e ",
-            $join,
-            " event_tallies t ON t.event_id = e.id ",
-            $where,
-            " GROUP BY e.id ",
-            $having,
-            " ORDER BY e.id"
-        )
-    };
-}
-
-fn exposure_from_row(row: &tokio_postgres::Row) -> Result<Exposure, DbError> {
-    let id: String = row.try_get("id")?;
-    let status: String = row.try_get("status")?;
-    Ok(Exposure {
-        event_id: EventId::parse(id).map_err(|e| DbError::invalid("id", &e))?,
-        status: EventStatus::parse(&status).ok_or_else(|| DbError::invalid("status", &status))?,
-        bets: row.try_get("bets")?,
-        stake: row.try_get("stake")?,
-        payout_if_win: row.try_get("payout")?,
-        max_liability: row.try_get("max_liability")?,
-    })
-}
-
-/// One event's exposure (zero for an event without bets); `None` for an unknown event.
-pub async fn event_exposure(
-    client: &impl GenericClient,
-    id: &EventId,
-) -> Result<Option<Exposure>, DbError> {
-    let statement = client
-        .prepare_cached(exposure_select!("LEFT JOIN", "WHERE e.id = $1", ""))
-        .await?;
-    let row = client.query_opt(&statement, &[&id.as_str()]).await?;
-    row.as_ref().map(exposure_from_row).transpose()
-}
-
-/// The exposure of every event that has bets, by event id.
-pub async fn exposures(client: &impl GenericClient) -> Result<Vec<Exposure>, DbError> {
-    let statement = client
-        .prepare_cached(exposure_select!("JOIN", "", "HAVING sum(t.bets) > 0"))
-        .await?;
-    let rows = client.query(&statement, &[]).await?;
-    rows.iter().map(exposure_from_row).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::max_amount;
-    use rust_decimal::Decimal;
-
-    fn d(text: &str) -> Decimal {
-        text.parse().unwrap()
-    }
-
-    #[test]
-    fn the_largest_stake_fits_the_room_left_in_whole_cents() {
-        // 100.00 of room at odds 2.50: 66.66 × 1.50 = 99.99 fits, 66.67 × 1.50 does not.
-        assert_eq!(
-            max_amount(d("100"), d("2.50"), None, None).to_string(),
-            "66.66"
-        );
-        assert_eq!(
-            max_amount(d("100"), d("3.00"), None, None).to_string(),
-            "50.00"
-        );
-    }
-
-    #[test]
-    fn the_stake_limits_bound_it_and_below_the_minimum_nothing_is_accepted() {
-        assert_eq!(
-            max_amount(d("100"), d("2.00"), None, Some(d("20"))).to_string(),
-            "20.00"
-        );
-        assert_eq!(
-            max_amount(d("100"), d("2.00"), Some(d("150")), None).to_string(),
-            "0.00"
-        );
-        assert_eq!(
-            max_amount(d("0"), d("2.00"), None, None).to_string(),
-            "0.00"
-        );
-        assert_eq!(
-            max_amount(d("-5"), d("2.00"), None, None).to_string(),
-            "0.00"
-        );
-    }
-
-    #[test]
-    fn odds_of_one_or_less_take_no_liability() {
-        assert_eq!(
-            max_amount(d("0"), d("1.00"), None, Some(d("70"))).to_string(),
-            "70.00"
-        );
-        assert_eq!(
-            max_amount(d("0"), d("0.50"), None, None).to_string(),
-            "1000000000.00"
-        );
-    }
 }

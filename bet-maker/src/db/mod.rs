@@ -8,15 +8,17 @@ use deadpool_postgres::Pool;
 mod bets;
 mod book;
 mod events;
+mod exposure;
+mod placement;
 
 pub use bets::{
-    NewBet, PLACE_BET, Placement, bet_by_idempotency_key, bet_position, bets_on_event, bets_page,
-    fetch_history, get_bet, open_history_cursor, place_bet,
+    bet_by_idempotency_key, bet_position, bets_on_event, bets_page, fetch_history, get_bet,
+    open_history_cursor,
 };
-pub use book::{
-    Exposure, event_exposure, exposures, max_amount, place_bet_within_limit, spread_limit,
-};
+pub use book::{place_bet_within_limit, spread_limit};
 pub use events::{apply_event, lock_event_status, open_events};
+pub use exposure::{Exposure, event_exposure, exposures};
+pub use placement::{NewBet, PLACE_BET, Placement, place_bet};
 
 mod embedded {
     refinery::embed_migrations!("../migrations/bet-maker");

@@ -6,6 +6,7 @@ mod consent;
 mod event;
 mod idempotency;
 pub mod json;
+pub mod liability;
 
 pub use amount::Amount;
 pub use bet::{Bet, BetFilter, BetStatus, PageSize};

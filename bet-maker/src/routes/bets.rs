@@ -133,6 +133,35 @@ impl From<&Bet> for BetBody {
     }
 }
 
+/// A refusal of `POST /bet`: a problem document with the members of its kind.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the body; errors are written by `service-support`
+pub struct BetRefusal {
+    /// A URI naming the kind: `urn:problem:bet-maker:<kind>`.
+    #[schema(example = "urn:problem:bet-maker:odds-changed")]
+    r#type: String,
+    /// A short summary of the kind.
+    title: String,
+    /// The HTTP status.
+    status: u16,
+    /// What went wrong and what to send instead.
+    detail: String,
+    /// The request member at fault, when there is one.
+    field: Option<String>,
+    /// `odds-changed`: the event's current odds.
+    #[schema(value_type = Option<f64>, multiple_of = 0.01)]
+    coefficient: Option<Decimal>,
+    /// `liability-limit`: the largest stake still accepted at the current odds.
+    #[schema(value_type = Option<f64>, multiple_of = 0.01, minimum = 0)]
+    max_amount: Option<Decimal>,
+    /// `stake-out-of-range`: the smallest stake accepted (null: none).
+    #[schema(value_type = Option<f64>, multiple_of = 0.01)]
+    min_stake: Option<Decimal>,
+    /// `stake-out-of-range`: the largest stake accepted (null: none).
+    #[schema(value_type = Option<f64>, multiple_of = 0.01)]
+    max_stake: Option<Decimal>,
+}
+
 /// Headers of `POST /bet`.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -159,10 +188,10 @@ pub struct BetHeaders {
         (status = 200, description = "Placed earlier with the same Idempotency-Key and body", body = BetBody),
         (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is finished or its deadline passed (`event-closed`); its odds are not the ones accepted (`odds-changed`, with the member `coefficient`: the current odds); the bet would take the event's liability above its limit (`liability-limit`, with the member `max_amount`: the largest stake still accepted)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is finished or its deadline passed (`event-closed`); its odds are not the ones accepted (`odds-changed`, with the member `coefficient`: the current odds); the bet would take the event's liability above its limit (`liability-limit`, with the member `max_amount`: the largest stake still accepted)", body = BetRefusal, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid value; the stake is outside the event's limits (`stake-out-of-range`, with the members `min_stake` and `max_stake`); or the Idempotency-Key was used for another bet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid value; the stake is outside the event's limits (`stake-out-of-range`, with the members `min_stake` and `max_stake`); or the Idempotency-Key was used for another bet", body = BetRefusal, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -60,7 +60,7 @@ pub struct ExposureBody {
     #[schema(value_type = f64, example = 2312.50, multiple_of = 0.01)]
     pub payout_if_win: Decimal,
     /// What the book loses if the event is won: the sum of `amount × (coefficient − 1)`,
-    /// rounded to the cent (negative when the odds are below 1).
+    /// written as `payout_if_win − stake` (negative when the odds are below 1).
     #[serde(with = "shared_messages::two_decimals")]
     #[schema(value_type = f64, example = 1062.50, multiple_of = 0.01)]
     pub liability: Decimal,
@@ -83,7 +83,9 @@ impl From<&Exposure> for ExposureBody {
             bets: exposure.bets,
             stake: exposure.stake,
             payout_if_win: cents(exposure.payout_if_win),
-            liability: cents(exposure.liability()),
+            // From the rounded payout (the stake is whole cents), so that the three figures
+            // shown always add up.
+            liability: cents(exposure.payout_if_win) - exposure.stake,
             max_liability: exposure.max_liability,
         }
     }

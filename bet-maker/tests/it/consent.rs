@@ -98,14 +98,17 @@ async fn exact_or_higher_without_the_odds_seen_is_422() {
         .await;
         assert_eq!(problem["field"], "coefficient", "{problem}");
     }
-    for (coefficient, accept) in [(json!("1.005"), json!("exact")), (json!(2), json!("lower"))] {
+    for (coefficient, accept, field) in [
+        (json!("1.005"), json!("exact"), "coefficient"),
+        (json!(2), json!("lower"), "accept_odds"),
+    ] {
         let problem = assert_problem(
             app.bet(json!({ "event_id": "e1", "amount": 1, "coefficient": coefficient, "accept_odds": accept }))
                 .await,
             422,
         )
         .await;
-        assert!(problem["field"].is_string(), "{problem}");
+        assert_eq!(problem["field"], field, "{problem}");
     }
     assert_eq!(app.sql_count("SELECT count(*) FROM bets").await, 0);
 }

@@ -38,10 +38,10 @@ async fn summed(app: &TestApp, event_id: &str) -> Value {
     };
     let stake = app.sql_text(&sum("amount")).await.unwrap();
     let payout = app.sql_text(&sum("amount * coefficient")).await.unwrap();
-    let liability = app
-        .sql_text(&sum("amount * (coefficient - 1)"))
-        .await
-        .unwrap();
+    // The liability shown is the payout shown less the stakes (whole cents): the three add up.
+    let liability = (cents(&payout).parse::<Decimal>().unwrap()
+        - stake.parse::<Decimal>().unwrap())
+    .to_string();
     let bets = app
         .sql_count(&format!(
             "SELECT count(*) FROM bets WHERE event_id = '{event_id}'"
@@ -117,7 +117,6 @@ async fn exposure_equals_the_sum_over_the_bets_through_settlement_cancellation_a
     assert_eq!(one["event_id"], "e1");
     assert_eq!(one["status"], "new");
     assert_eq!(one["max_liability"].to_string(), "1000000.00");
-    // 10.50 × 0.85 = 8.925: a half cent, rounded away from zero.
     assert_eq!(one["bets"], 4);
     let e2 = exposure(&app, "/events/e2/exposure").await;
     assert_eq!(shown(&e2), summed(&app, "e2").await);
@@ -161,6 +160,14 @@ async fn exposure_equals_the_sum_over_the_bets_through_settlement_cancellation_a
         );
         assert_eq!(shown(&now), summed(&app, "e1").await);
     }
+
+    // 10.50 × 0.85 = 8.925: half a cent, rounded away from zero, and the figures add up.
+    app.open_event("half", "1.85").await;
+    app.place("half", "10.50").await;
+    let half = exposure(&app, "/events/half/exposure").await;
+    assert_eq!(half["payout_if_win"].to_string(), "19.43");
+    assert_eq!(half["liability"].to_string(), "8.93");
+    assert_eq!(half["stake"].to_string(), "10.50");
 
     let unknown = app
         .http

@@ -237,4 +237,27 @@ async fn sixty_four_clients_never_take_the_liability_above_the_limit_and_fill_it
         .parse()
         .unwrap();
     assert_eq!(tallied, taken);
+    // Near the limit, stripes ran dry and bets were decided on the whole limit.
+    assert!(
+        app.metric("bet_maker_liability_limit_spreads_total")
+            .await
+            .unwrap()
+            > 0.0
+    );
+}
+
+#[tokio::test]
+async fn far_from_its_limit_a_bet_takes_only_its_own_stripe() {
+    let app = spawn_app().await;
+    app.publish_open(&limited("e1", 1, "2.00", (None, None), Some("1000000")))
+        .await;
+    for _ in 0..20 {
+        assert_eq!(bet(&app, "e1", "10").await.status(), 201);
+    }
+    // No bet needed the whole limit (locking all 16 stripes): each fitted its stripe's share.
+    assert_eq!(
+        app.metric("bet_maker_liability_limit_spreads_total").await,
+        Some(0.0)
+    );
+    assert_eq!(liability_of_bets(&app, "e1").await, Decimal::new(200, 0));
 }

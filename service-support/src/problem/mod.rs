@@ -13,8 +13,10 @@ use crate::json::ValidationError;
 use crate::json_body::BodyError;
 
 mod unhandled;
+mod values;
 
 pub use unhandled::{no_route, rewrite_unhandled};
+pub use values::{money, shown};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -58,18 +60,6 @@ impl Problem {
     }
 }
 
-/// Money or odds as a problem's member: a JSON number with exactly two decimals, or null.
-pub fn money(value: Option<rust_decimal::Decimal>) -> serde_json::Value {
-    value
-        .and_then(|value| {
-            let mut cents = value.round_dp(2);
-            cents.rescale(2);
-            // Parsed, not converted: the number keeps its text (`2.10`, not `2.1`).
-            serde_json::from_str(&cents.to_string()).ok()
-        })
-        .unwrap_or(serde_json::Value::Null)
-}
-
 /// A problem document as a response with its status.
 pub fn problem_response(status: StatusCode, problem: &Problem) -> HttpResponse {
     HttpResponse::build(status)
@@ -78,15 +68,6 @@ pub fn problem_response(status: StatusCode, problem: &Problem) -> HttpResponse {
             header::HeaderValue::from_static(PROBLEM_JSON),
         ))
         .json(problem)
-}
-
-/// A client-supplied id, shortened for an error message (ids in paths are not checked first).
-pub fn shown(id: &str) -> String {
-    const MAX: usize = 64;
-    match id.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &id[..cut]),
-        None => id.to_owned(),
-    }
 }
 
 /// How an error is answered: its status, its kind (the end of the problem type) and title,

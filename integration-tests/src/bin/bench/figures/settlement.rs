@@ -214,7 +214,7 @@ async fn prepare(system: &System, big: &str, other: &str, n: usize) -> anyhow::R
     .await?;
     db.execute(
         "INSERT INTO event_tallies (event_id, stripe, bets, stake, payout)
-         VALUES ($1, 0, $2, 10.00 * $2, 18.50 * $2)",
+         VALUES ($1, 0, $2::bigint, 10.00 * $2::bigint, 18.50 * $2::bigint)",
         &[&big, &(n as i64)],
     )
     .await?;
