@@ -2,8 +2,6 @@
 //! take the event's liability above `max_liability` refused with 409 and the largest stake
 //! still accepted, exactly, under concurrency, and as the limits change.
 
-use std::sync::Arc;
-
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use shared_messages::{EventSnapshot, EventStatus};
@@ -15,7 +13,7 @@ fn money(text: &str) -> Option<Decimal> {
 }
 
 /// An open event at `coefficient` with the limits given (`None`: not set).
-fn limited(
+pub(crate) fn limited(
     id: &str,
     version: u64,
     coefficient: &str,
@@ -29,13 +27,13 @@ fn limited(
     snapshot
 }
 
-async fn bet(app: &TestApp, event_id: &str, amount: &str) -> reqwest::Response {
+pub(crate) async fn bet(app: &TestApp, event_id: &str, amount: &str) -> reqwest::Response {
     app.bet(json!({ "event_id": event_id, "amount": amount }))
         .await
 }
 
 /// The liability the event's bets have taken, summed over the bets themselves.
-async fn liability_of_bets(app: &TestApp, event_id: &str) -> Decimal {
+pub(crate) async fn liability_of_bets(app: &TestApp, event_id: &str) -> Decimal {
     app.sql_text(&format!(
         "SELECT coalesce(sum(amount * (coefficient - 1)), 0)::text FROM bets
          WHERE event_id = '{event_id}'"
@@ -46,7 +44,7 @@ async fn liability_of_bets(app: &TestApp, event_id: &str) -> Decimal {
     .unwrap()
 }
 
-async fn refused_over_limit(app: &TestApp, event_id: &str, amount: &str) -> Value {
+pub(crate) async fn refused_over_limit(app: &TestApp, event_id: &str, amount: &str) -> Value {
     let problem = assert_problem(bet(app, event_id, amount).await, 409).await;
     assert!(
         problem["type"]
@@ -178,75 +176,6 @@ async fn new_odds_count_for_new_bets_while_placed_bets_keep_their_liability() {
 }
 
 #[tokio::test]
-async fn sixty_four_clients_never_take_the_liability_above_the_limit_and_fill_it() {
-    let app = Arc::new(spawn_app().await);
-    // Odds of 2.00: a stake's liability is the stake. Stakes of 1 to 5 against 1 000.00.
-    app.publish_open(&limited("e1", 1, "2.00", (Some("1"), None), Some("1000")))
-        .await;
-
-    let clients = (0..64).map(|client| {
-        let app = app.clone();
-        tokio::spawn(async move {
-            let amount = format!("{}.00", 1 + client % 5);
-            let mut placed = 0_u32;
-            loop {
-                let response = bet(&app, "e1", &amount).await;
-                match response.status().as_u16() {
-                    201 => placed += 1,
-                    409 => {
-                        let problem: Value = response.json().await.unwrap();
-                        assert!(
-                            problem["type"]
-                                .as_str()
-                                .unwrap()
-                                .ends_with("liability-limit"),
-                            "{problem}"
-                        );
-                        return placed;
-                    }
-                    status => panic!("unexpected {status}"),
-                }
-            }
-        })
-    });
-    let mut placed = 0;
-    for client in clients {
-        placed += client.await.unwrap();
-    }
-
-    let taken = liability_of_bets(&app, "e1").await;
-    let limit = Decimal::new(1000, 0);
-    assert!(taken <= limit, "the liability {taken} went above the limit");
-    // Every client stopped only when its stake no longer fitted: less than the smallest
-    // stake (1.00) is left.
-    assert!(
-        limit - taken < Decimal::ONE,
-        "only {taken} of {limit} was filled"
-    );
-    let stored = app.sql_count("SELECT count(*) FROM bets").await;
-    assert_eq!(
-        i64::from(placed),
-        stored,
-        "every 201 is a stored bet, and only those"
-    );
-    // The tally the limit is kept in agrees with the bets.
-    let tallied: Decimal = app
-        .sql_text("SELECT sum(payout - stake)::text FROM event_tallies WHERE event_id = 'e1'")
-        .await
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(tallied, taken);
-    // Near the limit, stripes ran dry and bets were decided on the whole limit.
-    assert!(
-        app.metric("bet_maker_liability_limit_spreads_total")
-            .await
-            .unwrap()
-            > 0.0
-    );
-}
-
-#[tokio::test]
 async fn far_from_its_limit_a_bet_takes_only_its_own_stripe() {
     let app = spawn_app().await;
     app.publish_open(&limited("e1", 1, "2.00", (None, None), Some("1000000")))
@@ -260,4 +189,25 @@ async fn far_from_its_limit_a_bet_takes_only_its_own_stripe() {
         Some(0.0)
     );
     assert_eq!(liability_of_bets(&app, "e1").await, Decimal::new(200, 0));
+}
+
+#[tokio::test]
+async fn odds_below_one_take_no_liability_and_are_never_refused_for_it() {
+    let app = spawn_app().await;
+    app.publish_open(&limited("e1", 1, "0.50", (None, None), Some("1")))
+        .await;
+    for _ in 0..3 {
+        assert_eq!(bet(&app, "e1", "100").await.status(), 201);
+    }
+    assert_eq!(liability_of_bets(&app, "e1").await, Decimal::new(-150, 0));
+    // Odds above 1 again: the room is the limit less what was taken, -150.00 included.
+    app.publish_open(&limited("e1", 2, "2.00", (None, None), Some("1")))
+        .await;
+    assert_eq!(bet(&app, "e1", "151").await.status(), 201);
+    let problem = refused_over_limit(&app, "e1", "0.01").await;
+    assert!(
+        serde_json::to_string(&problem)
+            .unwrap()
+            .contains(r#""max_amount":0.00"#)
+    );
 }

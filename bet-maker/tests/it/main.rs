@@ -18,6 +18,7 @@ mod exposure;
 mod helpers;
 mod history;
 mod limits;
+mod limits_races;
 mod migration;
 mod model;
 mod open_events;
