@@ -16,7 +16,7 @@ pub fn variables() -> Vec<&'static str> {
 }
 
 /// The variables only bet-maker reads.
-const OWN: [&str; 1] = ["ADMIN_TOKEN"];
+const OWN: [&str; 2] = ["ADMIN_TOKEN", "CORS_ALLOWED_ORIGINS"];
 
 /// What bet-maker defaults to on a developer machine.
 const DEFAULTS: Defaults = Defaults {
@@ -34,6 +34,9 @@ pub struct Settings {
     pub admin_token: Option<SecretString>,
     /// The names of the exchange and queues; the contract's names unless a test isolates itself.
     pub topology: Topology,
+    /// Origins of other services' pages allowed to call bet-maker from a browser (the
+    /// operator console of line-provider, for exposure).
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -45,6 +48,7 @@ impl std::fmt::Debug for Settings {
                 &self.admin_token.as_ref().map(|_| "[redacted]"),
             )
             .field("topology", &self.topology)
+            .field("cors_allowed_origins", &self.cors_allowed_origins)
             .finish()
     }
 }
@@ -54,6 +58,7 @@ impl std::fmt::Debug for Settings {
 struct Own {
     admin_token: Option<String>,
     amqp_name_prefix: Option<String>,
+    cors_allowed_origins: Option<String>,
 }
 
 impl Settings {
@@ -65,6 +70,10 @@ impl Settings {
             service,
             admin_token: config::token("ADMIN_TOKEN", own.admin_token)?,
             topology: Topology::with_optional_prefix(own.amqp_name_prefix.as_deref()),
+            cors_allowed_origins: config::origins(
+                "CORS_ALLOWED_ORIGINS",
+                own.cors_allowed_origins,
+            )?,
         })
     }
 }
@@ -83,6 +92,27 @@ mod tests {
             assert!(settings.admin_token.is_some());
             assert!(!format!("{settings:?}").contains("s3cret-token"));
             assert!(variables().contains(&"ADMIN_TOKEN"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn allowed_origins_are_a_comma_separated_list_of_origins() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env(
+                "CORS_ALLOWED_ORIGINS",
+                "http://localhost:8080, https://console.example:8443",
+            );
+            let settings = Settings::from_env().unwrap();
+            assert_eq!(
+                settings.cors_allowed_origins,
+                ["http://localhost:8080", "https://console.example:8443"]
+            );
+            jail.set_env("CORS_ALLOWED_ORIGINS", "localhost:8080");
+            let error = Settings::from_env().unwrap_err().to_string();
+            assert!(error.contains("CORS_ALLOWED_ORIGINS"), "{error}");
             Ok(())
         });
     }

@@ -94,6 +94,7 @@ impl Definition for BetMaker {
                 requests,
                 routes: routes::configure,
                 openapi: routes::ApiDoc::openapi(),
+                cors_allowed_origins: settings.cors_allowed_origins.clone(),
             },
         )?;
         Ok(Parts {

@@ -71,6 +71,7 @@ impl System {
             ),
             admin_token: Some(TOKEN.to_owned().into()),
             topology: self.topology.clone(),
+            bet_maker_url: "http://localhost:8081".to_owned(),
         };
         let application = line_provider::Application::build(settings)
             .await
@@ -92,6 +93,7 @@ impl System {
             ),
             admin_token: Some(TOKEN.to_owned().into()),
             topology: self.topology.clone(),
+            cors_allowed_origins: Vec::new(),
         };
         let application = bet_maker::Application::build(settings)
             .await

@@ -16,7 +16,7 @@ pub fn variables() -> Vec<&'static str> {
 }
 
 /// The variables only line-provider reads.
-const OWN: [&str; 1] = ["ADMIN_TOKEN"];
+const OWN: [&str; 2] = ["ADMIN_TOKEN", "BET_MAKER_URL"];
 
 /// What line-provider defaults to on a developer machine.
 const DEFAULTS: Defaults = Defaults {
@@ -34,6 +34,9 @@ pub struct Settings {
     pub admin_token: Option<SecretString>,
     /// The names of the exchange and queues; the contract's names unless a test isolates itself.
     pub topology: Topology,
+    /// Where the operator's browser reaches bet-maker, for the console's exposure column (an
+    /// origin; bet-maker must allow this service's origin in `CORS_ALLOWED_ORIGINS`).
+    pub bet_maker_url: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -45,6 +48,7 @@ impl std::fmt::Debug for Settings {
                 &self.admin_token.as_ref().map(|_| "[redacted]"),
             )
             .field("topology", &self.topology)
+            .field("bet_maker_url", &self.bet_maker_url)
             .finish()
     }
 }
@@ -54,6 +58,7 @@ impl std::fmt::Debug for Settings {
 struct Own {
     admin_token: Option<String>,
     amqp_name_prefix: Option<String>,
+    bet_maker_url: Option<String>,
 }
 
 impl Settings {
@@ -65,7 +70,20 @@ impl Settings {
             service,
             admin_token: config::token("ADMIN_TOKEN", own.admin_token)?,
             topology: Topology::with_optional_prefix(own.amqp_name_prefix.as_deref()),
+            bet_maker_url: bet_maker_url(own.bet_maker_url)?,
         })
+    }
+}
+
+/// `BET_MAKER_URL`: one origin; bet-maker's default port on this host when unset.
+fn bet_maker_url(value: Option<String>) -> Result<String, ConfigError> {
+    let value = value.unwrap_or_else(|| "http://localhost:8081".to_owned());
+    let mut origins = config::origins("BET_MAKER_URL", Some(value))?;
+    match (origins.pop(), origins.is_empty()) {
+        (Some(origin), true) => Ok(origin),
+        _ => Err(ConfigError(
+            "BET_MAKER_URL must be one origin, such as http://localhost:8081".to_owned(),
+        )),
     }
 }
 

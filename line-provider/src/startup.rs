@@ -67,6 +67,7 @@ impl Definition for LineProvider {
             relay: relay.handle(),
             metrics,
             admin_token: settings.admin_token.clone(),
+            bet_maker_url: settings.bet_maker_url.clone(),
         };
         let server = http::serve(
             service,
@@ -77,6 +78,7 @@ impl Definition for LineProvider {
                 requests,
                 routes: routes::configure,
                 openapi: routes::ApiDoc::openapi(),
+                cors_allowed_origins: Vec::new(),
             },
         )?;
         Ok(Parts {

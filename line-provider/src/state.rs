@@ -17,4 +17,6 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The operator token, when the admin routes are protected.
     pub admin_token: Option<SecretString>,
+    /// bet-maker's origin, which the console's page calls for exposure.
+    pub bet_maker_url: String,
 }

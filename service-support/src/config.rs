@@ -146,6 +146,30 @@ pub fn token(variable: &str, value: Option<String>) -> Result<Option<SecretStrin
     }
 }
 
+/// A comma-separated list of origins (`scheme://host[:port]`, no path) as `variable` gives it;
+/// empty when unset.
+pub fn origins(variable: &str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let rest = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains('/') => Ok(origin.to_owned()),
+                _ => Err(ConfigError(format!(
+                    "{variable} holds {origin:?}: an origin is scheme://host[:port], such as http://localhost:8080"
+                ))),
+            }
+        })
+        .collect()
+}
+
 /// Names the variable at fault in upper case, as the operator wrote it.
 fn describe(error: figment::Error) -> String {
     error

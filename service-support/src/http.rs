@@ -5,11 +5,12 @@
 use std::net::TcpListener;
 use std::time::Instant;
 
+use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::ErrorHandlers;
+use actix_web::middleware::{Condition, ErrorHandlers};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use prometheus::{HistogramOpts, HistogramVec};
@@ -40,6 +41,9 @@ pub struct Site<S> {
     pub routes: fn(&mut web::ServiceConfig),
     /// The service's OpenAPI document, served at `/openapi.json` and `/docs`.
     pub openapi: utoipa::openapi::OpenApi,
+    /// Other origins whose pages may call this service from a browser (CORS); the service's
+    /// own pages need none.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl<S> std::fmt::Debug for Site<S> {
@@ -83,12 +87,18 @@ pub fn serve<S: Send + Sync + 'static>(
         requests,
         routes,
         openapi,
+        cors_allowed_origins,
     } = site;
+    let cors_allowed_origins = std::sync::Arc::new(cors_allowed_origins);
     let state = web::Data::new(state);
     let health = web::Data::new(health);
     let server = HttpServer::new(move || {
         let requests = requests.clone();
         App::new()
+            .wrap(Condition::new(
+                !cors_allowed_origins.is_empty(),
+                cors(cors_allowed_origins.clone()),
+            ))
             .wrap(ErrorHandlers::new().default_handler(move |response| {
                 problem::rewrite_unhandled(service, MAX_BODY_BYTES, response)
             }))
@@ -147,6 +157,35 @@ pub fn serve<S: Send + Sync + 'static>(
     .run();
     tracing::info!(port, "{service} listening");
     Ok((server, port))
+}
+
+/// CORS for the origins given, and for a page of the service itself (a browser sends `Origin`
+/// on its own page's `POST` too): the methods and headers the APIs take, preflights cached
+/// for ten minutes.
+fn cors(origins: std::sync::Arc<Vec<String>>) -> Cors {
+    Cors::default()
+        .allowed_origin_fn(move |origin, request| {
+            let origin = origin.to_str().unwrap_or_default();
+            origins.iter().any(|allowed| allowed == origin)
+                || request
+                    .headers
+                    .get(actix_web::http::header::HOST)
+                    .and_then(|host| host.to_str().ok())
+                    .is_some_and(|host| {
+                        origin
+                            .strip_prefix("http://")
+                            .or_else(|| origin.strip_prefix("https://"))
+                            == Some(host)
+                    })
+        })
+        .allowed_methods(["GET", "POST", "PUT", "PATCH"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([HeaderName::from_static("x-request-id")])
+        .max_age(600)
 }
 
 async fn redirect_to_docs() -> HttpResponse {

@@ -10,6 +10,7 @@
 //! - [`config`]: the variables every service reads, and a service's own from the same read.
 //! - [`telemetry`]: [`LogFormat`], the global subscriber, [`telemetry::RequestSpan`].
 //! - [`http`]: the HTTP server (request ids and metrics, limits, docs, health routes).
+//! - [`pages`]: a service's pages for people, compiled into the binary.
 //! - [`problem`]: problem+json documents, the errors every request can meet, the middleware
 //!   for actix-web's own errors.
 //! - [`health`]: `/health/live`, `/health/ready`, `/metrics`.
@@ -32,6 +33,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod json;
 pub mod json_body;
+pub mod pages;
 pub mod problem;
 pub mod run;
 pub mod schema;

@@ -6,6 +6,7 @@ mod docs;
 mod events;
 mod exposure;
 mod history;
+mod page;
 mod schemas;
 
 use actix_web::web;
@@ -19,5 +20,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/bets").route(web::get().to(history::list)))
         .service(web::resource("/bets/{id}").route(web::get().to(bets::get)))
         .service(web::resource("/exposure").route(web::get().to(exposure::list)))
-        .service(web::resource("/events/{id}/exposure").route(web::get().to(exposure::get)));
+        .service(web::resource("/events/{id}/exposure").route(web::get().to(exposure::get)))
+        .configure(page::configure);
 }

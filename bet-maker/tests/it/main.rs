@@ -24,4 +24,5 @@ mod model;
 mod open_events;
 mod operations;
 mod outages;
+mod pages;
 mod settlement;

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod console;
 mod docs;
 mod events;
 mod schemas;
@@ -26,5 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/events/{id}/status").route(web::put().to(events::finish)))
     .service(web::resource("/events/{id}/corrections").route(web::post().to(events::correct)))
     .service(web::resource("/events/{id}/history").route(web::get().to(events::history)))
-    .service(web::resource("/admin/republish").route(web::post().to(admin::republish)));
+    .service(web::resource("/admin/republish").route(web::post().to(admin::republish)))
+    .configure(console::configure);
 }

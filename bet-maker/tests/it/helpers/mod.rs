@@ -37,6 +37,8 @@ pub struct Options {
     pub database: Option<String>,
     /// Protect the exposure routes with this operator token.
     pub admin_token: Option<&'static str>,
+    /// Let pages of these origins call the app from a browser.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// A running bet-maker and what the test needs to talk to it.
@@ -95,6 +97,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         service: test_support::local_service(database_url, amqp_url),
         admin_token: options.admin_token.map(secrecy::SecretString::from),
         topology: topology.clone(),
+        cors_allowed_origins: options.cors_allowed_origins.clone(),
     };
     let application = Application::build(settings)
         .await

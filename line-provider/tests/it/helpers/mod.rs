@@ -103,6 +103,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             .admin_token
             .map(|t| SecretString::from(t.to_owned())),
         topology: topology.clone(),
+        bet_maker_url: "http://localhost:8081".to_owned(),
     };
     let application = Application::build(settings)
         .await
@@ -131,6 +132,7 @@ impl TestApp {
             service: test_support::local_service(database_url(&self.database), amqp_url()),
             admin_token: Some(SecretString::from(TOKEN.to_owned())),
             topology: self.topology.clone(),
+            bet_maker_url: "http://localhost:8081".to_owned(),
         };
         let application = Application::build(settings)
             .await

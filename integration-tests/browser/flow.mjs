@@ -1,0 +1,161 @@
+// The pages for people in a real browser (Debian's chromium, driven by playwright-core), against
+// both services as release binaries (started by `scripts/check-deploy browser`):
+//
+//   an operator creates an event in the console → the bettor page lists it → the bettor bets at
+//   the odds shown → the operator changes the odds → a bet at the old odds is refused with the
+//   odds-changed message, then placed at the new ones → the operator finishes the event → the
+//   bettor's history shows `won` without a reload → the operator corrects it → `lost`.
+//
+// Both pages are checked with axe-core (no serious or critical issue), screenshots go to $OUT,
+// and any error in either page's console fails the test.
+
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const { LP_URL, BM_URL, TOKEN, OUT, CHROMIUM, DOCS } = process.env;
+const WAIT = 10_000;
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+mkdirSync(OUT, { recursive: true });
+
+const problems = [];
+const browser = await chromium.launch({
+  executablePath: CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+
+// Chromium logs every 4xx answer as a console error; a refusal the page shows to its user
+// (409, 422) is the flow under test, anything else is a problem.
+const REFUSAL = /^Failed to load resource: the server responded with a status of (409|422) /;
+
+function watch(page, name) {
+  page.on("console", (message) => {
+    if (message.type() === "error" && !REFUSAL.test(message.text())) {
+      problems.push(`${name} console error: ${message.text()} (${message.location().url})`);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(`${name} page error: ${error.message}`));
+}
+
+function step(what) {
+  console.log(`browser: ${what}`);
+}
+
+/** Waits until `predicate(arg)` holds in the page. */
+async function until(page, what, predicate, arg) {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout: WAIT, polling: 100 });
+  } catch (error) {
+    await page.screenshot({ path: `${OUT}/failed.png`, fullPage: true });
+    throw new Error(`timed out waiting until ${what}`);
+  }
+}
+
+/** Waits until the text of `selector` in the page `is` / `startsWith` / `includes` `expected`. */
+function untilText(page, what, selector, how, expected) {
+  return until(
+    page,
+    what,
+    ([selector, how, expected]) => {
+      const shown = document.querySelector(selector)?.textContent ?? "";
+      return how === "is" ? shown === expected : shown[how](expected);
+    },
+    [selector, how, expected],
+  );
+}
+
+async function accessible(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  for (const violation of result.violations) {
+    const line = `${name}: ${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes.length} element(s))`;
+    if (["serious", "critical"].includes(violation.impact)) problems.push(line);
+    else console.log(`browser: axe notes ${line}`);
+  }
+}
+
+/** A screenshot into $OUT; with `docs`, also into $DOCS (the README's pictures). */
+async function shoot(page, name, docs = true) {
+  await page.screenshot({ path: `${OUT}/${name}.png`, fullPage: true });
+  if (DOCS && docs) await page.screenshot({ path: `${DOCS}/${name}.png`, fullPage: true });
+}
+
+try {
+  const operator = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  watch(operator, "console page");
+  operator.on("dialog", (dialog) =>
+    dialog.accept(dialog.type() === "prompt" ? "the result was entered for the wrong side" : undefined),
+  );
+  step("the operator signs in to the console and creates an event");
+  await operator.goto(`${LP_URL}/console`);
+  await accessible(operator, "console, signed out");
+  await operator.getByLabel("Token (kept for this tab only)").fill(TOKEN);
+  await operator.getByRole("button", { name: "Use this token" }).click();
+  await operator.getByLabel("Id (optional)").fill("final");
+  await operator.getByLabel("Odds", { exact: true }).fill("1.85");
+  await operator.getByLabel("Betting closes (your time)").fill("2099-01-01T18:00");
+  await operator.getByLabel("Largest stake").fill("100");
+  await operator.getByLabel("Most the book may lose").fill("1000");
+  await operator.getByRole("button", { name: "Create event" }).click();
+  await until(operator, "the console lists the event", () => !!document.querySelector('tr[data-event="final"]'));
+
+  step("a stake the event refuses shows the problem's detail next to the field");
+  await operator.getByLabel("Odds", { exact: true }).fill("1.855");
+  await operator.getByLabel("Betting closes (your time)").fill("2099-01-01T18:00");
+  await operator.getByRole("button", { name: "Create event" }).click();
+  await untilText(operator, "the odds' error is shown", "#new-coefficient-error", "includes", "two decimals");
+  await operator.getByLabel("Odds", { exact: true }).fill("");
+
+  const bettor = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  watch(bettor, "bettor page");
+  step("the bettor page lists it; the bettor bets at the odds shown");
+  await bettor.goto(`${BM_URL}/`);
+  await bettor.getByRole("button", { name: "Bet on final at 1.85" }).click({ timeout: WAIT });
+  await bettor.getByLabel("Stake").fill("10");
+  await bettor.getByRole("button", { name: "Place bet" }).click();
+  await untilText(bettor, "the bet is placed", "#slip-message", "startsWith", "Bet placed");
+  await until(bettor, "the bet is in the history", () => document.querySelectorAll("#bets tbody tr").length === 1);
+  await accessible(bettor, "bettor page");
+  await untilText(operator, "the console shows the exposure", 'tr[data-event="final"] .liability', "startsWith", "8.50");
+  await accessible(operator, "console");
+  await shoot(operator, "console");
+
+  step("the operator changes the odds; the bettor page shows them without a reload");
+  await operator.getByRole("button", { name: "Edit final" }).click();
+  await operator.getByLabel("final: odds").fill("2.50");
+  await operator.getByRole("button", { name: "Save final" }).click();
+  await untilText(operator, "the console shows the new odds", 'tr[data-event="final"] .odds', "is", "2.50");
+  await untilText(bettor, "the bettor page shows the new odds", 'tr[data-event="final"] .odds', "is", "2.50");
+
+  step("a bet at the old odds is refused with the odds-changed message, then placed at the new ones");
+  await bettor.getByLabel("Stake").fill("10");
+  await bettor.getByRole("button", { name: "Place bet" }).click();
+  await untilText(bettor, "the odds-changed message", "#slip-message", "startsWith", "The odds changed to 2.50");
+  await bettor.getByRole("button", { name: "Place bet" }).click();
+  await untilText(bettor, "the bet at the new odds", "#slip-message", "includes", "at 2.50");
+  await shoot(bettor, "bettor");
+
+  step("the operator finishes the event; the history shows won without a reload");
+  await operator.getByRole("button", { name: "Finish final as won" }).click();
+  await untilText(operator, "the event is finished", 'tr[data-event="final"] .status', "is", "finished_win");
+  await until(bettor, "both bets read won", () =>
+    [...document.querySelectorAll("#bets tbody .status")].map((s) => s.textContent).join() === "won,won");
+
+  step("the operator corrects it; the history shows lost");
+  await operator.getByRole("button", { name: "Correct final to finished_lose" }).click();
+  await untilText(operator, "the event is corrected", 'tr[data-event="final"] .status', "is", "finished_lose");
+  await until(bettor, "both bets read lost", () =>
+    [...document.querySelectorAll("#bets tbody .status")].map((s) => s.textContent).join() === "lost,lost");
+  await shoot(bettor, "bettor-settled", false);
+} catch (error) {
+  problems.push(error.message);
+} finally {
+  await browser.close();
+}
+
+if (problems.length > 0) {
+  for (const problem of problems) console.error(`browser: ${problem}`);
+  process.exit(1);
+}
+console.log(`browser: the console and the bettor page work as an operator and a bettor use them; screenshots in ${OUT}`);
