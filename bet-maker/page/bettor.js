@@ -6,8 +6,7 @@ const POLL_MS = 1000;
 const PAGE = 10;
 
 const $ = (selector) => document.querySelector(selector);
-const slip = { event: null, coefficient: null };
-let olderPages = [];
+const slip = { event: null, coefficient: null, key: null, sent: null, sending: false };
 
 function money(value) {
   return value === null || value === undefined ? "" : Number(value).toFixed(2);
@@ -17,15 +16,11 @@ function when(text) {
   return new Date(text).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-function cell(row, text, className) {
-  const td = row.insertCell();
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
-
 async function getJson(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const response = await fetch(path, {
+    headers: { Accept: "application/json" },
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!response.ok) throw new Error(`${path} answered ${response.status}`);
   return response.json();
 }
@@ -37,40 +32,90 @@ function stakes(event) {
   return "any";
 }
 
-function renderEvents(events) {
-  const body = $("#events tbody");
-  body.replaceChildren();
-  for (const event of events) {
-    const row = body.insertRow();
-    row.dataset.event = event.id;
-    cell(row, event.id);
-    cell(row, money(event.coefficient), "number odds");
-    cell(row, when(event.deadline));
-    cell(row, stakes(event));
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "secondary";
-    button.textContent = "Bet";
-    button.setAttribute("aria-label", `Bet on ${event.id} at ${money(event.coefficient)}`);
-    button.addEventListener("click", () => choose(event));
-    row.insertCell().append(button);
+/**
+ * Makes `body` hold one row per item, in order, reusing the row of an id already shown, so
+ * that a refresh keeps the keyboard focus and changes only the cells whose text changed.
+ * `fill(row, item, fresh)` writes a row's cells (`fresh` when the row is new).
+ */
+function syncRows(body, items, key, fill) {
+  const rows = new Map([...body.rows].map((row) => [row.dataset.key, row]));
+  let at = 0;
+  for (const item of items) {
+    let row = rows.get(key(item));
+    const fresh = !row;
+    if (fresh) {
+      row = document.createElement("tr");
+      row.dataset.key = key(item);
+    }
+    rows.delete(key(item));
+    fill(row, item, fresh);
+    if (body.rows[at] !== row) body.insertBefore(row, body.rows[at] || null);
+    at += 1;
   }
+  for (const row of rows.values()) row.remove();
+}
+
+/** Sets the text of cell `index` of `row`, making the cells up to it when missing. */
+function setCell(row, index, text, className) {
+  while (row.cells.length <= index) row.insertCell();
+  const td = row.cells[index];
+  if (td.textContent !== text) td.textContent = text;
+  if (className !== undefined && td.className !== className) td.className = className;
+  return td;
+}
+
+const shownEvents = new Map();
+
+function renderEvents(events) {
+  shownEvents.clear();
+  for (const event of events) shownEvents.set(event.id, event);
+  syncRows($("#events tbody"), events, (event) => event.id, (row, event, fresh) => {
+    row.dataset.event = event.id;
+    setCell(row, 0, event.id);
+    setCell(row, 1, money(event.coefficient), "number odds");
+    setCell(row, 2, when(event.deadline));
+    setCell(row, 3, stakes(event));
+    if (fresh) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.textContent = "Bet";
+      button.addEventListener("click", () => choose(shownEvents.get(event.id) || event));
+      setCell(row, 4, "").append(button);
+    }
+    const label = `Bet on ${event.id} at ${money(event.coefficient)}`;
+    const button = row.cells[4].querySelector("button");
+    if (button.getAttribute("aria-label") !== label) button.setAttribute("aria-label", label);
+  });
   $("#no-events").hidden = events.length > 0;
+  showSlip();
+}
+
+/** An Idempotency-Key: random, and made without `crypto.randomUUID` (secure contexts only). */
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function choose(event) {
   slip.event = event.id;
   slip.coefficient = money(event.coefficient);
+  slip.key = null;
   showSlip();
   setMessage("", "");
   $("#amount").focus();
 }
 
 function showSlip() {
-  $("#slip-event").textContent = slip.event
-    ? `${slip.event} at odds ${slip.coefficient}`
-    : "Choose an event above.";
-  $("#place").disabled = !slip.event;
+  let text = "Choose an event above.";
+  if (slip.event) {
+    const now = shownEvents.get(slip.event);
+    text = `${slip.event} at odds ${slip.coefficient}`;
+    if (!now) text += " (no longer open for betting)";
+    else if (money(now.coefficient) !== slip.coefficient) text += ` (the odds are now ${money(now.coefficient)})`;
+  }
+  if ($("#slip-event").textContent !== text) $("#slip-event").textContent = text;
+  $("#place").setAttribute("aria-disabled", String(!slip.event || slip.sending));
 }
 
 function setMessage(text, kind) {
@@ -86,31 +131,40 @@ function kindOf(problem) {
 async function place(submit) {
   submit.preventDefault();
   $("#amount-error").textContent = "";
-  if (!slip.event) return;
+  if (!slip.event || slip.sending) return;
   const body = {
     event_id: slip.event,
     amount: $("#amount").value.trim(),
     coefficient: slip.coefficient,
     accept_odds: $("#accept").value,
   };
-  $("#place").disabled = true;
+  // The same key until the bet is placed or refused: sending again after a lost answer
+  // returns the bet placed the first time instead of placing a second one.
+  const sent = JSON.stringify(body);
+  if (!slip.key || slip.sent !== sent) slip.key = newKey();
+  slip.sent = sent;
+  slip.sending = true;
+  showSlip();
   try {
     const response = await fetch("/bet", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
-      body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "Idempotency-Key": slip.key },
+      body: sent,
+      signal: AbortSignal.timeout(10_000),
     });
     const answer = await response.json().catch(() => ({}));
+    slip.key = null;
     if (response.ok) {
       setMessage(`Bet placed: ${money(answer.amount)} on ${answer.event_id} at ${money(answer.coefficient)}.`, "placed");
       $("#amount").value = "";
-      refreshBets();
+      refreshBets().catch(() => {});
       return;
     }
     refused(answer);
   } catch (error) {
-    setMessage(`The bet could not be sent (${error.message}); try again.`, "refused");
+    setMessage(`The bet could not be sent (${error.message}); press Place bet again: it will not be placed twice.`, "refused");
   } finally {
+    slip.sending = false;
     showSlip();
   }
 }
@@ -137,42 +191,41 @@ function refused(problem) {
   }
 }
 
+let shownBets = PAGE;
+
 function renderBets(bets) {
-  const body = $("#bets tbody");
-  body.replaceChildren();
-  for (const bet of bets) {
-    const row = body.insertRow();
+  syncRows($("#bets tbody"), bets, (bet) => bet.id, (row, bet) => {
     row.dataset.bet = bet.id;
-    cell(row, bet.event_id);
-    cell(row, money(bet.amount), "number");
-    cell(row, money(bet.coefficient), "number");
-    cell(row, bet.status, `status status-${bet.status}`);
-    cell(row, when(bet.created_at));
-  }
+    setCell(row, 0, bet.event_id);
+    setCell(row, 1, money(bet.amount), "number");
+    setCell(row, 2, money(bet.coefficient), "number");
+    setCell(row, 3, bet.status, `status status-${bet.status}`);
+    setCell(row, 4, when(bet.created_at));
+  });
   $("#no-bets").hidden = bets.length > 0;
 }
 
+/** The newest `shownBets` bets, statuses as they are now; more come with "Older bets". */
 async function refreshBets() {
-  const first = await getJson(`/bets?limit=${PAGE}`);
-  renderBets(first.concat(...olderPages));
-  $("#older").hidden = first.length < PAGE;
+  const bets = await getJson(`/bets?limit=${shownBets}`);
+  renderBets(bets);
+  $("#older").hidden = bets.length < shownBets || shownBets >= 1000;
 }
 
 async function older() {
-  const shown = document.querySelectorAll("#bets tbody tr");
-  const last = shown[shown.length - 1];
-  if (!last) return;
-  const page = await getJson(`/bets?limit=${PAGE}&before=${last.dataset.bet}`);
-  olderPages.push(page);
-  await refreshBets();
-  $("#older").hidden = page.length < PAGE;
+  shownBets = Math.min(shownBets + PAGE, 1000);
+  try {
+    await refreshBets();
+  } catch (error) {
+    $("#connection").textContent = `Cannot load older bets (${error.message}).`;
+  }
 }
 
 async function poll() {
   try {
     renderEvents(await getJson("/events"));
     await refreshBets();
-    $("#connection").textContent = "";
+    if ($("#connection").textContent) $("#connection").textContent = "";
   } catch (error) {
     $("#connection").textContent = `Cannot reach the service (${error.message}); retrying.`;
   }

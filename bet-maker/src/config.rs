@@ -63,7 +63,8 @@ struct Own {
 
 impl Settings {
     /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT`,
-    /// `AMQP_NAME_PREFIX` and `ADMIN_TOKEN`, with defaults that fit a developer machine.
+    /// `AMQP_NAME_PREFIX`, `ADMIN_TOKEN` and `CORS_ALLOWED_ORIGINS`, with defaults that fit a
+    /// developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Ok(Self {

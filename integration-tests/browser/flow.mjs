@@ -100,7 +100,7 @@ try {
   await operator.getByRole("button", { name: "Create event" }).click();
   await until(operator, "the console lists the event", () => !!document.querySelector('tr[data-event="final"]'));
 
-  step("a stake the event refuses shows the problem's detail next to the field");
+  step("odds the API refuses show the problem's detail next to the field");
   await operator.getByLabel("Odds", { exact: true }).fill("1.855");
   await operator.getByLabel("Betting closes (your time)").fill("2099-01-01T18:00");
   await operator.getByRole("button", { name: "Create event" }).click();
@@ -111,7 +111,11 @@ try {
   watch(bettor, "bettor page");
   step("the bettor page lists it; the bettor bets at the odds shown");
   await bettor.goto(`${BM_URL}/`);
-  await bettor.getByRole("button", { name: "Bet on final at 1.85" }).click({ timeout: WAIT });
+  await bettor.getByRole("button", { name: "Bet on final at 1.85" }).focus({ timeout: WAIT });
+  await bettor.waitForTimeout(1500); // more than one refresh
+  const focused = await bettor.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+  if (focused !== "Bet on final at 1.85") problems.push(`the page's refresh moved the keyboard focus (to ${focused})`);
+  await bettor.keyboard.press("Enter");
   await bettor.getByLabel("Stake").fill("10");
   await bettor.getByRole("button", { name: "Place bet" }).click();
   await untilText(bettor, "the bet is placed", "#slip-message", "startsWith", "Bet placed");
@@ -142,8 +146,13 @@ try {
   await until(bettor, "both bets read won", () =>
     [...document.querySelectorAll("#bets tbody .status")].map((s) => s.textContent).join() === "won,won");
 
+  step("the operator reads the event's history in the console");
+  await operator.getByRole("button", { name: "History of final" }).click();
+  await until(operator, "the history lists every version", () =>
+    document.querySelectorAll("#history li").length === 3);
+
   step("the operator corrects it; the history shows lost");
-  await operator.getByRole("button", { name: "Correct final to finished_lose" }).click();
+  await operator.getByRole("button", { name: "Correct final to lost" }).click();
   await untilText(operator, "the event is corrected", 'tr[data-event="final"] .status', "is", "finished_lose");
   await until(bettor, "both bets read lost", () =>
     [...document.querySelectorAll("#bets tbody .status")].map((s) => s.textContent).join() === "lost,lost");

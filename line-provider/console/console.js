@@ -11,7 +11,8 @@ const $ = (selector, root = document) => root.querySelector(selector);
 let betMaker = "";
 let editing = null;
 let events = [];
-let exposures = new Map();
+let exposures = null; // null: bet-maker could not be read
+let exposureProblem = "";
 
 const token = () => sessionStorage.getItem(TOKEN_KEY);
 
@@ -29,26 +30,29 @@ function localInput(text) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
+/** A request with the operator token; a 401 from line-provider itself signs the tab out. */
 async function api(path, options = {}) {
   const headers = { Accept: "application/json", ...(options.headers || {}) };
   if (token()) headers.Authorization = `Bearer ${token()}`;
   if (options.body) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { ...options, headers });
+  const response = await fetch(path, { ...options, headers, signal: AbortSignal.timeout(5_000) });
   const body = await response.json().catch(() => null);
-  if (response.status === 401) signOut("The token was refused: enter the operator token again.");
+  const own = new URL(path, location.href).origin === location.origin;
+  if (response.status === 401 && own) signOut("The token was refused: enter the operator token again.");
   return { ok: response.ok, status: response.status, body };
 }
 
 function say(element, text, kind) {
-  element.textContent = text;
-  element.className = kind;
+  if (element.textContent !== text) element.textContent = text;
+  if (element.className !== kind) element.className = kind;
 }
 
 function signOut(reason) {
   sessionStorage.removeItem(TOKEN_KEY);
   $("#book").hidden = true;
   $("#sign-in").hidden = false;
-  say($("#service"), reason, "refused");
+  say($("#sign-in-message"), reason, "refused");
+  $("#token").focus();
 }
 
 function signIn(submit) {
@@ -57,7 +61,9 @@ function signIn(submit) {
   if (!value) return;
   sessionStorage.setItem(TOKEN_KEY, value);
   $("#token").value = "";
+  say($("#sign-in-message"), "", "");
   show();
+  refresh();
 }
 
 function show() {
@@ -74,11 +80,13 @@ function clearErrors(form) {
 }
 
 function showProblem(form, prefix, problem, message) {
-  const input = problem && problem.field ? $(`#${prefix}${problem.field}`, form) : null;
+  const input = problem && problem.field ? form.querySelector(`#${prefix}${CSS.escape(problem.field)}`) : null;
   if (input) {
     input.setAttribute("aria-invalid", "true");
-    $(`#${prefix}${problem.field}-error`, form).textContent = problem.detail;
-    say(message, `Not saved: see ${problem.field}.`, "refused");
+    form.querySelector(`#${prefix}${CSS.escape(problem.field)}-error`).textContent = problem.detail;
+    const label = form.querySelector(`label[for="${prefix}${CSS.escape(problem.field)}"]`);
+    say(message, `Not saved: ${label ? label.textContent : problem.field}: ${problem.detail}`, "refused");
+    input.focus();
   } else {
     say(message, problem && problem.detail ? `Not saved: ${problem.detail}` : "Not saved.", "refused");
   }
@@ -91,7 +99,8 @@ async function create(submit) {
   const value = (name) => $(`#new-${name}`, form).value.trim();
   const body = { coefficient: value("coefficient") };
   if (value("id")) body.id = value("id");
-  if (value("deadline")) body.deadline = new Date(value("deadline")).toISOString();
+  const deadline = new Date(value("deadline"));
+  if (value("deadline") && !Number.isNaN(deadline.getTime())) body.deadline = deadline.toISOString();
   for (const limit of LIMITS) if (value(limit)) body[limit] = value(limit);
   if (!body.deadline) {
     $("#new-deadline-error").textContent = "Choose when betting closes.";
@@ -138,7 +147,7 @@ function cancel(event) {
 }
 
 function correct(event, status) {
-  const reason = prompt(`Correct ${event.id} from ${event.status} to ${status}? Its bets follow. Reason:`);
+  const reason = prompt(`Correct ${event.id} from ${WORD[event.status]} to ${WORD[status]}? Its bets follow. Reason:`);
   if (reason === null) return;
   act(event, `/events/${encodeURIComponent(event.id)}/corrections`, "POST",
     { status, reason: reason.trim() }, (e) => `${e.id} is now ${e.status} (version ${e.version}).`);
@@ -148,7 +157,14 @@ async function save(event, row) {
   const body = {};
   const input = (name) => $(`#edit-${name}`, row);
   if (input("coefficient").value.trim() !== money(event.coefficient)) body.coefficient = input("coefficient").value.trim();
-  if (input("deadline").value !== localInput(event.deadline)) body.deadline = new Date(input("deadline").value).toISOString();
+  if (input("deadline").value !== localInput(event.deadline)) {
+    const deadline = new Date(input("deadline").value);
+    if (Number.isNaN(deadline.getTime())) {
+      $("#edit-deadline-error", row).textContent = "Choose when betting closes.";
+      return;
+    }
+    body.deadline = deadline.toISOString();
+  }
   for (const limit of LIMITS) {
     const text = input(limit).value.trim();
     const before = event[limit] === null ? "" : money(event[limit]);
@@ -156,15 +172,14 @@ async function save(event, row) {
   }
   clearErrors(row);
   if (Object.keys(body).length === 0) {
-    editing = null;
-    render();
+    stopEditing(event);
     return;
   }
   const answer = await api(`/events/${encodeURIComponent(event.id)}`, { method: "PATCH", body: JSON.stringify(body) });
   if (answer.ok) {
-    editing = null;
     say($("#action-message"), `${event.id} changed (version ${answer.body.version}).`, "done");
-    refresh();
+    await refresh();
+    stopEditing(event);
   } else {
     showProblem(row, "edit-", answer.body, $("#action-message"));
   }
@@ -182,10 +197,35 @@ function button(text, label, onClick, kind = "secondary") {
 
 // ---------------------------------------------------------------- the table
 
-function cell(row, text, className) {
-  const td = row.insertCell();
-  td.textContent = text;
-  if (className) td.className = className;
+const WORD = { finished_win: "won", finished_lose: "lost", cancelled: "cancelled" };
+
+/**
+ * Makes `body` hold one row per item, in order, reusing the row of an id already shown, so
+ * that a refresh keeps the keyboard focus and changes only the cells whose text changed.
+ */
+function syncRows(body, items, key, fill) {
+  const rows = new Map([...body.rows].map((row) => [row.dataset.key, row]));
+  let at = 0;
+  for (const item of items) {
+    let row = rows.get(key(item));
+    const fresh = !row;
+    if (fresh) {
+      row = document.createElement("tr");
+      row.dataset.key = key(item);
+    }
+    rows.delete(key(item));
+    fill(row, item, fresh);
+    if (body.rows[at] !== row) body.insertBefore(row, body.rows[at] || null);
+    at += 1;
+  }
+  for (const row of rows.values()) row.remove();
+}
+
+function setCell(row, index, text, className) {
+  while (row.cells.length <= index) row.insertCell();
+  const td = row.cells[index];
+  if (td.textContent !== text) td.textContent = text;
+  if (className !== undefined && td.className !== className) td.className = className;
   return td;
 }
 
@@ -196,7 +236,30 @@ function stakes(event) {
   return "any";
 }
 
+function exposureOf(event) {
+  if (exposures === null) return { liability: exposureProblem || "unavailable", bets: "–" };
+  const exposure = exposures.get(event.id);
+  return {
+    liability: `${exposure ? money(exposure.liability) : "0.00"} / ${money(event.max_liability)}`,
+    bets: exposure ? String(exposure.bets) : "0",
+  };
+}
+
+function startEditing(event) {
+  editing = event.id;
+  render();
+  $(`tr[data-event="${CSS.escape(event.id)}"] input`).focus();
+}
+
+function stopEditing(event) {
+  editing = null;
+  render();
+  const edit = $(`tr[data-event="${CSS.escape(event.id)}"] button`);
+  if (edit) edit.focus();
+}
+
 function editor(row, event) {
+  row.replaceChildren();
   row.className = "editing";
   const td = row.insertCell();
   td.colSpan = 9;
@@ -205,72 +268,111 @@ function editor(row, event) {
   const add = (name, label, value, type = "text") => {
     const field = document.createElement("div");
     field.className = "field";
-    field.innerHTML = `<label for="edit-${name}"></label><input id="edit-${name}" autocomplete="off"><p class="error" id="edit-${name}-error"></p>`;
-    $("label", field).textContent = `${event.id}: ${label}`;
-    const input = $("input", field);
+    const labelElement = document.createElement("label");
+    labelElement.htmlFor = `edit-${name}`;
+    labelElement.textContent = `${event.id}: ${label}`;
+    const input = document.createElement("input");
+    input.id = `edit-${name}`;
+    input.autocomplete = "off";
     input.type = type;
     input.value = value;
     input.setAttribute("aria-describedby", `edit-${name}-error`);
     if (type === "text") input.inputMode = "decimal";
+    const error = document.createElement("p");
+    error.className = "error";
+    error.id = `edit-${name}-error`;
+    field.append(labelElement, input, error);
     fields.append(field);
   };
   add("coefficient", "odds", money(event.coefficient));
-  add("deadline", "betting closes", localInput(event.deadline), "datetime-local");
+  add("deadline", "betting closes (your time)", localInput(event.deadline), "datetime-local");
   add("min_stake", "smallest stake", event.min_stake === null ? "" : money(event.min_stake));
   add("max_stake", "largest stake", event.max_stake === null ? "" : money(event.max_stake));
   add("max_liability", "most the book may lose", event.max_liability === null ? "" : money(event.max_liability));
   td.append(fields);
   td.append(button("Save", `Save ${event.id}`, () => save(event, row), ""));
-  td.append(button("Discard", `Discard changes to ${event.id}`, () => { editing = null; render(); }));
+  td.append(button("Discard", `Discard changes to ${event.id}`, () => stopEditing(event)));
 }
 
 function actions(td, event) {
+  td.replaceChildren();
   if (event.status === "new") {
-    td.append(button("Edit", `Edit ${event.id}`, () => { editing = event.id; render(); }));
+    td.append(button("Edit", `Edit ${event.id}`, () => startEditing(event)));
     td.append(button("Won", `Finish ${event.id} as won`, () => finish(event, "finished_win")));
     td.append(button("Lost", `Finish ${event.id} as lost`, () => finish(event, "finished_lose")));
     td.append(button("Cancel", `Cancel ${event.id}`, () => cancel(event), "danger"));
-    return;
+  } else {
+    for (const status of ["finished_win", "finished_lose", "cancelled"]) {
+      if (status === event.status) continue;
+      td.append(button(`Correct to ${WORD[status]}`, `Correct ${event.id} to ${WORD[status]}`, () => correct(event, status)));
+    }
   }
-  for (const status of ["finished_win", "finished_lose", "cancelled"]) {
-    if (status === event.status) continue;
-    const word = { finished_win: "won", finished_lose: "lost", cancelled: "cancelled" }[status];
-    td.append(button(`Correct to ${word}`, `Correct ${event.id} to ${status}`, () => correct(event, status)));
-  }
+  td.append(button("History", `History of ${event.id}`, () => history(event)));
 }
 
 function render() {
   const search = $("#search").value.trim().toLowerCase();
-  const body = $("#events tbody");
-  body.replaceChildren();
-  for (const event of events) {
-    if (search && !event.id.toLowerCase().includes(search)) continue;
-    const row = body.insertRow();
+  const shown = events.filter((event) => !search || event.id.toLowerCase().includes(search));
+  syncRows($("#events tbody"), shown, (event) => event.id, (row, event, fresh) => {
     row.dataset.event = event.id;
     if (editing === event.id) {
-      editor(row, event);
-      continue;
+      if (row.className !== "editing") editor(row, event);
+      return;
     }
-    const exposure = exposures.get(event.id);
-    cell(row, event.id);
-    cell(row, event.status, "status");
-    cell(row, String(event.version), "number");
-    cell(row, money(event.coefficient), "number odds");
-    cell(row, when(event.deadline));
-    cell(row, stakes(event));
-    cell(row, `${exposure ? money(exposure.liability) : "0.00"} / ${money(event.max_liability)}`, "number liability");
-    cell(row, exposure ? String(exposure.bets) : "0", "number");
-    actions(row.insertCell(), event);
+    if (row.className === "editing") {
+      row.replaceChildren();
+      row.className = "";
+    }
+    const exposure = exposureOf(event);
+    setCell(row, 0, event.id);
+    setCell(row, 1, event.status, "status");
+    setCell(row, 2, String(event.version), "number");
+    setCell(row, 3, money(event.coefficient), "number odds");
+    setCell(row, 4, when(event.deadline));
+    setCell(row, 5, stakes(event));
+    setCell(row, 6, exposure.liability, "number liability");
+    setCell(row, 7, exposure.bets, "number");
+    while (row.cells.length < 9) row.insertCell();
+    const td = row.cells[8];
+    if (fresh || td.dataset.status !== event.status || td.dataset.version !== String(event.version)) {
+      actions(td, event);
+      td.dataset.status = event.status;
+      td.dataset.version = String(event.version);
+    }
+  });
+}
+
+async function history(event) {
+  const answer = await api(`/events/${encodeURIComponent(event.id)}/history`);
+  const list = $("#history");
+  list.replaceChildren();
+  $("#history-title").textContent = `History of ${event.id}`;
+  for (const version of answer.ok ? answer.body : []) {
+    const item = document.createElement("li");
+    item.textContent = `version ${version.version}: ${version.status}, odds ${money(version.coefficient)}, ` +
+      `closes ${when(version.deadline)}, liability limit ${money(version.max_liability)}` +
+      `${version.reason ? `, “${version.reason}”` : ""} (${when(version.changed_at)})`;
+    list.append(item);
   }
+  $("#history-section").hidden = false;
+  $("#history-title").focus();
+}
+
+async function republish() {
+  if (!confirm("Publish the current state of every event again? bet-maker applies only what is newer than what it holds.")) return;
+  const answer = await api("/admin/republish", { method: "POST" });
+  say($("#action-message"), answer.ok ? `${answer.body.events} events published again.` : `Republish: ${answer.body ? answer.body.detail : answer.status}`, answer.ok ? "done" : "refused");
 }
 
 // ---------------------------------------------------------------- polling
 
 async function service() {
-  const ready = await fetch("/health/ready").then((r) => r.json().catch(() => ({}))).catch(() => null);
-  const metrics = await fetch("/metrics").then((r) => r.text()).catch(() => "");
+  const ready = await fetch("/health/ready", { signal: AbortSignal.timeout(5_000) })
+    .then(async (r) => ({ ok: r.ok, body: await r.json().catch(() => ({})) }))
+    .catch(() => null);
+  const metrics = await fetch("/metrics", { signal: AbortSignal.timeout(5_000) }).then((r) => r.text()).catch(() => "");
   const backlog = /^line_provider_outbox_pending (\d+)/m.exec(metrics);
-  const state = ready && ready.status ? ready.status : "unreachable";
+  const state = !ready ? "unreachable" : ready.ok ? "ready" : `not ready: ${ready.body.detail || "see /health/ready"}`;
   say($("#service"), `line-provider: ${state}; messages waiting in the outbox: ${backlog ? backlog[1] : "?"}`, "");
 }
 
@@ -282,9 +384,14 @@ async function refresh() {
   events = answer.body.slice().reverse();
   if (betMaker) {
     const exposure = await api(`${betMaker}/exposure`).catch(() => null);
-    if (exposure && exposure.ok) exposures = new Map(exposure.body.map((e) => [e.event_id, e]));
+    if (exposure && exposure.ok) {
+      exposures = new Map(exposure.body.map((e) => [e.event_id, e]));
+    } else {
+      exposures = null;
+      exposureProblem = exposure && exposure.status === 401 ? "token refused by bet-maker" : "bet-maker unavailable";
+    }
   }
-  if (editing === null) render();
+  render();
 }
 
 async function poll() {
@@ -297,11 +404,10 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
-async function start() {
-  const config = await fetch("/console/config.json").then((r) => r.json()).catch(() => ({}));
-  betMaker = config.bet_maker_url || "";
+function start() {
   $("#token-form").addEventListener("submit", signIn);
   $("#create").addEventListener("submit", create);
+  $("#republish").addEventListener("click", republish);
   // A field's error goes as soon as the operator changes that field.
   $("#create").addEventListener("input", (change) => {
     change.target.removeAttribute("aria-invalid");
@@ -312,7 +418,11 @@ async function start() {
   $("#filter-status").addEventListener("change", refresh);
   $("#search").addEventListener("input", render);
   show();
-  poll();
+  fetch("/console/config.json")
+    .then((r) => r.json())
+    .then((config) => { betMaker = config.bet_maker_url || ""; })
+    .catch(() => {})
+    .finally(poll);
 }
 
 start();

@@ -160,8 +160,14 @@ pub fn origins(variable: &str, value: Option<String>) -> Result<Vec<String>, Con
             let rest = origin
                 .strip_prefix("http://")
                 .or_else(|| origin.strip_prefix("https://"));
+            let host_chars = |host: &str| {
+                host.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+            };
             match rest {
-                Some(host) if !host.is_empty() && !host.contains('/') => Ok(origin.to_owned()),
+                Some(host) if !host.is_empty() && host_chars(host) => {
+                    Ok(origin.to_ascii_lowercase())
+                }
                 _ => Err(ConfigError(format!(
                     "{variable} holds {origin:?}: an origin is scheme://host[:port], such as http://localhost:8080"
                 ))),

@@ -159,26 +159,14 @@ pub fn serve<S: Send + Sync + 'static>(
     Ok((server, port))
 }
 
-/// CORS for the origins given, and for a page of the service itself (a browser sends `Origin`
-/// on its own page's `POST` too): the methods and headers the APIs take, preflights cached
-/// for ten minutes.
+/// CORS for the origins given: the methods and headers the APIs take, preflights cached for
+/// ten minutes. A request from another origin (the service's own pages included, which need
+/// none) is answered as before, without CORS headers.
 fn cors(origins: std::sync::Arc<Vec<String>>) -> Cors {
-    Cors::default()
-        .allowed_origin_fn(move |origin, request| {
-            let origin = origin.to_str().unwrap_or_default();
-            origins.iter().any(|allowed| allowed == origin)
-                || request
-                    .headers
-                    .get(actix_web::http::header::HOST)
-                    .and_then(|host| host.to_str().ok())
-                    .is_some_and(|host| {
-                        origin
-                            .strip_prefix("http://")
-                            .or_else(|| origin.strip_prefix("https://"))
-                            == Some(host)
-                    })
-        })
-        .allowed_methods(["GET", "POST", "PUT", "PATCH"])
+    let cors = origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH"])
         .allowed_headers([
             actix_web::http::header::AUTHORIZATION,
             actix_web::http::header::CONTENT_TYPE,
