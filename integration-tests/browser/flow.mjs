@@ -130,7 +130,13 @@ try {
   await operator.getByLabel("final: odds").fill("2.50");
   await operator.getByRole("button", { name: "Save final" }).click();
   await untilText(operator, "the console shows the new odds", 'tr[data-event="final"] .odds', "is", "2.50");
+  const changed = Date.now();
   await untilText(bettor, "the bettor page shows the new odds", 'tr[data-event="final"] .odds', "is", "2.50");
+  // The page polls once a second: the change shows within that and a request's time (a
+  // generous bound for a loaded CI machine; the figure is printed).
+  const shownAfter = Date.now() - changed;
+  step(`the new odds showed on the bettor page ${shownAfter} ms after the console had them`);
+  if (shownAfter > 3000) problems.push(`the bettor page showed the new odds only after ${shownAfter} ms`);
 
   step("a bet at the old odds is refused with the odds-changed message, then placed at the new ones");
   await bettor.getByLabel("Stake").fill("10");
