@@ -64,27 +64,54 @@ fn compose_points_each_service_at_the_database_and_broker_containers() {
         assert!(broker.contains("@rabbitmq:5672/"), "{service}: {broker}");
         assert_eq!(env["LOG_FORMAT"], "json", "{service}: containers log JSON");
     }
-    let line_provider = environment("line-provider");
-    assert!(
-        line_provider.contains_key("ADMIN_TOKEN"),
-        "compose always sets the operator token"
-    );
+    for service in ["line-provider", "bet-maker"] {
+        let token = environment(service)["ADMIN_TOKEN"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            token.starts_with("${ADMIN_TOKEN:?"),
+            "{service}: compose refuses to start without ADMIN_TOKEN, not {token}"
+        );
+    }
 }
 
 #[test]
-fn each_database_in_compose_is_created_by_the_init_script() {
+fn each_service_logs_in_to_postgres_as_the_role_owning_its_database() {
     let init = read("docker/postgres/init.sql");
+    let mut roles = Vec::new();
     for (service, _, _) in services() {
         let url = environment(service)["DATABASE_URL"]
             .as_str()
             .unwrap()
             .to_owned();
-        let database = url.rsplit('/').next().unwrap();
-        assert!(
-            init.contains(&format!("CREATE DATABASE {database};")),
-            "{service}: {database}"
+        let database = url.rsplit('/').next().unwrap().to_owned();
+        let role = url
+            .trim_start_matches("postgres://")
+            .split(':')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert_ne!(
+            role, "postgres",
+            "{service} must not log in as the superuser"
         );
+        assert!(
+            init.contains(&format!("CREATE ROLE {role} LOGIN")),
+            "{service}: role {role}"
+        );
+        assert!(
+            init.contains(&format!("CREATE DATABASE {database} OWNER {role};")),
+            "{service}: {database} owned by {role}"
+        );
+        assert!(
+            init.contains(&format!("REVOKE ALL ON DATABASE {database} FROM PUBLIC;")),
+            "{service}: only {role} connects to {database}"
+        );
+        roles.push(role);
     }
+    roles.dedup();
+    assert_eq!(roles.len(), 2, "one role per service");
 }
 
 #[test]
@@ -194,7 +221,27 @@ fn the_services_log_in_to_rabbitmq_as_a_user_of_the_definitions() {
             .iter()
             .any(|p| p["user"] == user.as_str());
         assert!(permitted, "{user} has permissions");
+        assert!(
+            !users_with_tag(&definitions, "administrator").contains(&user),
+            "{service} logs in as an administrator ({user})"
+        );
     }
+    let mut service_users: Vec<String> = services()
+        .iter()
+        .map(|(service, _, _)| {
+            let url = environment(service)["AMQP_URL"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            url.trim_start_matches("amqp://")
+                .split(':')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    service_users.dedup();
+    assert_eq!(service_users.len(), 2, "one broker user per service");
     let conf = read("docker/rabbitmq/rabbitmq.conf");
     assert!(conf.contains("load_definitions = /etc/rabbitmq/definitions.json"));
     let mounts = compose()["services"]["rabbitmq"]["volumes"].to_string();
@@ -227,4 +274,14 @@ fn without_variables_both_services_fit_a_developer_machine() {
         assert_eq!(bet_maker.topology, Topology::default());
         Ok(())
     });
+}
+
+fn users_with_tag(definitions: &serde_json::Value, tag: &str) -> Vec<String> {
+    definitions["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["tags"].as_array().unwrap().iter().any(|t| t == tag))
+        .map(|u| u["name"].as_str().unwrap().to_owned())
+        .collect()
 }

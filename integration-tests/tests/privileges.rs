@@ -1,0 +1,250 @@
+//! Least privilege as the deployment sets it up: `docker/postgres/init.sql` gives each service
+//! a role that owns only its own database, and `docker/rabbitmq/definitions.json` gives each a
+//! broker user with only the permissions it needs. Both are applied here to the shared servers
+//! under names of the test's own (the script's role and database names prefixed; the
+//! definitions' permissions, unchanged, in a vhost of the test's own), and each refusal is
+//! proved: bet-maker's role reading line-provider's events (and the other way round), and
+//! bet-maker's broker user publishing to `line.events`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+use lapin::options::{BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use shared_messages::Topology;
+use tokio_postgres::NoTls;
+
+fn workspace_file(path: &str) -> String {
+    let path = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+fn url_as(role: &str, database: &str) -> String {
+    let server = integration_tests::server_url();
+    let host = server
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("127.0.0.1:5432");
+    format!("postgres://{role}:{role}@{host}/{database}")
+}
+
+#[tokio::test]
+async fn each_service_s_role_reaches_its_own_database_only() {
+    let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
+    let (lp, bm) = (format!("test_lp_{id}"), format!("test_bm_{id}"));
+    let script = workspace_file("docker/postgres/init.sql")
+        .replace("line_provider", &lp)
+        .replace("bet_maker", &bm);
+    let admin = connect(&integration_tests::server_url()).await.unwrap();
+    // One statement at a time, as psql runs the script (CREATE DATABASE refuses a transaction).
+    let statements = script
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for statement in statements
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        admin.batch_execute(statement).await.unwrap();
+    }
+    let outcome = async {
+        // Each role runs its service's migrations in its own database.
+        let mut own = connect(&url_as(&bm, &bm)).await.unwrap();
+        embedded_bet_maker::migrations::runner()
+            .run_async(&mut own)
+            .await
+            .expect("bet-maker's role runs its migrations");
+        let mut own = connect(&url_as(&lp, &lp)).await.unwrap();
+        embedded_line_provider::migrations::runner()
+            .run_async(&mut own)
+            .await
+            .expect("line-provider's role runs its migrations");
+        own.execute("SELECT count(*) FROM events", &[])
+            .await
+            .unwrap();
+
+        // And neither reaches the other's.
+        for (role, database) in [(&bm, &lp), (&lp, &bm)] {
+            let refused = connect(&url_as(role, database)).await.err().unwrap();
+            let code = refused.code().map(|c| c.code().to_owned());
+            assert_eq!(
+                code.as_deref(),
+                Some("42501"),
+                "{role} on {database}: {refused}"
+            );
+        }
+    }
+    .await;
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {lp} WITH (FORCE)"),
+        format!("DROP DATABASE IF EXISTS {bm} WITH (FORCE)"),
+        format!("DROP ROLE IF EXISTS {lp}"),
+        format!("DROP ROLE IF EXISTS {bm}"),
+    ] {
+        admin.batch_execute(&statement).await.unwrap();
+    }
+    outcome
+}
+
+mod embedded_bet_maker {
+    refinery::embed_migrations!("../migrations/bet-maker");
+}
+
+mod embedded_line_provider {
+    refinery::embed_migrations!("../migrations/line-provider");
+}
+
+/// `rabbitmqctl ARGS`, which must succeed.
+fn rabbitmqctl(args: &[&str]) {
+    let output = Command::new("rabbitmqctl")
+        .arg("-q")
+        .args(args)
+        .output()
+        .expect(
+            "this test needs rabbitmqctl (it comes with rabbitmq-server) and the broker's cookie",
+        );
+    assert!(
+        output.status.success(),
+        "rabbitmqctl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The permissions `definitions.json` gives `user`: configure, write, read.
+fn permissions(user: &str) -> [String; 3] {
+    let definitions: serde_json::Value =
+        serde_json::from_str(&workspace_file("docker/rabbitmq/definitions.json")).unwrap();
+    let entry = definitions["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["user"] == user)
+        .unwrap_or_else(|| panic!("definitions.json has no permissions for {user}"));
+    ["configure", "write", "read"].map(|kind| entry[kind].as_str().unwrap().to_owned())
+}
+
+async fn broker_as(vhost: &str, user: &str) -> Connection {
+    let base = integration_tests::amqp_url();
+    let host = base
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("127.0.0.1:5672");
+    let url = format!("amqp://{user}:{user}@{host}/{vhost}");
+    Connection::connect(&url, ConnectionProperties::default())
+        .await
+        .unwrap()
+}
+
+fn is_access_refused(error: &lapin::Error) -> bool {
+    format!("{error:?}").contains("ACCESS_REFUSED") || error.to_string().contains("ACCESS_REFUSED")
+}
+
+#[tokio::test]
+async fn each_service_s_broker_user_does_only_what_it_needs() {
+    let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
+    let vhost = format!("test-privileges-{id}");
+    let users = [
+        ("line-provider", format!("test-lp-{id}")),
+        ("bet-maker", format!("test-bm-{id}")),
+    ];
+    rabbitmqctl(&["add_vhost", &vhost]);
+    for (service, user) in &users {
+        rabbitmqctl(&["add_user", user, user]);
+        let [configure, write, read] = permissions(service);
+        rabbitmqctl(&[
+            "set_permissions",
+            "-p",
+            &vhost,
+            user,
+            &configure,
+            &write,
+            &read,
+        ]);
+    }
+    let outcome = tokio::spawn({
+        let (vhost, lp, bm) = (vhost.clone(), users[0].1.clone(), users[1].1.clone());
+        async move {
+            let topology = Topology::default();
+            // line-provider declares the whole topology and publishes to its exchange.
+            let lp = broker_as(&vhost, &lp).await;
+            let channel = lp.create_channel().await.unwrap();
+            topology
+                .declare(&channel)
+                .await
+                .expect("line-provider declares the topology");
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await
+                .unwrap();
+            channel
+                .basic_publish(
+                    topology.exchange.as_str().into(),
+                    "event.created".into(),
+                    BasicPublishOptions::default(),
+                    b"{}",
+                    BasicProperties::default(),
+                )
+                .await
+                .unwrap()
+                .await
+                .expect("line-provider publishes to line.events");
+            // bet-maker declares it too and consumes its queue...
+            let bm = broker_as(&vhost, &bm).await;
+            let channel = bm.create_channel().await.unwrap();
+            topology
+                .declare(&channel)
+                .await
+                .expect("bet-maker declares the topology");
+            channel
+                .basic_consume(
+                    topology.queue.as_str().into(),
+                    "bet-maker".into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .expect("bet-maker consumes its queue");
+            // ... but cannot publish to line.events.
+            let channel = bm.create_channel().await.unwrap();
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await
+                .unwrap();
+            let published = match channel
+                .basic_publish(
+                    topology.exchange.as_str().into(),
+                    "event.finished".into(),
+                    BasicPublishOptions::default(),
+                    b"{}",
+                    BasicProperties::default(),
+                )
+                .await
+            {
+                Ok(confirm) => confirm.await.map(|_| ()),
+                Err(error) => Err(error),
+            };
+            let refused = published
+                .err()
+                .expect("bet-maker may not publish to line.events");
+            assert!(is_access_refused(&refused), "{refused:?}");
+        }
+    })
+    .await;
+    for (_, user) in &users {
+        rabbitmqctl(&["delete_user", user]);
+    }
+    rabbitmqctl(&["delete_vhost", &vhost]);
+    outcome.unwrap();
+}
