@@ -235,9 +235,7 @@ async fn each_service_s_broker_user_does_only_what_it_needs() {
                 Ok(confirm) => confirm.await.map(|_| ()),
                 Err(error) => Err(error),
             };
-            let refused = published
-                .err()
-                .expect("bet-maker may not publish to line.events");
+            let refused = published.expect_err("bet-maker may not publish to line.events");
             assert!(is_access_refused(&refused), "{refused:?}");
         }
     })
