@@ -17,6 +17,9 @@ pub struct System {
     pub broker: Proxy,
     /// Between every service and Postgres.
     pub postgres: Proxy,
+    /// A second way to the broker, listed after [`System::broker`] in every service's
+    /// `AMQP_URL` when set: two "nodes" of one broker, each cut on its own.
+    pub second_broker: Option<Proxy>,
     pub http: reqwest::Client,
 }
 
@@ -31,8 +34,16 @@ impl System {
             bet_maker_database: format!("test_sys_bm_{id}"),
             broker: Proxy::start(address_of(&amqp_url(), 5672), true).await,
             postgres: Proxy::start(address_of(&server_url(), 5432), true).await,
+            second_broker: None,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// A system whose services know the broker by two URLs, [`System::broker`] first.
+    pub async fn with_two_broker_urls() -> Self {
+        let mut system = Self::new().await;
+        system.second_broker = Some(Proxy::start(address_of(&amqp_url(), 5672), true).await);
+        system
     }
 
     fn broker_url(&self) -> String {
@@ -43,10 +54,17 @@ impl System {
             .nth(1)
             .and_then(|r| r.split('@').next())
             .unwrap_or("guest:guest");
-        format!(
+        let mut urls = vec![format!(
             "amqp://{credentials}@127.0.0.1:{}/{vhost}",
             self.broker.port()
-        )
+        )];
+        if let Some(second) = &self.second_broker {
+            urls.push(format!(
+                "amqp://{credentials}@127.0.0.1:{}/{vhost}",
+                second.port()
+            ));
+        }
+        urls.join(",")
     }
 
     fn database_url(&self, database: &str) -> String {

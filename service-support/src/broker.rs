@@ -112,10 +112,13 @@ pub trait Session {
     }
 }
 
-/// Keeps one connection to the broker for a [`Session`].
+/// Keeps one connection to the broker for a [`Session`]: to the first of its URLs (the nodes
+/// of a cluster) that answers, and after losing a node, to the next one first.
 #[derive(Debug)]
 pub struct Supervisor {
-    url: String,
+    urls: Vec<String>,
+    /// The URL to try first at the next connection.
+    next: usize,
     name: &'static str,
     mode: ChannelMode,
     status: BrokerStatus,
@@ -123,10 +126,12 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
-    /// A connection to `url`, named `name` in the management UI.
+    /// A connection to `url` (one AMQP URL, or several separated by commas: the nodes of a
+    /// cluster), named `name` in the management UI.
     pub fn new(url: String, name: &'static str, mode: ChannelMode, metrics: BrokerMetrics) -> Self {
         Self {
-            url,
+            urls: url.split(',').map(|url| url.trim().to_owned()).collect(),
+            next: 0,
             name,
             mode,
             status: BrokerStatus::default(),
@@ -142,7 +147,7 @@ impl Supervisor {
     /// Connects and runs `session` until `shutdown`, reconnecting with backoff whenever the
     /// connection fails; `while_down` tells the log what waits meanwhile.
     pub async fn run<S: Session>(
-        self,
+        mut self,
         mut session: S,
         while_down: &str,
         shutdown: CancellationToken,
@@ -151,8 +156,12 @@ impl Supervisor {
         let mut connected_before = false;
         while !shutdown.is_cancelled() {
             let (connection, channel) = tokio::select! {
-                result = bounded(connect(&self.url, self.name, self.mode)) => match result {
-                    Ok(pair) => pair,
+                result = self.connect_any() => match result {
+                    Ok((pair, node)) => {
+                        // If this node is lost, the next connection tries the others first.
+                        self.next = (node + 1) % self.urls.len();
+                        pair
+                    }
                     Err(error) => {
                         let delay = backoff.next().unwrap_or(Duration::from_secs(5));
                         tracing::warn!(%error, retry_in = ?delay, "cannot reach the broker; {while_down}");
@@ -199,6 +208,44 @@ impl Supervisor {
         self.status.set(false);
         self.metrics.connected.set(0);
     }
+}
+
+impl Supervisor {
+    /// Connects to the first URL that answers, starting with [`Supervisor::next`]; the
+    /// connection and the index of its URL, or the last URL's error.
+    async fn connect_any(&self) -> lapin::Result<((Connection, Channel), usize)> {
+        let mut last = None;
+        for offset in 0..self.urls.len() {
+            let node = (self.next + offset) % self.urls.len();
+            match bounded(connect(&self.urls[node], self.name, self.mode)).await {
+                Ok(pair) => {
+                    if self.urls.len() > 1 {
+                        tracing::info!(node = %redacted_host(&self.urls[node]), "connected to the broker");
+                    }
+                    return Ok((pair, node));
+                }
+                Err(error) => {
+                    if self.urls.len() > 1 {
+                        tracing::warn!(%error, node = %redacted_host(&self.urls[node]), "a broker node does not answer; trying the next");
+                    }
+                    last = Some(error);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            lapin::Error::from(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "no AMQP_URL",
+            ))
+        }))
+    }
+}
+
+/// The host and port of an AMQP URL, for logs (never its credentials).
+fn redacted_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    rest.split('/').next().unwrap_or(rest)
 }
 
 /// Opens a connection named `name` and a channel in `mode`.

@@ -60,7 +60,14 @@ impl std::fmt::Debug for ServiceSettings {
 }
 
 /// The URL with its password replaced, for logs.
-fn redact(url: &str) -> String {
+fn redact(urls: &str) -> String {
+    urls.split(',')
+        .map(redact_one)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn redact_one(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -103,10 +110,16 @@ impl Raw {
         self.database_url
             .parse::<tokio_postgres::Config>()
             .map_err(|e| ConfigError(format!("DATABASE_URL is not a Postgres URL: {e}")))?;
-        if !self.amqp_url.starts_with("amqp://") && !self.amqp_url.starts_with("amqps://") {
-            return Err(ConfigError(
-                "AMQP_URL must start with amqp:// or amqps://".into(),
-            ));
+        // One broker, or the nodes of a cluster separated by commas: each must be an AMQP URL.
+        for url in self.amqp_url.split(',') {
+            let url = url.trim();
+            if !url.starts_with("amqp://") && !url.starts_with("amqps://") {
+                return Err(ConfigError(
+                    "AMQP_URL must be amqp:// or amqps:// URLs, separated by commas for the nodes of a cluster".into(),
+                ));
+            }
+            url.parse::<lapin::uri::AMQPUri>()
+                .map_err(|e| ConfigError(format!("AMQP_URL holds a URL lapin cannot read: {e}")))?;
         }
         Ok(ServiceSettings {
             database_url: self.database_url,
@@ -220,6 +233,26 @@ mod tests {
         let settings = Raw::defaults(DEFAULTS).validate().unwrap();
         assert_eq!(settings.amqp_url, "amqp://guest:guest@127.0.0.1:5672/%2f");
         assert_eq!(settings.port, 8080);
+    }
+
+    #[test]
+    fn several_brokers_are_comma_separated_urls_each_redacted() {
+        let raw = Raw {
+            amqp_url: "amqp://a:s1@mq1:5672/%2f,amqp://a:s2@mq2:5672/%2f".into(),
+            ..Raw::defaults(DEFAULTS)
+        };
+        let settings = raw.validate().unwrap();
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("s1") && !shown.contains("s2"), "{shown}");
+        assert!(
+            shown.contains("mq1:5672") && shown.contains("mq2:5672"),
+            "{shown}"
+        );
+        let raw = Raw {
+            amqp_url: "amqp://a:s1@mq1:5672/%2f,mq2:5672".into(),
+            ..Raw::defaults(DEFAULTS)
+        };
+        assert!(raw.validate().is_err());
     }
 
     #[test]

@@ -9,3 +9,4 @@ mod crashes;
 mod faults;
 mod flows;
 mod lifecycle;
+mod nodes;
