@@ -103,6 +103,44 @@ pub mod utc_rfc3339 {
 pub mod decimal_text {
     use rust_decimal::Decimal;
 
+    /// Why a decimal is not positive money (or odds) within the contract's bound.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum BoundsError {
+        /// Zero or negative.
+        NotPositive,
+        /// Above the bound, which it names.
+        AboveMax(Decimal),
+        /// More than two decimals.
+        TooManyDecimals,
+    }
+
+    impl std::fmt::Display for BoundsError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                Self::NotPositive => f.write_str("must be greater than zero"),
+                Self::AboveMax(max) => write!(f, "must be at most {max:.2}"),
+                Self::TooManyDecimals => f.write_str("must have at most two decimals"),
+            }
+        }
+    }
+
+    /// `value` as the contract's money and odds are: greater than zero, at most `max`, at most
+    /// two decimals; returned with a scale of two (`7.5` → `7.50`).
+    pub fn positive_at_most(value: Decimal, max: Decimal) -> Result<Decimal, BoundsError> {
+        if value <= Decimal::ZERO {
+            return Err(BoundsError::NotPositive);
+        }
+        if value > max {
+            return Err(BoundsError::AboveMax(max));
+        }
+        if value.normalize().scale() > 2 {
+            return Err(BoundsError::TooManyDecimals);
+        }
+        let mut value = value;
+        value.rescale(2);
+        Ok(value)
+    }
+
     /// Why a text is not a number with at most two decimals.
     #[derive(Clone, Debug, PartialEq, Eq)]
     pub enum DecimalTextError {
@@ -269,6 +307,28 @@ pub mod decimal_text {
                     "{text:?}"
                 );
             }
+        }
+
+        #[test]
+        fn money_and_odds_are_positive_bounded_and_get_two_decimals() {
+            let max = Decimal::new(1_000_000, 2);
+            assert_eq!(
+                positive_at_most(Decimal::new(75, 1), max)
+                    .unwrap()
+                    .to_string(),
+                "7.50"
+            );
+            assert_eq!(positive_at_most(max, max).unwrap().to_string(), "10000.00");
+            assert_eq!(
+                positive_at_most(Decimal::ZERO, max),
+                Err(BoundsError::NotPositive)
+            );
+            let above = positive_at_most(Decimal::new(1_000_001, 2), max).unwrap_err();
+            assert_eq!(above.to_string(), "must be at most 10000.00");
+            assert_eq!(
+                positive_at_most(Decimal::new(1_005, 3), max),
+                Err(BoundsError::TooManyDecimals)
+            );
         }
 
         #[test]

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 use serde_json::value::RawValue;
-use shared_messages::decimal_text::parse_two_decimals;
+use shared_messages::decimal_text::{parse_two_decimals, positive_at_most};
 
 use super::ValidationError;
 use super::json::{Scalar, number_text};
@@ -98,16 +98,10 @@ impl Consent {
 fn parse_coefficient(value: &RawValue) -> Result<Decimal, ValidationError> {
     let field = "coefficient";
     let text = number_text(field, value)?;
-    let mut decimal =
+    let decimal =
         parse_two_decimals(&text).map_err(|e| ValidationError::new(field, e.to_string()))?;
-    if decimal <= Decimal::ZERO {
-        return Err(ValidationError::new(field, "must be greater than zero"));
-    }
-    if decimal > MAX_COEFFICIENT {
-        return Err(ValidationError::new(field, "must be at most 10000.00"));
-    }
-    decimal.rescale(2);
-    Ok(decimal)
+    positive_at_most(decimal, MAX_COEFFICIENT)
+        .map_err(|e| ValidationError::new(field, e.to_string()))
 }
 
 fn parse_accept_odds(value: &RawValue) -> Result<AcceptOdds, ValidationError> {

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 use serde_json::value::RawValue;
-use shared_messages::decimal_text::parse_two_decimals;
+use shared_messages::decimal_text::{parse_two_decimals, positive_at_most};
 
 use super::ValidationError;
 use super::json::{Scalar, number_text};
@@ -37,21 +37,9 @@ impl Money {
 
     /// Checks the bounds of a decimal.
     pub fn new(field: &'static str, value: Decimal) -> Result<Self, ValidationError> {
-        if value <= Decimal::ZERO {
-            return Err(ValidationError::new(field, "must be greater than zero"));
-        }
-        if value > Self::MAX {
-            return Err(ValidationError::new(field, "must be at most 1000000000.00"));
-        }
-        if value.normalize().scale() > 2 {
-            return Err(ValidationError::new(
-                field,
-                "must have at most two decimals",
-            ));
-        }
-        let mut value = value;
-        value.rescale(2);
-        Ok(Self(value))
+        positive_at_most(value, Self::MAX)
+            .map(Self)
+            .map_err(|e| ValidationError::new(field, e.to_string()))
     }
 
     /// The sum, with a scale of two.
