@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 use shared_messages::Topology;
-use shared_messages::topology::BINDING_KEY;
+use shared_messages::topology::{ArgumentValue, BINDING_KEY};
 
 fn read(path: &str) -> String {
     let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
@@ -167,15 +167,21 @@ fn the_definitions_declare_the_topology_of_the_contract_exactly() {
     for queue in queues {
         assert_eq!(queue["durable"], true);
         assert_eq!(queue["auto_delete"], false);
-        let expected: serde_json::Map<String, Value> = if queue["name"] == topology.queue.as_str() {
-            topology
-                .queue_arguments()
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
-                .collect()
+        let arguments = if queue["name"] == topology.queue.as_str() {
+            topology.queue_arguments().to_vec()
         } else {
-            serde_json::Map::new()
+            topology.dead_letter_queue_arguments().to_vec()
         };
+        let expected: serde_json::Map<String, Value> = arguments
+            .iter()
+            .map(|(key, value)| {
+                let value = match value {
+                    ArgumentValue::Text(text) => Value::from(*text),
+                    ArgumentValue::Integer(number) => Value::from(*number),
+                };
+                ((*key).to_owned(), value)
+            })
+            .collect();
         assert_eq!(
             queue["arguments"].as_object().unwrap(),
             &expected,

@@ -10,10 +10,15 @@
 
 use std::process::Command;
 
-use lapin::options::{BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions};
+use lapin::options::{
+    BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
+};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
+use service_support::broker::topology::{self, Declarer};
 use shared_messages::Topology;
+use shared_messages::topology::{ARG_DEAD_LETTER_EXCHANGE, ARG_DEAD_LETTER_ROUTING_KEY};
 use tokio_postgres::NoTls;
 
 fn workspace_file(path: &str) -> String {
@@ -245,4 +250,158 @@ async fn each_service_s_broker_user_does_only_what_it_needs() {
     }
     rabbitmqctl(&["delete_vhost", &vhost]);
     outcome.unwrap();
+}
+
+/// `definitions.json`'s exchanges, queues and bindings, in `vhost` (no users or permissions).
+fn topology_definitions_in(vhost: &str) -> String {
+    let definitions: serde_json::Value =
+        serde_json::from_str(&workspace_file("docker/rabbitmq/definitions.json")).unwrap();
+    let mut only = serde_json::json!({ "vhosts": [{ "name": vhost }] });
+    for kind in ["exchanges", "queues", "bindings"] {
+        let mut entries = definitions[kind].as_array().unwrap().clone();
+        for entry in &mut entries {
+            entry["vhost"] = vhost.into();
+        }
+        only[kind] = entries.into();
+    }
+    only.to_string()
+}
+
+async fn publish_to(channel: &lapin::Channel, exchange: &str, routing_key: &str, body: &[u8]) {
+    channel
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions::default(),
+            body,
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_definitions_declare_the_queues_as_the_services_do_and_bet_maker_moves_old_ones() {
+    let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
+    let vhost = format!("test-definitions-{id}");
+    let bm = format!("test-bm-{id}");
+    let file = std::env::temp_dir().join(format!("{vhost}.json"));
+    std::fs::write(&file, topology_definitions_in(&vhost)).unwrap();
+    rabbitmqctl(&["import_definitions", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    rabbitmqctl(&["add_user", &bm, &bm]);
+    let [configure, write, read] = permissions("bet-maker");
+    rabbitmqctl(&[
+        "set_permissions",
+        "-p",
+        &vhost,
+        &bm,
+        &configure,
+        &write,
+        &read,
+    ]);
+    rabbitmqctl(&["set_permissions", "-p", &vhost, "guest", ".*", ".*", ".*"]);
+    let outcome = tokio::spawn({
+        let (vhost, bm) = (vhost.clone(), bm.clone());
+        async move {
+            let topology = Topology::default();
+            // The services declare exactly what the definitions declared (RabbitMQ refuses a
+            // declaration with other arguments, a number for a string included).
+            let service = broker_as(&vhost, &bm).await;
+            let channel = service.create_channel().await.unwrap();
+            topology
+                .declare(&channel)
+                .await
+                .expect("the services' declaration equals the definitions'");
+
+            // The queues as an older version declared them: classic, one message in each.
+            let admin = broker_as_guest(&vhost).await;
+            let channel = admin.create_channel().await.unwrap();
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await
+                .unwrap();
+            for queue in [&topology.queue, &topology.dead_letter_queue] {
+                channel
+                    .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                    .await
+                    .unwrap();
+            }
+            let durable = QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            };
+            channel
+                .queue_declare(
+                    topology.dead_letter_queue.as_str().into(),
+                    durable,
+                    FieldTable::default(),
+                )
+                .await
+                .unwrap();
+            let mut arguments = FieldTable::default();
+            arguments.insert(
+                ARG_DEAD_LETTER_EXCHANGE.into(),
+                lapin::types::AMQPValue::LongString("".into()),
+            );
+            arguments.insert(
+                ARG_DEAD_LETTER_ROUTING_KEY.into(),
+                lapin::types::AMQPValue::LongString(topology.dead_letter_queue.as_str().into()),
+            );
+            channel
+                .queue_declare(topology.queue.as_str().into(), durable, arguments)
+                .await
+                .unwrap();
+            topology.bind(&channel, &topology.queue).await.unwrap();
+            publish_to(&channel, &topology.exchange, "event.created", b"waiting").await;
+            publish_to(&channel, "", &topology.dead_letter_queue, b"dead").await;
+
+            // bet-maker's user moves them, with the definitions' permissions.
+            topology::declare(&service, &topology, Declarer::Consumer)
+                .await
+                .expect("bet-maker's user moves the queues");
+            let channel = service.create_channel().await.unwrap();
+            topology
+                .declare(&channel)
+                .await
+                .expect("the queues are declared as the definitions declare them");
+            for (queue, body, routing_key) in [
+                (&topology.queue, &b"waiting"[..], "event.created"),
+                (
+                    &topology.dead_letter_queue,
+                    &b"dead"[..],
+                    topology.dead_letter_queue.as_str(),
+                ),
+            ] {
+                let message = channel
+                    .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("the message of {queue} is kept"));
+                assert_eq!(message.delivery.data, body);
+                assert_eq!(message.delivery.routing_key.as_str(), routing_key);
+            }
+        }
+    })
+    .await;
+    rabbitmqctl(&["delete_user", &bm]);
+    rabbitmqctl(&["delete_vhost", &vhost]);
+    outcome.unwrap();
+}
+
+async fn broker_as_guest(vhost: &str) -> Connection {
+    let base = integration_tests::amqp_url();
+    let host = base
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("127.0.0.1:5672");
+    Connection::connect(
+        &format!("amqp://guest:guest@{host}/{vhost}"),
+        ConnectionProperties::default(),
+    )
+    .await
+    .unwrap()
 }

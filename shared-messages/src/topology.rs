@@ -30,6 +30,41 @@ pub const DELIVERY_MODE_PERSISTENT: u8 = 2;
 pub const ARG_DEAD_LETTER_EXCHANGE: &str = "x-dead-letter-exchange";
 /// Queue argument naming the routing key dead letters get.
 pub const ARG_DEAD_LETTER_ROUTING_KEY: &str = "x-dead-letter-routing-key";
+/// Queue argument naming the queue's type.
+pub const ARG_QUEUE_TYPE: &str = "x-queue-type";
+/// Queue argument: how often a message may be handed back to the queue (its consumer died
+/// holding it) before it is dead-lettered.
+pub const ARG_DELIVERY_LIMIT: &str = "x-delivery-limit";
+/// Queue argument: how dead letters are moved.
+pub const ARG_DEAD_LETTER_STRATEGY: &str = "x-dead-letter-strategy";
+/// Queue argument: what a full queue does with a new message.
+pub const ARG_OVERFLOW: &str = "x-overflow";
+
+/// Both queues are quorum queues: replicated over the nodes of a cluster by Raft, a message
+/// confirmed to line-provider is on a majority of them.
+pub const QUEUE_TYPE: &str = "quorum";
+/// A message whose consumer dies holding it this many times (a message that crashes bet-maker,
+/// say) is dead-lettered instead of delivered for ever. RabbitMQ 4's default, stated so that
+/// RabbitMQ 3.x behaves the same; a lost node or connection also counts as a return, so the
+/// limit is far above what failovers add.
+pub const DELIVERY_LIMIT: i64 = 20;
+/// Dead letters are moved with publisher confirms between the queues: a message leaves
+/// bet-maker's queue only once its dead-letter queue holds it. (RabbitMQ's default,
+/// `at-most-once`, drops a dead letter that its target did not take.)
+pub const DEAD_LETTER_STRATEGY: &str = "at-least-once";
+/// `at-least-once` needs a queue that refuses new messages rather than drop its oldest when it
+/// is full (no length limit is set; this only keeps the strategy valid).
+pub const OVERFLOW: &str = "reject-publish";
+
+/// The value of a queue argument: RabbitMQ compares declarations by value and type, so a
+/// number stays a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgumentValue<'a> {
+    /// A string (`longstr`).
+    Text(&'a str),
+    /// An integer (`long`).
+    Integer(i64),
+}
 
 /// The names of one instance of the topology.
 ///
@@ -75,13 +110,30 @@ impl Topology {
         }
     }
 
-    /// The arguments `queue` is declared with (string-valued), identical in every declarer:
-    /// rejected messages go through the default exchange (`""`) to `dead_letter_queue`.
-    pub fn queue_arguments(&self) -> [(&'static str, &str); 2] {
+    /// The arguments `queue` is declared with, identical in every declarer: a quorum queue with
+    /// a delivery limit, whose dead letters go through the default exchange (`""`) to
+    /// `dead_letter_queue`, at least once.
+    pub fn queue_arguments(&self) -> [(&'static str, ArgumentValue<'_>); 6] {
         [
-            (ARG_DEAD_LETTER_EXCHANGE, ""),
-            (ARG_DEAD_LETTER_ROUTING_KEY, self.dead_letter_queue.as_str()),
+            (ARG_QUEUE_TYPE, ArgumentValue::Text(QUEUE_TYPE)),
+            (ARG_DELIVERY_LIMIT, ArgumentValue::Integer(DELIVERY_LIMIT)),
+            (ARG_DEAD_LETTER_EXCHANGE, ArgumentValue::Text("")),
+            (
+                ARG_DEAD_LETTER_ROUTING_KEY,
+                ArgumentValue::Text(self.dead_letter_queue.as_str()),
+            ),
+            (
+                ARG_DEAD_LETTER_STRATEGY,
+                ArgumentValue::Text(DEAD_LETTER_STRATEGY),
+            ),
+            (ARG_OVERFLOW, ArgumentValue::Text(OVERFLOW)),
         ]
+    }
+
+    /// The arguments `dead_letter_queue` is declared with: a quorum queue, without a limit or
+    /// a dead-letter exchange of its own (an operator reads it and decides).
+    pub fn dead_letter_queue_arguments(&self) -> [(&'static str, ArgumentValue<'static>); 1] {
+        [(ARG_QUEUE_TYPE, ArgumentValue::Text(QUEUE_TYPE))]
     }
 }
 
@@ -91,16 +143,30 @@ mod declare {
     use lapin::types::{AMQPValue, FieldTable};
     use lapin::{Channel, ExchangeKind};
 
-    use super::{BINDING_KEY, Topology};
+    use super::{ArgumentValue, BINDING_KEY, Topology};
 
     impl Topology {
         /// Declares the exchange, bet-maker's queue, its dead-letter queue and the binding on
         /// `channel`.
         ///
         /// Every option is spelled out: a second declaration with other options is refused by
-        /// RabbitMQ, so this one function serves both services (and matches the broker's
-        /// definitions file, `docker/rabbitmq/definitions.json`).
+        /// RabbitMQ (`PRECONDITION_FAILED`, which closes the channel), so this one function
+        /// serves both services (and matches the broker's definitions file,
+        /// `docker/rabbitmq/definitions.json`).
         pub async fn declare(&self, channel: &Channel) -> lapin::Result<()> {
+            self.declare_exchange(channel).await?;
+            declare_queue(
+                channel,
+                &self.dead_letter_queue,
+                &self.dead_letter_queue_arguments(),
+            )
+            .await?;
+            declare_queue(channel, &self.queue, &self.queue_arguments()).await?;
+            self.bind(channel, &self.queue).await
+        }
+
+        /// Declares the topic exchange.
+        pub async fn declare_exchange(&self, channel: &Channel) -> lapin::Result<()> {
             channel
                 .exchange_declare(
                     self.exchange.as_str().into(),
@@ -114,32 +180,58 @@ mod declare {
                     },
                     FieldTable::default(),
                 )
-                .await?;
-            channel
-                .queue_declare(
-                    self.dead_letter_queue.as_str().into(),
-                    durable_queue(),
-                    FieldTable::default(),
-                )
-                .await?;
-            let mut arguments = FieldTable::default();
-            for (key, value) in self.queue_arguments() {
-                arguments.insert(key.into(), AMQPValue::LongString(value.into()));
-            }
-            channel
-                .queue_declare(self.queue.as_str().into(), durable_queue(), arguments)
-                .await?;
+                .await
+        }
+
+        /// Binds `queue` to the exchange as bet-maker's queue is bound, with [`BINDING_KEY`].
+        pub async fn bind(&self, channel: &Channel, queue: &str) -> lapin::Result<()> {
             channel
                 .queue_bind(
-                    self.queue.as_str().into(),
+                    queue.into(),
                     self.exchange.as_str().into(),
                     BINDING_KEY.into(),
                     QueueBindOptions { nowait: false },
                     FieldTable::default(),
                 )
-                .await?;
-            Ok(())
+                .await
         }
+
+        /// Removes the binding [`Topology::bind`] made.
+        pub async fn unbind(&self, channel: &Channel, queue: &str) -> lapin::Result<()> {
+            channel
+                .queue_unbind(
+                    queue.into(),
+                    self.exchange.as_str().into(),
+                    BINDING_KEY.into(),
+                    FieldTable::default(),
+                )
+                .await
+        }
+    }
+
+    /// Declares the durable queue `name` with `arguments`.
+    pub async fn declare_queue(
+        channel: &Channel,
+        name: &str,
+        arguments: &[(&str, ArgumentValue<'_>)],
+    ) -> lapin::Result<()> {
+        channel
+            .queue_declare(name.into(), durable_queue(), field_table(arguments))
+            .await
+            .map(drop)
+    }
+
+    /// `arguments` as AMQP wants them.
+    pub fn field_table(arguments: &[(&str, ArgumentValue<'_>)]) -> FieldTable {
+        let mut table = FieldTable::default();
+        for (key, value) in arguments {
+            let value = match value {
+                ArgumentValue::Text(text) => AMQPValue::LongString((*text).into()),
+                ArgumentValue::Integer(number) => AMQPValue::LongLongInt(*number),
+            };
+            table.insert((*key).into(), value);
+        }
+        table
     }
 
     fn durable_queue() -> QueueDeclareOptions {
@@ -152,6 +244,9 @@ mod declare {
         }
     }
 }
+
+#[cfg(feature = "declare")]
+pub use declare::{declare_queue, field_table};
 
 #[cfg(test)]
 mod tests {
@@ -175,14 +270,28 @@ mod tests {
     }
 
     #[test]
-    fn the_queue_dead_letters_through_the_default_exchange_to_its_dlq() {
+    fn the_queue_is_a_quorum_queue_that_dead_letters_at_least_once_to_its_dlq() {
         let topology = Topology::default();
         assert_eq!(
             topology.queue_arguments(),
             [
-                ("x-dead-letter-exchange", ""),
-                ("x-dead-letter-routing-key", "bet-maker.events.dlq")
+                ("x-queue-type", ArgumentValue::Text("quorum")),
+                ("x-delivery-limit", ArgumentValue::Integer(20)),
+                ("x-dead-letter-exchange", ArgumentValue::Text("")),
+                (
+                    "x-dead-letter-routing-key",
+                    ArgumentValue::Text("bet-maker.events.dlq")
+                ),
+                (
+                    "x-dead-letter-strategy",
+                    ArgumentValue::Text("at-least-once")
+                ),
+                ("x-overflow", ArgumentValue::Text("reject-publish")),
             ]
+        );
+        assert_eq!(
+            topology.dead_letter_queue_arguments(),
+            [("x-queue-type", ArgumentValue::Text("quorum"))]
         );
     }
 }

@@ -10,14 +10,24 @@ pub async fn remove(topology: &Topology, databases: &[String]) {
     if let Ok(connection) = lapin::Connection::connect(&amqp_url(), Default::default()).await
         && let Ok(channel) = connection.create_channel().await
     {
-        for queue in [&topology.queue, &topology.dead_letter_queue] {
+        // With the holding queues and the exchange of a move of the queues (a test of one
+        // may stop halfway).
+        let queues = [&topology.queue, &topology.dead_letter_queue]
+            .into_iter()
+            .flat_map(|queue| [queue.clone(), format!("{queue}.moving")]);
+        for queue in queues {
             let _ = channel
                 .queue_delete(queue.as_str().into(), Default::default())
                 .await;
         }
-        let _ = channel
-            .exchange_delete(topology.exchange.as_str().into(), Default::default())
-            .await;
+        for exchange in [
+            topology.exchange.clone(),
+            format!("{}.moving", topology.queue),
+        ] {
+            let _ = channel
+                .exchange_delete(exchange.as_str().into(), Default::default())
+                .await;
+        }
         let _ = connection.close(200, "done".into()).await;
     }
     if let Ok((client, connection)) =

@@ -21,7 +21,8 @@ use lapin::message::Delivery;
 use lapin::options::{BasicConsumeOptions, BasicRejectOptions};
 use lapin::types::FieldTable;
 use service_support::broker::{
-    BrokerStatus, ChannelMode, Link, Session, Supervisor, unless_stopped,
+    BrokerStatus, ChannelMode, Declarer, Link, Session, Supervisor, TopologyError,
+    declare_unless_stopped, unless_stopped,
 };
 use shared_messages::Topology;
 use tokio_util::sync::CancellationToken;
@@ -56,6 +57,8 @@ struct Applier {
 enum Stop {
     #[error("broker error: {0}")]
     Broker(#[from] lapin::Error),
+    #[error("cannot declare the topology: {0}")]
+    Topology(#[from] TopologyError),
     #[error("the broker closed the consumer")]
     Closed,
 }
@@ -108,7 +111,8 @@ impl Session for Applier {
     type Error = Stop;
 
     async fn run(&mut self, link: &Link<'_>, shutdown: &CancellationToken) -> Result<(), Stop> {
-        let Some(declared) = unless_stopped(shutdown, self.topology.declare(link.channel)).await
+        let Some(declared) =
+            declare_unless_stopped(shutdown, link, &self.topology, Declarer::Consumer).await
         else {
             return Ok(());
         };

@@ -25,4 +25,5 @@ mod open_events;
 mod operations;
 mod outages;
 mod pages;
+mod queue_move;
 mod settlement;

@@ -203,3 +203,51 @@ async fn published_messages_older_than_the_retention_are_pruned() {
         .collect();
     assert_eq!(left, ["recent"]);
 }
+
+#[tokio::test]
+async fn bet_maker_s_queue_declared_otherwise_by_an_older_version_still_receives_every_message() {
+    use lapin::options::{BasicGetOptions, QueueDeclareOptions};
+    use lapin::types::FieldTable;
+    use lapin::{Connection, ConnectionProperties};
+    use shared_messages::Topology;
+
+    // bet-maker's queue as the version before quorum queues declared it: classic.
+    let topology = Topology::with_prefix(&format!("test-{}", uuid::Uuid::new_v4().simple()));
+    let connection =
+        Connection::connect(&crate::helpers::amqp_url(), ConnectionProperties::default())
+            .await
+            .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    topology.declare_exchange(&channel).await.unwrap();
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    };
+    for queue in [&topology.dead_letter_queue, &topology.queue] {
+        channel
+            .queue_declare(queue.as_str().into(), durable, FieldTable::default())
+            .await
+            .unwrap();
+    }
+    topology.bind(&channel, &topology.queue).await.unwrap();
+
+    // line-provider serves and publishes; the move is bet-maker's.
+    let mut app = spawn_app_with(Options {
+        topology: Some(topology.clone()),
+        ..Options::default()
+    })
+    .await;
+    app.wait_for_status("/health/ready", 200).await;
+    app.create_event("kept", "2.00").await;
+    let delivery = app.next_message().await;
+    assert_eq!(body_of(&delivery)["event"]["id"], "kept");
+    let waiting = channel
+        .basic_get(
+            topology.queue.as_str().into(),
+            BasicGetOptions { no_ack: true },
+        )
+        .await
+        .unwrap()
+        .expect("the message waits in the old queue");
+    assert_eq!(body_of(&waiting.delivery)["event"]["id"], "kept");
+}

@@ -26,6 +26,9 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 const FRAME_MAX: u32 = 16 * 1024;
 
 mod connect;
+pub mod topology;
+
+pub use topology::{Declarer, TopologyError};
 
 /// Whether the supervised connection is usable, shared with the readiness check.
 #[derive(Debug, Clone, Default)]
@@ -218,6 +221,21 @@ pub async fn unless_stopped<T>(
 ) -> Option<lapin::Result<T>> {
     tokio::select! {
         result = bounded(operation) => Some(result),
+        () = shutdown.cancelled() => None,
+    }
+}
+
+/// Declares `topology` on `link`'s connection for `declarer` ([`topology::declare`], which may
+/// move bet-maker's queues and then takes as long as they hold messages): `None` when shutdown
+/// came first.
+pub async fn declare_unless_stopped(
+    shutdown: &CancellationToken,
+    link: &Link<'_>,
+    topology: &shared_messages::Topology,
+    declarer: Declarer,
+) -> Option<Result<(), TopologyError>> {
+    tokio::select! {
+        result = topology::declare(link.connection, topology, declarer) => Some(result),
         () = shutdown.cancelled() => None,
     }
 }

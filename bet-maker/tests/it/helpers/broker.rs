@@ -29,27 +29,33 @@ pub fn event(id: &str, version: u64, status: EventStatus, coefficient: &str) -> 
     }
 }
 
+/// The body and properties line-provider gives the message of `change` to `snapshot`.
+pub fn message(change: EventChange, snapshot: &EventSnapshot) -> (Vec<u8>, BasicProperties) {
+    let message = EventMessage {
+        message_id: uuid::Uuid::now_v7(),
+        occurred_at: snapshot.updated_at,
+        event: snapshot.clone(),
+    };
+    let body = serde_json::to_vec(&message).unwrap();
+    let mut headers = FieldTable::default();
+    headers.insert(
+        "schema-version".into(),
+        AMQPValue::LongUInt(change.schema_version_of(snapshot)),
+    );
+    let properties = BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/json".into())
+        .with_type(change.routing_key().into())
+        .with_message_id(message.message_id.to_string().into())
+        .with_app_id("line-provider".into())
+        .with_headers(headers);
+    (body, properties)
+}
+
 impl TestApp {
     /// Publishes `snapshot` as line-provider does, reporting `change`.
     pub async fn publish(&self, change: EventChange, snapshot: &EventSnapshot) {
-        let message = EventMessage {
-            message_id: uuid::Uuid::now_v7(),
-            occurred_at: snapshot.updated_at,
-            event: snapshot.clone(),
-        };
-        let body = serde_json::to_vec(&message).unwrap();
-        let mut headers = FieldTable::default();
-        headers.insert(
-            "schema-version".into(),
-            AMQPValue::LongUInt(change.schema_version_of(snapshot)),
-        );
-        let properties = BasicProperties::default()
-            .with_delivery_mode(2)
-            .with_content_type("application/json".into())
-            .with_type(change.routing_key().into())
-            .with_message_id(message.message_id.to_string().into())
-            .with_app_id("line-provider".into())
-            .with_headers(headers);
+        let (body, properties) = message(change, snapshot);
         self.publish_raw(change.routing_key(), &body, properties)
             .await;
     }

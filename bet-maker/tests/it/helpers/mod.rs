@@ -20,7 +20,7 @@ mod broker;
 mod database;
 mod http;
 
-pub use broker::event;
+pub use broker::{event, message};
 pub use http::assert_problem;
 
 /// How long a test waits for something that should happen at once.
@@ -39,6 +39,9 @@ pub struct Options {
     pub admin_token: Option<&'static str>,
     /// Let pages of these origins call the app from a browser.
     pub cors_allowed_origins: Vec<String>,
+    /// Start on these names, declared by the test as it likes (removed with the app), instead
+    /// of new ones declared as the contract says.
+    pub topology: Option<Topology>,
 }
 
 /// A running bet-maker and what the test needs to talk to it.
@@ -66,12 +69,18 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .database
         .clone()
         .unwrap_or_else(|| format!("test_bm_{id}"));
-    let topology = Topology::with_prefix(&format!("test-{id}"));
     let amqp = Connection::connect(&amqp_url(), ConnectionProperties::default())
         .await
         .expect("broker");
     let publisher = amqp.create_channel().await.expect("channel");
-    topology.declare(&publisher).await.expect("topology");
+    let topology = match &options.topology {
+        Some(topology) => topology.clone(),
+        None => {
+            let topology = Topology::with_prefix(&format!("test-{id}"));
+            topology.declare(&publisher).await.expect("topology");
+            topology
+        }
+    };
     publisher
         .confirm_select(ConfirmSelectOptions::default())
         .await

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
 use lapin::{Channel, Confirmation};
-use service_support::broker::{self, BrokerStatus, ChannelMode, Link, Session, Supervisor};
+use service_support::broker::{
+    self, BrokerStatus, ChannelMode, Declarer, Link, Session, Supervisor, TopologyError,
+};
 use shared_messages::Topology;
 use shared_messages::topology::APP_ID;
 use tokio::sync::Notify;
@@ -69,6 +71,8 @@ struct Publisher {
 enum RelayError {
     #[error("broker error: {0}")]
     Broker(#[from] lapin::Error),
+    #[error("cannot declare the topology: {0}")]
+    Topology(#[from] TopologyError),
     #[error("the broker returned message {0} as unroutable; re-declaring the topology")]
     Unroutable(uuid::Uuid),
     #[error("the broker connection is closed")]
@@ -136,7 +140,8 @@ impl Session for Publisher {
         shutdown: &CancellationToken,
     ) -> Result<(), RelayError> {
         let Some(declared) =
-            broker::unless_stopped(shutdown, self.topology.declare(link.channel)).await
+            broker::declare_unless_stopped(shutdown, link, &self.topology, Declarer::Publisher)
+                .await
         else {
             return Ok(());
         };

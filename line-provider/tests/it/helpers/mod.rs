@@ -39,6 +39,9 @@ pub struct Options {
     pub database_proxy: bool,
     /// Start on this database (made by the test, dropped with the app) instead of a new one.
     pub database: Option<String>,
+    /// Start on these names (perhaps declared by the test, removed with the app) instead of
+    /// new ones.
+    pub topology: Option<Topology>,
 }
 
 impl Default for Options {
@@ -48,6 +51,7 @@ impl Default for Options {
             proxy: None,
             database_proxy: false,
             database: None,
+            topology: None,
         }
     }
 }
@@ -79,7 +83,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .database
         .clone()
         .unwrap_or_else(|| format!("test_lp_{id}"));
-    let topology = Topology::with_prefix(&format!("test-{id}"));
+    let topology = options
+        .topology
+        .clone()
+        .unwrap_or_else(|| Topology::with_prefix(&format!("test-{id}")));
     let (amqp, probe) = probe(&topology).await;
     let proxy = match options.proxy {
         Some(up) => Some(Proxy::start(address_of(&amqp_url(), 5672), up).await),
