@@ -58,19 +58,23 @@ impl std::fmt::Debug for Settings {
 struct Own {
     admin_token: Option<String>,
     amqp_name_prefix: Option<String>,
+    amqp_queue_type: Option<String>,
     cors_allowed_origins: Option<String>,
 }
 
 impl Settings {
     /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT`,
-    /// `AMQP_NAME_PREFIX`, `ADMIN_TOKEN` and `CORS_ALLOWED_ORIGINS`, with defaults that fit a
-    /// developer machine.
+    /// `AMQP_NAME_PREFIX`, `AMQP_QUEUE_TYPE`, `ADMIN_TOKEN` and `CORS_ALLOWED_ORIGINS`, with
+    /// defaults that fit a developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Ok(Self {
             service,
             admin_token: config::token("ADMIN_TOKEN", own.admin_token)?,
-            topology: Topology::with_optional_prefix(own.amqp_name_prefix.as_deref()),
+            topology: config::topology(
+                own.amqp_name_prefix.as_deref(),
+                own.amqp_queue_type.as_deref(),
+            )?,
             cors_allowed_origins: config::origins(
                 "CORS_ALLOWED_ORIGINS",
                 own.cors_allowed_origins,

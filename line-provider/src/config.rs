@@ -58,19 +58,23 @@ impl std::fmt::Debug for Settings {
 struct Own {
     admin_token: Option<String>,
     amqp_name_prefix: Option<String>,
+    amqp_queue_type: Option<String>,
     bet_maker_url: Option<String>,
 }
 
 impl Settings {
     /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT`,
-    /// `AMQP_NAME_PREFIX`, `ADMIN_TOKEN` and `BET_MAKER_URL`, with defaults that fit a
-    /// developer machine.
+    /// `AMQP_NAME_PREFIX`, `AMQP_QUEUE_TYPE`, `ADMIN_TOKEN` and `BET_MAKER_URL`, with defaults
+    /// that fit a developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Ok(Self {
             service,
             admin_token: config::token("ADMIN_TOKEN", own.admin_token)?,
-            topology: Topology::with_optional_prefix(own.amqp_name_prefix.as_deref()),
+            topology: config::topology(
+                own.amqp_name_prefix.as_deref(),
+                own.amqp_queue_type.as_deref(),
+            )?,
             bet_maker_url: bet_maker_url(own.bet_maker_url)?,
         })
     }
@@ -115,6 +119,28 @@ mod tests {
             jail.set_env("ADMIN_TOKEN", "  ");
             let error = Settings::from_env().unwrap_err().to_string();
             assert!(error.contains("ADMIN_TOKEN"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn the_queue_type_is_quorum_unless_set_and_anything_else_is_refused() {
+        use shared_messages::topology::QueueType;
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            assert_eq!(
+                Settings::from_env().unwrap().topology.queue_type,
+                QueueType::Quorum
+            );
+            jail.set_env("AMQP_QUEUE_TYPE", "classic");
+            assert_eq!(
+                Settings::from_env().unwrap().topology.queue_type,
+                QueueType::Classic
+            );
+            jail.set_env("AMQP_QUEUE_TYPE", "mirrored");
+            let error = Settings::from_env().unwrap_err().to_string();
+            assert!(error.contains("AMQP_QUEUE_TYPE"), "{error}");
             Ok(())
         });
     }

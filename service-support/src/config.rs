@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::telemetry::LogFormat;
 
-/// The variables every service reads (`RUST_LOG` by the log filter, `AMQP_NAME_PREFIX` by the
-/// service's topology, the others here).
-pub const VARIABLES: [&str; 7] = [
+/// The variables every service reads (`RUST_LOG` by the log filter, `AMQP_NAME_PREFIX` and
+/// `AMQP_QUEUE_TYPE` by the service's topology, [`topology`], the others here).
+pub const VARIABLES: [&str; 8] = [
     "DATABASE_URL",
     "AMQP_URL",
     "BIND_ADDRESS",
@@ -21,6 +21,7 @@ pub const VARIABLES: [&str; 7] = [
     "LOG_FORMAT",
     "RUST_LOG",
     "AMQP_NAME_PREFIX",
+    "AMQP_QUEUE_TYPE",
 ];
 
 /// Where a service listens and what it connects to.
@@ -157,6 +158,21 @@ pub fn token(variable: &str, value: Option<String>) -> Result<Option<SecretStrin
         ))),
         token => Ok(token.map(SecretString::from)),
     }
+}
+
+/// The topology of `AMQP_NAME_PREFIX` and `AMQP_QUEUE_TYPE` (`quorum`, the default, or
+/// `classic`).
+pub fn topology(
+    prefix: Option<&str>,
+    queue_type: Option<&str>,
+) -> Result<shared_messages::Topology, ConfigError> {
+    let queue_type = match queue_type.map(str::trim) {
+        None | Some("") => shared_messages::topology::QueueType::default(),
+        Some(text) => text
+            .parse()
+            .map_err(|error| ConfigError(format!("AMQP_QUEUE_TYPE holds {error}")))?,
+    };
+    Ok(shared_messages::Topology::with_optional_prefix(prefix).with_queue_type(queue_type))
 }
 
 /// A comma-separated list of origins (`scheme://host[:port]`, no path) as `variable` gives it;

@@ -43,6 +43,40 @@ pub const ARG_OVERFLOW: &str = "x-overflow";
 /// Both queues are quorum queues: replicated over the nodes of a cluster by Raft, a message
 /// confirmed to line-provider is on a majority of them.
 pub const QUEUE_TYPE: &str = "quorum";
+
+/// The type of bet-maker's two queues (`AMQP_QUEUE_TYPE` of both services).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueType {
+    /// Quorum queues, the contract's: replicated, with a delivery limit, dead letters moved at
+    /// least once.
+    #[default]
+    Quorum,
+    /// Classic queues as versions before quorum queues declared them: on one node, dead letters
+    /// moved at most once. For a broker that runs no quorum queues, and for comparison.
+    Classic,
+}
+
+impl QueueType {
+    /// The name the variable takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Quorum => "quorum",
+            Self::Classic => "classic",
+        }
+    }
+}
+
+impl std::str::FromStr for QueueType {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "quorum" => Ok(Self::Quorum),
+            "classic" => Ok(Self::Classic),
+            other => Err(format!("{other:?} is neither quorum nor classic")),
+        }
+    }
+}
 /// A message whose consumer dies holding it this many times (a message that crashes bet-maker,
 /// say) is dead-lettered instead of delivered for ever. RabbitMQ 4's default, stated so that
 /// RabbitMQ 3.x behaves the same; a lost node or connection also counts as a return, so the
@@ -78,6 +112,8 @@ pub struct Topology {
     pub queue: String,
     /// The dead-letter queue of `queue`.
     pub dead_letter_queue: String,
+    /// The type of both queues.
+    pub queue_type: QueueType,
 }
 
 impl Default for Topology {
@@ -86,6 +122,7 @@ impl Default for Topology {
             exchange: EXCHANGE.to_owned(),
             queue: QUEUE.to_owned(),
             dead_letter_queue: DEAD_LETTER_QUEUE.to_owned(),
+            queue_type: QueueType::Quorum,
         }
     }
 }
@@ -98,6 +135,7 @@ impl Topology {
             exchange: format!("{prefix}.{}", names.exchange),
             queue: format!("{prefix}.{}", names.queue),
             dead_letter_queue: format!("{prefix}.{}", names.dead_letter_queue),
+            queue_type: names.queue_type,
         }
     }
 
@@ -110,30 +148,49 @@ impl Topology {
         }
     }
 
-    /// The arguments `queue` is declared with, identical in every declarer: a quorum queue with
-    /// a delivery limit, whose dead letters go through the default exchange (`""`) to
-    /// `dead_letter_queue`, at least once.
-    pub fn queue_arguments(&self) -> [(&'static str, ArgumentValue<'_>); 6] {
-        [
-            (ARG_QUEUE_TYPE, ArgumentValue::Text(QUEUE_TYPE)),
-            (ARG_DELIVERY_LIMIT, ArgumentValue::Integer(DELIVERY_LIMIT)),
+    /// The same names with queues of `queue_type`.
+    pub fn with_queue_type(self, queue_type: QueueType) -> Self {
+        Self { queue_type, ..self }
+    }
+
+    /// The arguments `queue` is declared with, identical in every declarer. As a quorum queue:
+    /// a delivery limit, dead letters through the default exchange (`""`) to
+    /// `dead_letter_queue`, at least once. As a classic queue: the same dead-letter exchange
+    /// and routing key, nothing else (exactly what versions before quorum queues declared).
+    pub fn queue_arguments(&self) -> Vec<(&'static str, ArgumentValue<'_>)> {
+        let dead_letters = [
             (ARG_DEAD_LETTER_EXCHANGE, ArgumentValue::Text("")),
             (
                 ARG_DEAD_LETTER_ROUTING_KEY,
                 ArgumentValue::Text(self.dead_letter_queue.as_str()),
             ),
-            (
-                ARG_DEAD_LETTER_STRATEGY,
-                ArgumentValue::Text(DEAD_LETTER_STRATEGY),
-            ),
-            (ARG_OVERFLOW, ArgumentValue::Text(OVERFLOW)),
-        ]
+        ];
+        match self.queue_type {
+            QueueType::Quorum => [
+                (ARG_QUEUE_TYPE, ArgumentValue::Text(QUEUE_TYPE)),
+                (ARG_DELIVERY_LIMIT, ArgumentValue::Integer(DELIVERY_LIMIT)),
+            ]
+            .into_iter()
+            .chain(dead_letters)
+            .chain([
+                (
+                    ARG_DEAD_LETTER_STRATEGY,
+                    ArgumentValue::Text(DEAD_LETTER_STRATEGY),
+                ),
+                (ARG_OVERFLOW, ArgumentValue::Text(OVERFLOW)),
+            ])
+            .collect(),
+            QueueType::Classic => dead_letters.to_vec(),
+        }
     }
 
-    /// The arguments `dead_letter_queue` is declared with: a quorum queue, without a limit or
-    /// a dead-letter exchange of its own (an operator reads it and decides).
-    pub fn dead_letter_queue_arguments(&self) -> [(&'static str, ArgumentValue<'static>); 1] {
-        [(ARG_QUEUE_TYPE, ArgumentValue::Text(QUEUE_TYPE))]
+    /// The arguments `dead_letter_queue` is declared with: its type only, without a limit or a
+    /// dead-letter exchange of its own (an operator reads it and decides).
+    pub fn dead_letter_queue_arguments(&self) -> Vec<(&'static str, ArgumentValue<'static>)> {
+        match self.queue_type {
+            QueueType::Quorum => vec![(ARG_QUEUE_TYPE, ArgumentValue::Text(QUEUE_TYPE))],
+            QueueType::Classic => Vec::new(),
+        }
     }
 }
 
@@ -293,5 +350,24 @@ mod tests {
             topology.dead_letter_queue_arguments(),
             [("x-queue-type", ArgumentValue::Text("quorum"))]
         );
+    }
+
+    #[test]
+    fn classic_queues_are_declared_as_before_quorum_queues() {
+        let topology = Topology::default().with_queue_type(QueueType::Classic);
+        assert_eq!(
+            topology.queue_arguments(),
+            [
+                ("x-dead-letter-exchange", ArgumentValue::Text("")),
+                (
+                    "x-dead-letter-routing-key",
+                    ArgumentValue::Text("bet-maker.events.dlq")
+                ),
+            ]
+        );
+        assert!(topology.dead_letter_queue_arguments().is_empty());
+        assert_eq!("classic".parse(), Ok(QueueType::Classic));
+        assert_eq!("quorum".parse(), Ok(QueueType::Quorum));
+        assert!("mirrored".parse::<QueueType>().is_err());
     }
 }

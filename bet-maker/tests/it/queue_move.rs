@@ -12,6 +12,7 @@ use lapin::options::{
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ErrorKind};
+use shared_messages::topology::QueueType;
 use shared_messages::topology::{
     ARG_DEAD_LETTER_EXCHANGE, ARG_DEAD_LETTER_ROUTING_KEY, declare_queue,
 };
@@ -260,5 +261,30 @@ async fn a_move_cut_short_is_finished_at_the_next_start() {
     assert!(!exists(&connection, &holding).await);
     // And the queue is bound again: a new event reaches bet-maker.
     publish_created(&channel, &topology, "after").await;
+    app.wait_for_open_event("after").await;
+}
+
+#[tokio::test]
+async fn quorum_queues_become_classic_ones_when_the_service_is_told_to_use_classic_queues() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let quorum = Topology::with_prefix(&format!("test-move-{id}"));
+    let (connection, channel) = channel().await;
+    quorum.declare(&channel).await.unwrap();
+    for n in 0..50 {
+        publish_created(&channel, &quorum, &format!("waiting-{n}")).await;
+    }
+    let classic = quorum.clone().with_queue_type(QueueType::Classic);
+    let app = spawn_app_with(Options {
+        topology: Some(classic.clone()),
+        ..Options::default()
+    })
+    .await;
+    app.wait_until("every waiting event is applied", || async {
+        app.open_event_ids().await.len() == 50
+    })
+    .await;
+    assert!(declared_as_contract(&connection, &classic, &classic.queue).await);
+    assert!(!declared_as_contract(&connection, &quorum, &quorum.queue).await);
+    publish_created(&channel, &quorum, "after").await;
     app.wait_for_open_event("after").await;
 }

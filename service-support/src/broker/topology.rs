@@ -1,12 +1,12 @@
 //! Declaring the contract's topology on a fresh connection, and moving bet-maker's queues when
-//! an older version declared them otherwise (a classic queue, before they became quorum
-//! queues): a queue's type cannot change in place, so the queue is emptied into a holding
-//! queue, declared anew, and filled again, without losing a message.
+//! they are declared otherwise (classic queues of a version before quorum queues, or the other
+//! way for `AMQP_QUEUE_TYPE=classic`): a queue's type cannot change in place, so the queue is
+//! emptied into a holding queue, declared anew, and filled again, without losing a message.
 //!
 //! The move, run by bet-maker (the queues' consumer) under a lock, so that one connection moves
 //! at a time; each step can be repeated, so a move cut short is finished by the next one:
 //!
-//! 1. declare the holding queue `Q.moving` (quorum) and bind it like `Q`: from now on every new
+//! 1. declare the holding queue `Q.moving` (of the new type) and bind it like `Q`: from now on every new
 //!    message reaches it too;
 //! 2. if `Q` is declared otherwise: unbind it, move its messages to the holding queue, delete it
 //!    once empty, declare it anew;
@@ -23,21 +23,27 @@
 //! first starts, leaves a queue declared otherwise as it is: it publishes to the exchange, and
 //! at every step of a move one of the two queues is bound to it.
 
+use std::time::Duration;
+
+use futures_util::{FutureExt, StreamExt};
+use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions,
-    ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
-    QueueDeleteOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::FieldTable;
 use lapin::{Channel, Confirmation, Connection, ErrorKind, ExchangeKind};
 use shared_messages::Topology;
-use shared_messages::topology::{ARG_QUEUE_TYPE, ArgumentValue, QUEUE_TYPE, declare_queue};
+use shared_messages::topology::{ArgumentValue, QueueType, declare_queue};
 
 use super::bounded;
 
 /// How many messages a move takes before it waits for their confirms.
 const MOVE_BATCH: usize = 256;
+/// How long a move waits for the next message before it asks whether the queue is empty.
+const MOVE_IDLE: Duration = Duration::from_millis(50);
 
 /// Who declares the topology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +66,9 @@ pub enum TopologyError {
     /// A copy of a message was not confirmed; its original stays where it was.
     #[error("the broker did not take a message moved to {0}")]
     NotTaken(String),
+    /// The broker cancelled the consumer of a move (the queue was deleted, say).
+    #[error("the broker cancelled the move of {0}")]
+    Cancelled(String),
 }
 
 /// Declares `topology` on channels of its own on `connection` (a refused declaration closes
@@ -132,13 +141,13 @@ impl<'a> Moves<'a> {
             Move {
                 queue: &topology.queue,
                 holding: holding_name(&topology.queue),
-                arguments: topology.queue_arguments().to_vec(),
+                arguments: topology.queue_arguments(),
                 bound: true,
             },
             Move {
                 queue: &topology.dead_letter_queue,
                 holding: holding_name(&topology.dead_letter_queue),
-                arguments: topology.dead_letter_queue_arguments().to_vec(),
+                arguments: topology.dead_letter_queue_arguments(),
                 bound: false,
             },
         ]
@@ -216,10 +225,11 @@ impl<'a> Moves<'a> {
         queue: &Move<'_>,
     ) -> Result<(), TopologyError> {
         let channel = confirming(connection).await?;
+        // The holding queue has the type of the queues it holds for.
         bounded(declare_queue(
             &channel,
             &queue.holding,
-            &[(ARG_QUEUE_TYPE, ArgumentValue::Text(QUEUE_TYPE))],
+            &self.topology.dead_letter_queue_arguments(),
         ))
         .await?;
         if queue.bound {
@@ -253,9 +263,11 @@ impl<'a> Moves<'a> {
     /// many moved.
     ///
     /// Nothing is routed to a holding queue once it is unbound, so it is deleted when a passive
-    /// declaration shows it empty. The old queue may still receive dead letters, so it is
-    /// deleted with `if-empty`, which the broker refuses while a message arrived meanwhile (the
-    /// old queues are classic queues; quorum queues do not take `if-empty`).
+    /// declaration shows it empty. An old classic queue may still receive dead letters, so it
+    /// is deleted with `if-empty`, which the broker refuses while a message arrived meanwhile.
+    /// Quorum queues do not take `if-empty` (RabbitMQ closes the connection), so a queue that
+    /// is a quorum queue (holding queues, and the old queues of a move to classic ones) goes
+    /// the first way.
     async fn empty_into(
         &self,
         connection: &Connection,
@@ -264,6 +276,10 @@ impl<'a> Moves<'a> {
         to: &str,
         from_is_holding: bool,
     ) -> Result<u64, TopologyError> {
+        let from_is_quorum = match self.topology.queue_type {
+            QueueType::Quorum => from_is_holding,
+            QueueType::Classic => !from_is_holding,
+        };
         bounded(channel.queue_bind(
             to.into(),
             self.exchange.as_str().into(),
@@ -275,7 +291,7 @@ impl<'a> Moves<'a> {
         let mut moved = 0;
         loop {
             moved += self.copy_all(channel, from, to).await?;
-            if from_is_holding {
+            if from_is_quorum || from_is_holding {
                 if ready(channel, from).await? == 0 {
                     bounded(channel.queue_delete(from.into(), QueueDeleteOptions::default()))
                         .await?;
@@ -314,49 +330,84 @@ impl<'a> Moves<'a> {
     }
 
     /// Copies the messages of `from` to `to` through the move's exchange, taking each from
-    /// `from` once its copy is confirmed, until `from` has none ready.
+    /// `from` once its copy is confirmed, until `from` has none ready: a consumer with a
+    /// window of [`MOVE_BATCH`] × 2 deliveries, each batch published, confirmed, then
+    /// acknowledged at once.
     async fn copy_all(
         &self,
         channel: &Channel,
         from: &str,
         to: &str,
     ) -> Result<u64, TopologyError> {
+        let tag = format!("{from}.mover");
+        let mut consumer = bounded(channel.basic_consume(
+            from.into(),
+            tag.as_str().into(),
+            BasicConsumeOptions::default(), // acknowledged after the copy's confirm
+            FieldTable::default(),
+        ))
+        .await?;
         let mut moved = 0;
         loop {
-            let mut confirms = Vec::with_capacity(MOVE_BATCH);
-            let mut last = None;
-            while confirms.len() < MOVE_BATCH {
-                let got =
-                    bounded(channel.basic_get(from.into(), BasicGetOptions { no_ack: false }))
-                        .await?;
-                let Some(message) = got else { break };
-                let delivery = message.delivery;
-                confirms.push(
-                    bounded(channel.basic_publish(
-                        self.exchange.as_str().into(),
-                        delivery.routing_key.clone(),
-                        BasicPublishOptions {
-                            mandatory: true,
-                            immediate: false,
-                        },
-                        &delivery.data,
-                        delivery.properties.clone(),
-                    ))
-                    .await?,
-                );
-                last = Some(delivery.delivery_tag);
-            }
-            let Some(last) = last else {
-                return Ok(moved);
+            let first = match tokio::time::timeout(MOVE_IDLE, consumer.next()).await {
+                Ok(Some(delivery)) => delivery?,
+                Ok(None) => return Err(TopologyError::Cancelled(from.to_owned())),
+                Err(_) if ready(channel, from).await? == 0 => break,
+                Err(_) => continue,
             };
-            for confirm in confirms {
-                match bounded(confirm).await? {
-                    Confirmation::Ack(None) => moved += 1,
-                    _ => return Err(TopologyError::NotTaken(to.to_owned())),
-                }
+            let mut batch = vec![first];
+            while batch.len() < MOVE_BATCH
+                && let Some(Some(delivery)) = consumer.next().now_or_never()
+            {
+                batch.push(delivery?);
             }
-            bounded(channel.basic_ack(last, BasicAckOptions { multiple: true })).await?;
+            moved += self.copy(channel, &batch, to).await?;
         }
+        bounded(channel.basic_cancel(tag.as_str().into(), BasicCancelOptions { nowait: false }))
+            .await?;
+        // What the broker delivered before it took the cancel.
+        let mut rest = Vec::new();
+        while let Some(Some(delivery)) = consumer.next().now_or_never() {
+            rest.push(delivery?);
+        }
+        moved += self.copy(channel, &rest, to).await?;
+        Ok(moved)
+    }
+
+    /// Publishes a copy of each of `deliveries` to `to`, waits for the confirms and
+    /// acknowledges the originals.
+    async fn copy(
+        &self,
+        channel: &Channel,
+        deliveries: &[Delivery],
+        to: &str,
+    ) -> Result<u64, TopologyError> {
+        let Some(last) = deliveries.last() else {
+            return Ok(0);
+        };
+        let mut confirms = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            confirms.push(
+                bounded(channel.basic_publish(
+                    self.exchange.as_str().into(),
+                    delivery.routing_key.clone(),
+                    BasicPublishOptions {
+                        mandatory: true,
+                        immediate: false,
+                    },
+                    &delivery.data,
+                    delivery.properties.clone(),
+                ))
+                .await?,
+            );
+        }
+        for confirm in confirms {
+            if !matches!(bounded(confirm).await?, Confirmation::Ack(None)) {
+                return Err(TopologyError::NotTaken(to.to_owned()));
+            }
+        }
+        bounded(channel.basic_ack(last.delivery_tag, BasicAckOptions { multiple: true })).await?;
+        Ok(deliveries.len() as u64)
     }
 }
 
@@ -364,6 +415,8 @@ impl<'a> Moves<'a> {
 async fn confirming(connection: &Connection) -> Result<Channel, TopologyError> {
     let channel = bounded(connection.create_channel()).await?;
     bounded(channel.confirm_select(ConfirmSelectOptions { nowait: false })).await?;
+    let window = u16::try_from(MOVE_BATCH * 2).unwrap_or(u16::MAX);
+    bounded(channel.basic_qos(window, BasicQosOptions { global: false })).await?;
     Ok(channel)
 }
 

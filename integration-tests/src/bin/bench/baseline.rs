@@ -162,6 +162,7 @@ async fn broker_channels(
         .confirm_select(ConfirmSelectOptions { nowait: false })
         .await?;
     let queue = format!("{}.{name}", system.prefix);
+    // Of the type bet-maker's queue has in this system (its arguments are the type alone).
     channel
         .queue_declare(
             queue.as_str().into(),
@@ -169,7 +170,7 @@ async fn broker_channels(
                 durable: true,
                 ..QueueDeclareOptions::default()
             },
-            FieldTable::default(),
+            shared_messages::topology::field_table(&system.topology.dead_letter_queue_arguments()),
         )
         .await?;
     let subscriber = Connection::connect(&url, ConnectionProperties::default()).await?;

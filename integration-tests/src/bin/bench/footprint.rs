@@ -181,6 +181,14 @@ pub struct CpuSplit {
 }
 
 impl CpuSplit {
+    /// The milliseconds of the part named `name`.
+    pub fn part(&self, name: &str) -> f64 {
+        self.ms_per_unit
+            .iter()
+            .find(|(part, _)| *part == name)
+            .map_or(0.0, |(_, ms)| *ms)
+    }
+
     pub fn total(&self) -> f64 {
         self.ms_per_unit.iter().map(|(_, ms)| ms).sum()
     }

@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use integration_tests::process::Process;
 use integration_tests::{amqp_url, database_url};
 use shared_messages::Topology;
+use shared_messages::topology::QueueType;
 use tokio_postgres::NoTls;
 
 use crate::footprint::Watched;
@@ -45,6 +46,11 @@ fn socket_address(process: &Process) -> SocketAddr {
 impl System {
     /// Starts both services on fresh databases and a fresh topology; waits until both are ready.
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(QueueType::Quorum).await
+    }
+
+    /// [`System::start`] with bet-maker's queues of `queue_type`.
+    pub async fn start_with(queue_type: QueueType) -> anyhow::Result<Self> {
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         let prefix = format!("bench-{id}");
         let line_provider_database = format!("bench_lp_{id}");
@@ -54,6 +60,7 @@ impl System {
                 ("DATABASE_URL", database_url(database)),
                 ("AMQP_URL", amqp_url()),
                 ("AMQP_NAME_PREFIX", prefix.clone()),
+                ("AMQP_QUEUE_TYPE", queue_type.as_str().to_owned()),
                 ("ADMIN_TOKEN", TOKEN.to_owned()),
                 // As compose.yaml runs them.
                 ("RUST_LOG", "info".to_owned()),
@@ -73,7 +80,7 @@ impl System {
             tokio_postgres::connect(&database_url(&bet_maker_database), NoTls).await?;
         tokio::spawn(connection);
         Ok(Self {
-            topology: Topology::with_prefix(&prefix),
+            topology: Topology::with_prefix(&prefix).with_queue_type(queue_type),
             prefix,
             line_provider_address: socket_address(&line_provider),
             bet_maker_address: socket_address(&bet_maker),
