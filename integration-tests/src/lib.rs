@@ -9,18 +9,24 @@
 //! - [`Proxy`], [`Running`], [`remove`]: the cuttable TCP proxy, a service running
 //!   in-process, removing a run's topology and databases (from `test-support`).
 //! - [`process::Process`]: a service binary as a child process, for `kill -9`.
+//! - [`RabbitCluster`]: RabbitMQ nodes of a test's own, clustered, each killed and restarted
+//!   at will; [`Tally`]: the sent, confirmed, received, lost and duplicated of a fault test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cluster;
 mod http;
 pub mod process;
 mod servers;
 mod system;
+pub mod tally;
 
 use std::time::Duration;
 
+pub use cluster::RabbitCluster;
 pub use servers::database_url;
 pub use system::System;
+pub use tally::Tally;
 pub use test_support::{Proxy, Running, amqp_url, remove, server_url};
 
 /// How long a test waits for something that should happen soon.

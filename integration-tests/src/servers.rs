@@ -32,6 +32,18 @@ impl System {
         .await
     }
 
+    /// Runs a query against bet-maker's database and returns its rows.
+    pub async fn bet_maker_rows(&self, query: &str) -> Vec<tokio_postgres::Row> {
+        let (client, connection) = tokio_postgres::connect(
+            &with_database(&server_url(), &self.bet_maker_database),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .expect("database");
+        tokio::spawn(connection);
+        client.query(query, &[]).await.expect("query")
+    }
+
     /// Runs a query returning one number against line-provider's database.
     pub async fn line_provider_count(&self, query: &str) -> i64 {
         count(

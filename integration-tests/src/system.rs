@@ -4,7 +4,7 @@
 use shared_messages::Topology;
 use test_support::address_of;
 
-use crate::{Proxy, Running, TOKEN, amqp_url, process, server_url};
+use crate::{Proxy, RabbitCluster, Running, TOKEN, amqp_url, process, server_url};
 
 /// The whole system of one test.
 #[derive(Debug)]
@@ -13,13 +13,16 @@ pub struct System {
     topology_prefix: String,
     pub line_provider_database: String,
     pub bet_maker_database: String,
-    /// Between every service and the broker.
+    /// Between every service and the broker (unused by a system on a [`RabbitCluster`]).
     pub broker: Proxy,
     /// Between every service and Postgres.
     pub postgres: Proxy,
     /// A second way to the broker, listed after [`System::broker`] in every service's
     /// `AMQP_URL` when set: two "nodes" of one broker, each cut on its own.
     pub second_broker: Option<Proxy>,
+    /// The services' `AMQP_URL` when set (the nodes of a [`RabbitCluster`], straight, without
+    /// the proxies).
+    broker_urls: Option<String>,
     pub http: reqwest::Client,
 }
 
@@ -35,8 +38,17 @@ impl System {
             broker: Proxy::start(address_of(&amqp_url(), 5672), true).await,
             postgres: Proxy::start(address_of(&server_url(), 5432), true).await,
             second_broker: None,
+            broker_urls: None,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// A system whose services know every node of `cluster`, in order, as their `AMQP_URL`
+    /// (straight to the nodes: a node goes away when the cluster kills it).
+    pub async fn on_cluster(cluster: &RabbitCluster) -> Self {
+        let mut system = Self::new().await;
+        system.broker_urls = Some(cluster.amqp_urls());
+        system
     }
 
     /// A system whose services know the broker by two URLs, [`System::broker`] first.
@@ -47,6 +59,9 @@ impl System {
     }
 
     fn broker_url(&self) -> String {
+        if let Some(urls) = &self.broker_urls {
+            return urls.clone();
+        }
         let url = amqp_url();
         let vhost = url.rsplit('/').next().unwrap_or("%2f");
         let credentials = url

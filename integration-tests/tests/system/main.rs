@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod book;
+mod cluster;
 mod crashes;
 mod faults;
 mod flows;

@@ -1,7 +1,7 @@
 //! Several brokers in `AMQP_URL`: each service connects to the first that answers and, when
 //! that node goes away, moves to the next without a restart; nothing acknowledged is lost on
-//! the way. (The two "nodes" here are two ways to one broker, cut one at a time; the cluster
-//! of real nodes is `scripts/test`'s concern once the queues are quorum queues.)
+//! the way. (The two "nodes" here are two ways to one broker, cut one at a time; a cluster of
+//! real nodes, one killed at a time, is `cluster.rs`.)
 
 use integration_tests::System;
 
