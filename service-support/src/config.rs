@@ -301,4 +301,20 @@ mod tests {
             Ok(())
         });
     }
+
+    #[test]
+    fn the_queue_type_is_quorum_unless_classic_is_asked_for() {
+        use shared_messages::topology::QueueType;
+        for unset in [None, Some(""), Some("  ")] {
+            let topology = topology(None, unset).unwrap();
+            assert_eq!(topology.queue_type, QueueType::Quorum, "{unset:?}");
+        }
+        let topology = topology(Some("t1"), Some(" classic ")).unwrap();
+        assert_eq!(topology.queue_type, QueueType::Classic);
+        assert_eq!(topology.queue, "t1.bet-maker.events");
+        let error = super::topology(None, Some("mirrored"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("AMQP_QUEUE_TYPE"), "{error}");
+    }
 }

@@ -42,7 +42,7 @@ pub const ARG_OVERFLOW: &str = "x-overflow";
 
 /// Both queues are quorum queues: replicated over the nodes of a cluster by Raft, a message
 /// confirmed to line-provider is on a majority of them.
-pub const QUEUE_TYPE: &str = "quorum";
+pub const QUEUE_TYPE: &str = QueueType::Quorum.as_str();
 
 /// The type of bet-maker's two queues (`AMQP_QUEUE_TYPE` of both services).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub enum QueueType {
 
 impl QueueType {
     /// The name the variable takes.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Quorum => "quorum",
             Self::Classic => "classic",
@@ -73,10 +73,11 @@ impl std::str::FromStr for QueueType {
         match text {
             "quorum" => Ok(Self::Quorum),
             "classic" => Ok(Self::Classic),
-            other => Err(format!("{other:?} is neither quorum nor classic")),
+            other => Err(format!("{other:?}, neither quorum nor classic")),
         }
     }
 }
+
 /// A message whose consumer dies holding it this many times (a message that crashes bet-maker,
 /// say) is dead-lettered instead of delivered for ever. RabbitMQ 4's default, stated so that
 /// RabbitMQ 3.x behaves the same; a lost node or connection also counts as a return, so the
@@ -184,13 +185,19 @@ impl Topology {
         }
     }
 
-    /// The arguments `dead_letter_queue` is declared with: its type only, without a limit or a
-    /// dead-letter exchange of its own (an operator reads it and decides).
-    pub fn dead_letter_queue_arguments(&self) -> Vec<(&'static str, ArgumentValue<'static>)> {
+    /// The queue type as the one argument it is declared with (nothing for a classic queue,
+    /// declared as before quorum queues): for a queue that only holds messages.
+    pub fn type_arguments(&self) -> Vec<(&'static str, ArgumentValue<'static>)> {
         match self.queue_type {
             QueueType::Quorum => vec![(ARG_QUEUE_TYPE, ArgumentValue::Text(QUEUE_TYPE))],
             QueueType::Classic => Vec::new(),
         }
+    }
+
+    /// The arguments `dead_letter_queue` is declared with: its type only, without a limit or a
+    /// dead-letter exchange of its own (an operator reads it and decides).
+    pub fn dead_letter_queue_arguments(&self) -> Vec<(&'static str, ArgumentValue<'static>)> {
+        self.type_arguments()
     }
 }
 

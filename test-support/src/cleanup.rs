@@ -22,7 +22,7 @@ pub async fn remove(topology: &Topology, databases: &[String]) {
         }
         for exchange in [
             topology.exchange.clone(),
-            format!("{}.moving", topology.queue),
+            format!("{}.moving.copies", topology.queue),
         ] {
             let _ = channel
                 .exchange_delete(exchange.as_str().into(), Default::default())

@@ -3,15 +3,17 @@
 //! waiting in the old queue is applied, every dead letter kept, and messages published during
 //! the move are applied too; a move cut short is finished by the next start.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lapin::options::{
-    BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions, QueueBindOptions,
-    QueueDeclareOptions,
+    BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ErrorKind};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ErrorKind, ExchangeKind};
 use shared_messages::topology::QueueType;
 use shared_messages::topology::{
     ARG_DEAD_LETTER_EXCHANGE, ARG_DEAD_LETTER_ROUTING_KEY, declare_queue,
@@ -161,14 +163,24 @@ async fn classic_queues_of_an_older_version_become_quorum_queues_without_losing_
     )
     .await;
 
-    // line-provider goes on publishing while bet-maker starts and moves the queues.
+    // line-provider goes on publishing while bet-maker starts and moves the queues, and until
+    // bet-maker is ready (it is once the move is over); each publish notes whether a move was
+    // under way (the holding queue existed).
+    let stop = Arc::new(AtomicBool::new(false));
     let publishing = tokio::spawn({
-        let (topology, channel) = (topology.clone(), channel.clone());
+        let (topology, channel, stop) = (topology.clone(), channel.clone(), stop.clone());
         async move {
-            for n in 0..100 {
-                publish_created(&channel, &topology, &format!("during-{n}")).await;
-                tokio::time::sleep(Duration::from_millis(5)).await;
+            let (watching, _) = self::channel().await;
+            let holding = format!("{}.moving", topology.queue);
+            let (mut published, mut while_moving) = (0, 0);
+            while !stop.load(Ordering::SeqCst) {
+                let moving = exists(&watching, &holding).await;
+                publish_created(&channel, &topology, &format!("during-{published}")).await;
+                published += 1;
+                while_moving += usize::from(moving);
+                tokio::time::sleep(Duration::from_millis(2)).await;
             }
+            (published, while_moving)
         }
     });
     let app = spawn_app_with(Options {
@@ -176,17 +188,19 @@ async fn classic_queues_of_an_older_version_become_quorum_queues_without_losing_
         ..Options::default()
     })
     .await;
-    publishing.await.unwrap();
+    stop.store(true, Ordering::SeqCst);
+    let (published, while_moving) = publishing.await.unwrap();
+    assert!(while_moving > 0, "no publish while the queues moved");
 
     app.wait_until("every waiting and every new event is applied", || async {
-        app.open_event_ids().await.len() == WAITING + 100
+        app.open_event_ids().await.len() == WAITING + published
     })
     .await;
     let ids = app.open_event_ids().await;
     for n in 0..WAITING {
         assert!(ids.contains(&format!("waiting-{n}")), "waiting-{n} is lost");
     }
-    for n in 0..100 {
+    for n in 0..published {
         assert!(ids.contains(&format!("during-{n}")), "during-{n} is lost");
     }
     assert!(declared_as_contract(&connection, &topology, &topology.queue).await);
@@ -227,11 +241,35 @@ async fn a_move_cut_short_is_finished_at_the_next_start() {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let topology = Topology::with_prefix(&format!("test-move-{id}"));
     let (connection, channel) = channel().await;
-    // Cut short after step 2: the queue declared anew and empty, its messages in the holding
-    // queue, which is still bound.
+    // Cut short in step 1, once the old queue was emptied and deleted: the queue declared anew
+    // (by line-provider, say) but not bound, its messages in the holding queue, which is still
+    // bound to the exchange and to the move's exchange of copies.
     topology.declare(&channel).await.unwrap();
     let holding = format!("{}.moving", topology.queue);
-    declare_queue(&channel, &holding, &topology.dead_letter_queue_arguments())
+    declare_queue(&channel, &holding, &topology.type_arguments())
+        .await
+        .unwrap();
+    let copies = format!("{}.moving.copies", topology.queue);
+    channel
+        .exchange_declare(
+            copies.as_str().into(),
+            ExchangeKind::Fanout,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    channel
+        .queue_bind(
+            holding.as_str().into(),
+            copies.as_str().into(),
+            "".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
         .await
         .unwrap();
     channel
@@ -283,8 +321,73 @@ async fn quorum_queues_become_classic_ones_when_the_service_is_told_to_use_class
         app.open_event_ids().await.len() == 50
     })
     .await;
-    assert!(declared_as_contract(&connection, &classic, &classic.queue).await);
-    assert!(!declared_as_contract(&connection, &quorum, &quorum.queue).await);
+    for queue in [&classic.queue, &classic.dead_letter_queue] {
+        assert!(declared_as_contract(&connection, &classic, queue).await);
+        assert!(!declared_as_contract(&connection, &quorum, queue).await);
+        assert!(!exists(&connection, &format!("{queue}.moving")).await);
+    }
     publish_created(&channel, &quorum, "after").await;
     app.wait_for_open_event("after").await;
+}
+
+#[tokio::test]
+async fn queues_are_not_moved_while_others_consume_them_and_nothing_they_held_is_lost() {
+    use service_support::broker::topology::{self, Declarer, TopologyError};
+
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let topology = Topology::with_prefix(&format!("test-move-{id}"));
+    let (connection, channel) = channel().await;
+    declare_classic(&channel, &topology).await;
+    for n in 0..50 {
+        publish_created(&channel, &topology, &format!("held-{n}")).await;
+    }
+    // A bet-maker of the older version consumes the old queue and holds 20 deliveries.
+    let (old, consuming) = self::channel().await;
+    consuming
+        .basic_qos(20, BasicQosOptions::default())
+        .await
+        .unwrap();
+    let mut deliveries = consuming
+        .basic_consume(
+            topology.queue.as_str().into(),
+            "older-bet-maker".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        futures_util::StreamExt::next(&mut deliveries)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    let (mover, _) = self::channel().await;
+    let refused = topology::declare(&mover, &topology, Declarer::Consumer).await;
+    assert!(
+        matches!(&refused, Err(TopologyError::InUse { consumers: 1, .. })),
+        "{refused:?}"
+    );
+    // The older bet-maker stops without acknowledging: its deliveries go back to the queue.
+    old.close(200, "stopped".into()).await.unwrap();
+    let mut moved = Err(TopologyError::Busy(String::new()));
+    for _ in 0..50 {
+        moved = topology::declare(&mover, &topology, Declarer::Consumer).await;
+        if moved.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    moved.expect("the move, once the older bet-maker is gone");
+    assert!(declared_as_contract(&connection, &topology, &topology.queue).await);
+    let app = spawn_app_with(Options {
+        topology: Some(topology.clone()),
+        ..Options::default()
+    })
+    .await;
+    app.wait_until("every message, those held included, is applied", || async {
+        app.open_event_ids().await.len() == 50
+    })
+    .await;
 }

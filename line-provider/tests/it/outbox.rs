@@ -206,30 +206,24 @@ async fn published_messages_older_than_the_retention_are_pruned() {
 
 #[tokio::test]
 async fn bet_maker_s_queue_declared_otherwise_by_an_older_version_still_receives_every_message() {
-    use lapin::options::{BasicGetOptions, QueueDeclareOptions};
-    use lapin::types::FieldTable;
+    use lapin::options::BasicGetOptions;
     use lapin::{Connection, ConnectionProperties};
     use shared_messages::Topology;
+    use shared_messages::topology::QueueType;
 
-    // bet-maker's queue as the version before quorum queues declared it: classic.
+    // bet-maker's queues as versions before quorum queues declared them: classic.
     let topology = Topology::with_prefix(&format!("test-{}", uuid::Uuid::new_v4().simple()));
     let connection =
         Connection::connect(&crate::helpers::amqp_url(), ConnectionProperties::default())
             .await
             .unwrap();
     let channel = connection.create_channel().await.unwrap();
-    topology.declare_exchange(&channel).await.unwrap();
-    let durable = QueueDeclareOptions {
-        durable: true,
-        ..QueueDeclareOptions::default()
-    };
-    for queue in [&topology.dead_letter_queue, &topology.queue] {
-        channel
-            .queue_declare(queue.as_str().into(), durable, FieldTable::default())
-            .await
-            .unwrap();
-    }
-    topology.bind(&channel, &topology.queue).await.unwrap();
+    topology
+        .clone()
+        .with_queue_type(QueueType::Classic)
+        .declare(&channel)
+        .await
+        .unwrap();
 
     // line-provider serves and publishes; the move is bet-maker's.
     let mut app = spawn_app_with(Options {

@@ -26,6 +26,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 const FRAME_MAX: u32 = 16 * 1024;
 
 mod connect;
+mod moving;
 pub mod topology;
 
 pub use topology::{Declarer, TopologyError};

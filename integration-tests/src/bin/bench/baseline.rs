@@ -170,7 +170,7 @@ async fn broker_channels(
                 durable: true,
                 ..QueueDeclareOptions::default()
             },
-            shared_messages::topology::field_table(&system.topology.dead_letter_queue_arguments()),
+            shared_messages::topology::field_table(&system.topology.type_arguments()),
         )
         .await?;
     let subscriber = Connection::connect(&url, ConnectionProperties::default()).await?;

@@ -128,8 +128,8 @@ async fn run(system: &System, sizes: &Sizes, work: &std::path::Path) -> anyhow::
     figures::propagation(system, sizes, &mut results).await?;
     step("4 message throughput");
     figures::message_throughput(system, sizes, &mut results).await?;
-    step("9 quorum queues against classic queues (a second system)");
-    figures::queue_types(system, sizes, &mut results).await?;
+    step("9 quorum queues against classic queues (two systems of their own)");
+    figures::queue_types(sizes, &mut results).await?;
     step("5 settlement");
     let largest = figures::settlement(system, sizes, &mut results).await?;
     step("6 streaming history");
