@@ -29,7 +29,10 @@ pub async fn queue_types(sizes: &Sizes, results: &mut Results) -> anyhow::Result
             return Err(error);
         }
     };
-    let outcome = compare(&quorum, &classic, sizes, results).await;
+    let outcome = tokio::select! {
+        outcome = compare(&quorum, &classic, sizes, results) => outcome,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
     quorum.remove().await;
     classic.remove().await;
     outcome
