@@ -12,13 +12,13 @@ use std::process::Command;
 
 use lapin::options::{
     BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions,
-    QueueDeclareOptions, QueueDeleteOptions,
+    QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use service_support::broker::topology::{self, Declarer};
 use shared_messages::Topology;
-use shared_messages::topology::{ARG_DEAD_LETTER_EXCHANGE, ARG_DEAD_LETTER_ROUTING_KEY};
+use shared_messages::topology::QueueType;
 use tokio_postgres::NoTls;
 
 fn workspace_file(path: &str) -> String {
@@ -329,32 +329,12 @@ async fn the_definitions_declare_the_queues_as_the_services_do_and_bet_maker_mov
                     .await
                     .unwrap();
             }
-            let durable = QueueDeclareOptions {
-                durable: true,
-                ..QueueDeclareOptions::default()
-            };
-            channel
-                .queue_declare(
-                    topology.dead_letter_queue.as_str().into(),
-                    durable,
-                    FieldTable::default(),
-                )
+            topology
+                .clone()
+                .with_queue_type(QueueType::Classic)
+                .declare(&channel)
                 .await
                 .unwrap();
-            let mut arguments = FieldTable::default();
-            arguments.insert(
-                ARG_DEAD_LETTER_EXCHANGE.into(),
-                lapin::types::AMQPValue::LongString("".into()),
-            );
-            arguments.insert(
-                ARG_DEAD_LETTER_ROUTING_KEY.into(),
-                lapin::types::AMQPValue::LongString(topology.dead_letter_queue.as_str().into()),
-            );
-            channel
-                .queue_declare(topology.queue.as_str().into(), durable, arguments)
-                .await
-                .unwrap();
-            topology.bind(&channel, &topology.queue).await.unwrap();
             publish_to(&channel, &topology.exchange, "event.created", b"waiting").await;
             publish_to(&channel, "", &topology.dead_letter_queue, b"dead").await;
 

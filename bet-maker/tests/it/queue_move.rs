@@ -12,12 +12,10 @@ use lapin::options::{
     ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
-use lapin::types::{AMQPValue, FieldTable};
+use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ErrorKind, ExchangeKind};
 use shared_messages::topology::QueueType;
-use shared_messages::topology::{
-    ARG_DEAD_LETTER_EXCHANGE, ARG_DEAD_LETTER_ROUTING_KEY, declare_queue,
-};
+use shared_messages::topology::declare_queue;
 use shared_messages::{EventChange, EventStatus, Topology};
 
 use crate::helpers::{Options, amqp_url, event, message, spawn_app_with};
@@ -37,36 +35,15 @@ async fn channel() -> (Connection, Channel) {
     (connection, channel)
 }
 
-/// The queues as the version before quorum queues declared them: classic, the dead letters
-/// going to the dead-letter queue.
+/// The queues as versions before quorum queues declared them: classic, the dead letters going
+/// to the dead-letter queue (`shared-messages` pins these arguments to the old ones).
 async fn declare_classic(channel: &Channel, topology: &Topology) {
-    topology.declare_exchange(channel).await.unwrap();
-    let durable = QueueDeclareOptions {
-        durable: true,
-        ..QueueDeclareOptions::default()
-    };
-    channel
-        .queue_declare(
-            topology.dead_letter_queue.as_str().into(),
-            durable,
-            FieldTable::default(),
-        )
+    topology
+        .clone()
+        .with_queue_type(QueueType::Classic)
+        .declare(channel)
         .await
         .unwrap();
-    let mut arguments = FieldTable::default();
-    arguments.insert(
-        ARG_DEAD_LETTER_EXCHANGE.into(),
-        AMQPValue::LongString("".into()),
-    );
-    arguments.insert(
-        ARG_DEAD_LETTER_ROUTING_KEY.into(),
-        AMQPValue::LongString(topology.dead_letter_queue.as_str().into()),
-    );
-    channel
-        .queue_declare(topology.queue.as_str().into(), durable, arguments)
-        .await
-        .unwrap();
-    topology.bind(channel, &topology.queue).await.unwrap();
 }
 
 /// Publishes the creation of `id` to the exchange, confirmed.

@@ -126,14 +126,7 @@ impl<'a> Moves<'a> {
         bounded(self.topology.declare_exchange(&channel)).await?;
         // Anew, without the bindings a move cut short may have left (a holding queue still
         // bound to it would receive its own copies for ever).
-        bounded(channel.exchange_delete(
-            self.exchange.as_str().into(),
-            ExchangeDeleteOptions {
-                if_unused: false,
-                nowait: false,
-            },
-        ))
-        .await?;
+        self.delete_exchange(&channel).await?;
         bounded(channel.exchange_declare(
             self.exchange.as_str().into(),
             ExchangeKind::Fanout,
@@ -152,14 +145,7 @@ impl<'a> Moves<'a> {
             self.move_queue(connection, &queue).await?;
         }
         let channel = bounded(connection.create_channel()).await?;
-        bounded(channel.exchange_delete(
-            self.exchange.as_str().into(),
-            ExchangeDeleteOptions {
-                if_unused: false,
-                nowait: false,
-            },
-        ))
-        .await?;
+        self.delete_exchange(&channel).await?;
         bounded(self.topology.declare(&channel)).await?;
         close(&channel).await;
         let _ = bounded(lock.queue_delete(
@@ -173,6 +159,19 @@ impl<'a> Moves<'a> {
         .await;
         close(&lock).await;
         tracing::info!(queue = %self.topology.queue, "bet-maker's queues are declared as this service declares them");
+        Ok(())
+    }
+
+    /// Deletes the exchange of copies, with its bindings.
+    async fn delete_exchange(&self, channel: &Channel) -> Result<(), TopologyError> {
+        bounded(channel.exchange_delete(
+            self.exchange.as_str().into(),
+            ExchangeDeleteOptions {
+                if_unused: false,
+                nowait: false,
+            },
+        ))
+        .await?;
         Ok(())
     }
 
