@@ -27,6 +27,7 @@ const FRAME_MAX: u32 = 16 * 1024;
 
 mod connect;
 mod moving;
+mod queues;
 pub mod topology;
 
 pub use topology::{Declarer, TopologyError};

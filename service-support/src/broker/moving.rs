@@ -34,7 +34,7 @@ use shared_messages::Topology;
 use shared_messages::topology::{ArgumentValue, declare_queue};
 
 use super::bounded;
-use super::topology::{
+use super::queues::{
     TopologyError, close, counts, declared_as, delete_when_empty, exists, refused_with,
 };
 
