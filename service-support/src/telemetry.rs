@@ -21,9 +21,15 @@ pub enum LogFormat {
 
 /// Installs the global subscriber; `RUST_LOG` filters (default `info`).
 ///
+/// lapin logs every channel the broker closes as an error, also the ones the services close
+/// on purpose: a passive declaration of a queue that does not exist (how bet-maker looks for
+/// a move of its queues cut short, at every connection) closes its channel. Each close the
+/// services do not expect comes back to them as an error, which they log where they handle
+/// it, so lapin's own line is off unless `RUST_LOG` names lapin.
+///
 /// Call once, from `main`; tests run without a subscriber.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = filter(std::env::var("RUST_LOG").ok().as_deref());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(FmtSpan::NONE);
@@ -36,6 +42,20 @@ pub fn init(format: LogFormat) {
             // Spans do not nest here (a request, a delivery): the current one says it all.
             .with_span_list(false)
             .init(),
+    }
+}
+
+/// `RUST_LOG`'s filter (`info` when unset or unreadable), with lapin's channel-close lines off
+/// unless it names lapin.
+fn filter(rust_log: Option<&str>) -> EnvFilter {
+    let directives = rust_log.unwrap_or("info");
+    let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info"));
+    if directives.contains("lapin") {
+        return filter;
+    }
+    match "lapin::channel=off".parse() {
+        Ok(quiet) => filter.add_directive(quiet),
+        Err(_) => filter,
     }
 }
 
@@ -62,4 +82,22 @@ impl RootSpanBuilder for RequestSpan {
     }
 
     fn on_request_end<B: MessageBody>(_: Span, _: &Result<ServiceResponse<B>, actix_web::Error>) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filter;
+
+    #[test]
+    fn lapin_s_channel_close_lines_are_off_unless_rust_log_names_lapin() {
+        for rust_log in [None, Some("info"), Some("bet_maker=debug,info")] {
+            let filter = filter(rust_log).to_string();
+            assert!(
+                filter.contains("lapin::channel=off"),
+                "{rust_log:?}: {filter}"
+            );
+        }
+        let filter = filter(Some("info,lapin=debug")).to_string();
+        assert!(!filter.contains("lapin::channel=off"), "{filter}");
+    }
 }
