@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// How log lines are written (`LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,34 +32,33 @@ pub enum LogFormat {
 ///
 /// Call once, from `main`; tests run without a subscriber.
 pub fn init(format: LogFormat) {
-    let filter = filter(std::env::var("RUST_LOG").ok().as_deref());
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let directives = rust_log.as_deref().unwrap_or("info");
+    let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info"));
+    let names_lapin = directives.contains("lapin");
+    let shown = filter_fn(move |metadata| shown(metadata.target(), names_lapin));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(FmtSpan::NONE);
     match format {
-        LogFormat::Text => builder.init(),
+        LogFormat::Text => builder.finish().with(shown).init(),
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
             .with_current_span(true)
             // Spans do not nest here (a request, a delivery): the current one says it all.
             .with_span_list(false)
+            .finish()
+            .with(shown)
             .init(),
     }
 }
 
-/// `RUST_LOG`'s filter (`info` when unset or unreadable), with lapin's channel-close lines off
-/// unless it names lapin.
-fn filter(rust_log: Option<&str>) -> EnvFilter {
-    let directives = rust_log.unwrap_or("info");
-    let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info"));
-    if directives.contains("lapin") {
-        return filter;
-    }
-    match "lapin::channel=off".parse() {
-        Ok(quiet) => filter.add_directive(quiet),
-        Err(_) => filter,
-    }
+/// Whether lines of `target` are written: all but lapin's channel-close lines (the target
+/// `lapin::channel` exactly; an `EnvFilter` directive would match every target it begins,
+/// `lapin::channels`' connection errors among them), unless `RUST_LOG` names lapin.
+fn shown(target: &str, names_lapin: bool) -> bool {
+    names_lapin || target != "lapin::channel"
 }
 
 /// The span of an HTTP request, which every log line of the request carries: its id (also
@@ -86,18 +88,18 @@ impl RootSpanBuilder for RequestSpan {
 
 #[cfg(test)]
 mod tests {
-    use super::filter;
+    use super::shown;
 
     #[test]
-    fn lapin_s_channel_close_lines_are_off_unless_rust_log_names_lapin() {
-        for rust_log in [None, Some("info"), Some("bet_maker=debug,info")] {
-            let filter = filter(rust_log).to_string();
-            assert!(
-                filter.contains("lapin::channel=off"),
-                "{rust_log:?}: {filter}"
-            );
+    fn lapin_s_channel_close_lines_alone_are_off_unless_rust_log_names_lapin() {
+        assert!(!shown("lapin::channel", false));
+        assert!(shown("lapin::channel", true));
+        for target in [
+            "lapin::channels",
+            "lapin::connection",
+            "bet_maker::consumer",
+        ] {
+            assert!(shown(target, false), "{target}");
         }
-        let filter = filter(Some("info,lapin=debug")).to_string();
-        assert!(!filter.contains("lapin::channel=off"), "{filter}");
     }
 }

@@ -1,6 +1,8 @@
 //! What the declaration and a move of bet-maker's queues do with one queue: whether it exists
 //! or is declared as asked, its counts, deleting it once empty; and why they fail.
 
+use std::time::Duration;
+
 use lapin::options::{QueueDeclareOptions, QueueDeleteOptions};
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::FieldTable;
@@ -8,6 +10,11 @@ use lapin::{Channel, Connection, ErrorKind};
 use shared_messages::topology::{ArgumentValue, declare_queue};
 
 use super::bounded;
+
+/// How often, and how far apart, a queue's consumers are counted again before they count as
+/// another's.
+const CONSUMER_GONE_CHECKS: usize = 3;
+const CONSUMER_GONE_WAIT: Duration = Duration::from_millis(100);
 
 /// Why the topology is not declared.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +88,17 @@ pub(super) async fn delete_when_empty(
     channel: &Channel,
     queue: &str,
 ) -> Result<bool, TopologyError> {
-    match counts(channel, queue).await? {
+    let mut counted = counts(channel, queue).await?;
+    // A quorum queue counts a cancelled consumer until the acknowledgements it owed are
+    // applied: the mover's own, a moment ago.
+    for _ in 0..CONSUMER_GONE_CHECKS {
+        if counted.1 == 0 {
+            break;
+        }
+        tokio::time::sleep(CONSUMER_GONE_WAIT).await;
+        counted = counts(channel, queue).await?;
+    }
+    match counted {
         (0, 0) => {}
         (_, 0) => return Ok(false),
         (_, consumers) => {

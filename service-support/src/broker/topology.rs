@@ -65,9 +65,14 @@ pub async fn declare(
         Declarer::Publisher => {
             tracing::warn!(queues = ?otherwise, queue_type = topology.queue_type.as_str(),
                 "bet-maker's queues are declared otherwise (by another version?); bet-maker moves them when it starts, and messages reach them meanwhile");
-            let channel = bounded(connection.create_channel()).await?;
-            bounded(topology.bind(&channel, &topology.queue)).await?;
-            close(&channel).await;
+            // bet-maker's queue declared otherwise stays as it is, bound or not: a move unbinds
+            // it once its holding queue is bound, and binding it again would keep the move
+            // copying for as long as messages come.
+            if !otherwise.contains(&topology.queue.as_str()) {
+                let channel = bounded(connection.create_channel()).await?;
+                bounded(topology.bind(&channel, &topology.queue)).await?;
+                close(&channel).await;
+            }
             Ok(())
         }
         Declarer::Consumer => {
