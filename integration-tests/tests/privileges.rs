@@ -139,14 +139,19 @@ fn permissions(user: &str) -> [String; 3] {
     ["configure", "write", "read"].map(|kind| entry[kind].as_str().unwrap().to_owned())
 }
 
+/// A connection to `vhost` as `user`, whose password is its name (as the tests make them).
 async fn broker_as(vhost: &str, user: &str) -> Connection {
+    broker_with(vhost, user, user).await
+}
+
+async fn broker_with(vhost: &str, user: &str, password: &str) -> Connection {
     let base = integration_tests::amqp_url();
     let host = base
         .split('@')
         .nth(1)
         .and_then(|rest| rest.split('/').next())
         .unwrap_or("127.0.0.1:5672");
-    let url = format!("amqp://{user}:{user}@{host}/{vhost}");
+    let url = format!("amqp://{user}:{password}@{host}/{vhost}");
     Connection::connect(&url, ConnectionProperties::default())
         .await
         .unwrap()
@@ -317,7 +322,7 @@ async fn the_definitions_declare_the_queues_as_the_services_do_and_bet_maker_mov
                 .expect("the services' declaration equals the definitions'");
 
             // The queues as an older version declared them: classic, one message in each.
-            let admin = broker_as_guest(&vhost).await;
+            let admin = broker_with(&vhost, "guest", "guest").await;
             let channel = admin.create_channel().await.unwrap();
             channel
                 .confirm_select(ConfirmSelectOptions::default())
@@ -369,19 +374,4 @@ async fn the_definitions_declare_the_queues_as_the_services_do_and_bet_maker_mov
     rabbitmqctl(&["delete_user", &bm]);
     rabbitmqctl(&["delete_vhost", &vhost]);
     outcome.unwrap();
-}
-
-async fn broker_as_guest(vhost: &str) -> Connection {
-    let base = integration_tests::amqp_url();
-    let host = base
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or("127.0.0.1:5672");
-    Connection::connect(
-        &format!("amqp://guest:guest@{host}/{vhost}"),
-        ConnectionProperties::default(),
-    )
-    .await
-    .unwrap()
 }
