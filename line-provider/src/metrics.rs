@@ -1,7 +1,9 @@
 //! Prometheus metrics, one registry per application instance (so tests in one process do not
 //! share counters).
 
-use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+};
 use service_support::broker::BrokerMetrics;
 
 /// Every metric line-provider exposes on `/metrics`.
@@ -12,6 +14,12 @@ pub struct Metrics {
     pub event_changes: IntCounterVec,
     /// Changes decided again because a concurrent change of the same event committed first.
     pub change_retries: IntCounter,
+    /// Changes written per statement of the group commit.
+    pub commit_batch_changes: Histogram,
+    /// How long a batch of changes took to write, from taking a connection to the commit.
+    pub commit_batch_seconds: Histogram,
+    /// Changes handed to the writer and not yet taken into a batch.
+    pub commit_waiting: IntGauge,
     /// Messages confirmed by the broker.
     pub outbox_published: IntCounter,
     /// Publish attempts that failed (nack, unroutable, broker error).
@@ -41,6 +49,24 @@ impl Metrics {
             "event_change_retries_total",
             "Changes decided again after a concurrent change of the same event",
         )?;
+        let commit_batch_changes = Histogram::with_opts(
+            HistogramOpts::new(
+                "commit_batch_changes",
+                "Changes of concurrent requests written in one batch",
+            )
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
+        )?;
+        let commit_batch_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "commit_batch_seconds",
+                "Time to write one batch of changes, commit included",
+            )
+            .buckets(prometheus::exponential_buckets(0.0005, 2.0, 12)?),
+        )?;
+        let commit_waiting = IntGauge::new(
+            "commit_waiting",
+            "Changes waiting for the writer to take them into a batch",
+        )?;
         let outbox_published =
             IntCounter::new("outbox_published_total", "Messages confirmed by the broker")?;
         let outbox_publish_failures =
@@ -53,6 +79,9 @@ impl Metrics {
         let http_requests = service_support::http::request_histogram()?;
         registry.register(Box::new(event_changes.clone()))?;
         registry.register(Box::new(change_retries.clone()))?;
+        registry.register(Box::new(commit_batch_changes.clone()))?;
+        registry.register(Box::new(commit_batch_seconds.clone()))?;
+        registry.register(Box::new(commit_waiting.clone()))?;
         registry.register(Box::new(outbox_published.clone()))?;
         registry.register(Box::new(outbox_publish_failures.clone()))?;
         registry.register(Box::new(outbox_pending.clone()))?;
@@ -63,6 +92,9 @@ impl Metrics {
             registry,
             event_changes,
             change_retries,
+            commit_batch_changes,
+            commit_batch_seconds,
+            commit_waiting,
             outbox_published,
             outbox_publish_failures,
             outbox_pending,

@@ -1,6 +1,7 @@
-//! The operations of line-provider. A change of an event is a read and one statement that
-//! writes the next version with the message reporting it, if the event is still at the version
-//! read; then the outbox relay is woken. Re-publishing is one transaction.
+//! The operations of line-provider. A change of an event is a read, then a write of the next
+//! version with the message reporting it, if the event is still at the version read (the
+//! write goes with those of concurrent requests in one statement: [`crate::commits`]); then
+//! the outbox relay is woken. Re-publishing is one transaction.
 
 use shared_messages::{EventChange, EventId, EventStatus};
 use time::OffsetDateTime;
@@ -18,7 +19,8 @@ const REPUBLISH_CHUNK: i64 = 1_000;
 /// gives up (503): each failed write means another change of the event committed first.
 const CHANGE_ATTEMPTS: usize = 50;
 
-/// Creates an event at version 1 and enqueues `event.created`, in one statement.
+/// Creates an event at version 1 and enqueues `event.created`, in one statement (with the
+/// other changes written at the same moment).
 pub async fn create_event(state: &AppState, new: NewEvent) -> Result<Event, ApiError> {
     let id = match new.id {
         Some(id) => id,
@@ -32,8 +34,7 @@ pub async fn create_event(state: &AppState, new: NewEvent) -> Result<Event, ApiE
         OffsetDateTime::now_utc(),
     );
     let message = message_for(&event, EventChange::Created)?;
-    let client = state.pool.get().await?;
-    if !db::insert_event_with_message(&client, &event, &message).await? {
+    if !state.commits.insert(&event, &message).await? {
         return Err(ApiError::EventExists(event.id.to_string()));
     }
     committed(state, &event, &message, EventChange::Created);
@@ -81,7 +82,8 @@ pub async fn correct_event(
 
 /// Reads the event, lets `decide` say what it becomes now (`None`: nothing changes), and
 /// writes that with its message in one statement, provided nobody changed the event in
-/// between; otherwise decides again on what they wrote.
+/// between; otherwise decides again on what they wrote. The connection of the read is given
+/// back before the write, which the writer makes on a connection of its own.
 async fn change<Refused>(
     state: &AppState,
     id: &EventId,
@@ -91,16 +93,15 @@ async fn change<Refused>(
 where
     ApiError: From<Refused>,
 {
-    let client = state.pool.get().await?;
     for _ in 0..CHANGE_ATTEMPTS {
-        let current = db::get_event(&client, id)
+        let current = db::get_event(&state.pool.get().await?, id)
             .await?
             .ok_or_else(|| ApiError::EventNotFound(id.to_string()))?;
         let Some(event) = decide(&current, OffsetDateTime::now_utc())? else {
             return Ok(current);
         };
         let message = message_for(&event, kind)?;
-        if db::update_event_with_message(&client, &event, &message).await? {
+        if state.commits.update(&event, &message).await? {
             committed(state, &event, &message, kind);
             return Ok(event);
         }

@@ -9,6 +9,7 @@ use service_support::run::{Definition, Parts, Service, Worker};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
+use crate::commits::Committer;
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::outbox::Relay;
@@ -63,6 +64,7 @@ impl Definition for LineProvider {
         };
         let requests = metrics.http_requests.clone();
         let state = AppState {
+            commits: Committer::start(pool.clone(), metrics.clone()),
             pool: pool.clone(),
             relay: relay.handle(),
             metrics,

@@ -3,6 +3,7 @@
 use deadpool_postgres::Pool;
 use secrecy::SecretString;
 
+use crate::commits::Committer;
 use crate::metrics::Metrics;
 use crate::outbox::RelayHandle;
 
@@ -11,6 +12,8 @@ use crate::outbox::RelayHandle;
 pub struct AppState {
     /// Connections to line-provider's database.
     pub pool: Pool,
+    /// Writes the changes of concurrent requests together.
+    pub commits: Committer,
     /// Wakes the outbox relay after a commit; tells whether the broker is reachable.
     pub relay: RelayHandle,
     /// The Prometheus registry.

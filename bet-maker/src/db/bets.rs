@@ -10,21 +10,31 @@ use uuid::Uuid;
 use super::DbError;
 use crate::domain::{AcceptOdds, Amount, Bet, BetFilter, BetStatus, Consent, IdempotencyKey};
 
-/// How many bets an event has: the sum of its tally stripes (at most 16 rows), not a count of
-/// its bets. Read after the event's row lock was taken, it counts every bet the event will
-/// ever have once the event is closed.
-pub async fn bets_on_event(
+/// How many bets each of the events `ids` (each once) has: the sum of its tally stripes (at
+/// most 16 rows each), not a count of its bets; an event without bets is not listed. Read after the events' row
+/// locks were taken, it counts every bet each will ever have once it is closed.
+pub async fn bets_on_events(
     client: &impl GenericClient,
-    event_id: &EventId,
-) -> Result<u64, DbError> {
+    ids: &[&str],
+) -> Result<Vec<(String, u64)>, DbError> {
     let statement = client
         .prepare_cached(
-            "SELECT coalesce(sum(bets), 0)::bigint FROM event_tallies WHERE event_id = $1",
+            // A join for the reason `lock_events` gives.
+            "SELECT t.event_id, sum(t.bets)::bigint
+             FROM unnest($1::text[]) AS wanted(id) JOIN event_tallies t ON t.event_id = wanted.id
+             GROUP BY t.event_id",
         )
         .await?;
-    let row = client.query_one(&statement, &[&event_id.as_str()]).await?;
-    let bets: i64 = row.try_get(0)?;
-    u64::try_from(bets).map_err(|e| DbError::invalid("tally", &e))
+    let rows = client.query(&statement, &[&ids]).await?;
+    rows.iter()
+        .map(|row| {
+            let bets: i64 = row.try_get(1)?;
+            Ok((
+                row.try_get(0)?,
+                u64::try_from(bets).map_err(|e| DbError::invalid("tally", &e))?,
+            ))
+        })
+        .collect()
 }
 
 /// A bet as served: its own columns, and its status and settlement time from its event.

@@ -6,74 +6,6 @@ use shared_messages::{EventId, EventStatus};
 use super::DbError;
 use crate::domain::{Amount, IncomingEvent, Limits, OpenEvent};
 
-/// Applies a message's event when its version is newer than the stored one, unless it would
-/// take a finished or cancelled event back to `new`; returns whether it was applied. A
-/// finish, a cancellation or a correction stores the final status and its time on the event,
-/// which settles every bet of it at once.
-///
-/// The row lock taken here waits for bets in flight on the event (they hold `FOR SHARE`), and
-/// holds off new ones until the commit, after which they find the event closed.
-pub async fn apply_event(
-    client: &impl GenericClient,
-    event: &IncomingEvent,
-) -> Result<bool, DbError> {
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO events (id, coefficient, deadline, status, version, settled_at,
-                                 min_stake, max_stake, max_liability)
-             VALUES ($1, $2, $3, $4, $5,
-                     CASE WHEN $4::text = 'new' THEN NULL ELSE clock_timestamp() END,
-                     $6, $7, $8)
-             ON CONFLICT (id) DO UPDATE
-                SET coefficient = EXCLUDED.coefficient, deadline = EXCLUDED.deadline,
-                    status = EXCLUDED.status, version = EXCLUDED.version,
-                    -- Read once the row lock is granted: after every bet the result settles.
-                    settled_at = CASE WHEN EXCLUDED.status = 'new' THEN NULL
-                                      ELSE clock_timestamp() END,
-                    min_stake = EXCLUDED.min_stake, max_stake = EXCLUDED.max_stake,
-                    max_liability = EXCLUDED.max_liability,
-                    applied_at = now()
-                WHERE events.version < EXCLUDED.version
-                  AND (events.status = 'new' OR EXCLUDED.status <> 'new')
-             RETURNING version",
-        )
-        .await?;
-    let row = client
-        .query_opt(
-            &statement,
-            &[
-                &event.id.as_str(),
-                &event.coefficient,
-                &event.deadline,
-                &event.status.as_str(),
-                &event.version,
-                &event.limits.min_stake.map(Amount::value),
-                &event.limits.max_stake.map(Amount::value),
-                &event.limits.max_liability.map(Amount::value),
-            ],
-        )
-        .await?;
-    Ok(row.is_some())
-}
-
-/// The stored status of an event, its row locked until the end of the transaction (so the
-/// upsert that follows changes what was read, even when another replica changed it a moment
-/// before); `None` for an event not seen yet.
-pub async fn lock_event_status(
-    client: &impl GenericClient,
-    id: &EventId,
-) -> Result<Option<EventStatus>, DbError> {
-    let statement = client
-        .prepare_cached("SELECT status FROM events WHERE id = $1 FOR UPDATE")
-        .await?;
-    let row = client.query_opt(&statement, &[&id.as_str()]).await?;
-    row.map(|row| {
-        let status: String = row.try_get(0)?;
-        EventStatus::parse(&status).ok_or_else(|| DbError::invalid("status", &status))
-    })
-    .transpose()
-}
-
 /// Events open for betting by the database clock, soonest deadline first.
 pub async fn open_events(client: &impl GenericClient) -> Result<Vec<OpenEvent>, DbError> {
     let statement = client
@@ -106,4 +38,102 @@ fn amount(row: &tokio_postgres::Row, column: &'static str) -> Result<Option<Amou
     value
         .map(|value| Amount::new(column, value).map_err(|e| DbError::invalid(column, &e)))
         .transpose()
+}
+
+/// The stored status and version of those of `ids` (each once) bet-maker holds, each row locked as
+/// [`apply_events`]' upsert locks it (`FOR NO KEY UPDATE`: bets in flight on the event, which
+/// hold it `FOR SHARE`, are waited for, and new ones wait for the commit), in id order, so two
+/// batches of the same events lock them in the same order.
+pub async fn lock_events(
+    client: &impl GenericClient,
+    ids: &[&str],
+) -> Result<Vec<(String, EventStatus, i64)>, DbError> {
+    let statement = client
+        .prepare_cached(
+            // A join, not `id = ANY($1)`: on a table the statistics call small, the planner
+            // would scan it and compare every row with every id of the batch.
+            "SELECT e.id, e.status, e.version
+             FROM unnest($1::text[]) AS wanted(id) JOIN events e ON e.id = wanted.id
+             ORDER BY e.id FOR NO KEY UPDATE OF e",
+        )
+        .await?;
+    let rows = client.query(&statement, &[&ids]).await?;
+    rows.iter()
+        .map(|row| {
+            let status: String = row.try_get("status")?;
+            let status =
+                EventStatus::parse(&status).ok_or_else(|| DbError::invalid("status", &status))?;
+            Ok((row.try_get("id")?, status, row.try_get("version")?))
+        })
+        .collect()
+}
+
+/// Applies messages' events, each event at most once, in one statement: each is applied when
+/// its version is newer than the stored one, unless it would take a finished or cancelled
+/// event back to `new`; returns the ids of the events applied. A finish, a cancellation or a
+/// correction stores the final status and its time on the event, which settles every bet of
+/// it at once.
+///
+/// The row locks taken here wait for bets in flight on the events (they hold `FOR SHARE`), and
+/// hold off new ones until the commit, after which they find the events closed.
+pub async fn apply_events(
+    client: &impl GenericClient,
+    events: &[&IncomingEvent],
+) -> Result<Vec<String>, DbError> {
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO events (id, coefficient, deadline, status, version, settled_at,
+                                 min_stake, max_stake, max_liability)
+             SELECT id, coefficient, deadline, status, version,
+                    CASE WHEN status = 'new' THEN NULL ELSE clock_timestamp() END,
+                    min_stake, max_stake, max_liability
+             FROM unnest($1::text[], $2::numeric[], $3::timestamptz[], $4::text[], $5::bigint[],
+                         $6::numeric[], $7::numeric[], $8::numeric[])
+                  AS m(id, coefficient, deadline, status, version, min_stake, max_stake,
+                       max_liability)
+             ORDER BY id
+             ON CONFLICT (id) DO UPDATE
+                SET coefficient = EXCLUDED.coefficient, deadline = EXCLUDED.deadline,
+                    status = EXCLUDED.status, version = EXCLUDED.version,
+                    -- Read once the row lock is granted: after every bet the result settles.
+                    settled_at = CASE WHEN EXCLUDED.status = 'new' THEN NULL
+                                      ELSE clock_timestamp() END,
+                    min_stake = EXCLUDED.min_stake, max_stake = EXCLUDED.max_stake,
+                    max_liability = EXCLUDED.max_liability,
+                    applied_at = now()
+                WHERE events.version < EXCLUDED.version
+                  AND (events.status = 'new' OR EXCLUDED.status <> 'new')
+             RETURNING id",
+        )
+        .await?;
+    let amounts = |limit: fn(&Limits) -> Option<Amount>| -> Vec<Option<rust_decimal::Decimal>> {
+        events
+            .iter()
+            .map(|event| limit(&event.limits).map(Amount::value))
+            .collect()
+    };
+    let ids: Vec<&str> = events.iter().map(|event| event.id.as_str()).collect();
+    let coefficients: Vec<rust_decimal::Decimal> =
+        events.iter().map(|event| event.coefficient).collect();
+    let deadlines: Vec<time::OffsetDateTime> = events.iter().map(|event| event.deadline).collect();
+    let statuses: Vec<&str> = events.iter().map(|event| event.status.as_str()).collect();
+    let versions: Vec<i64> = events.iter().map(|event| event.version).collect();
+    let rows = client
+        .query(
+            &statement,
+            &[
+                &ids,
+                &coefficients,
+                &deadlines,
+                &statuses,
+                &versions,
+                &amounts(|limits| limits.min_stake),
+                &amounts(|limits| limits.max_stake),
+                &amounts(|limits| limits.max_liability),
+            ],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get::<_, String>(0)?))
+        .collect()
 }

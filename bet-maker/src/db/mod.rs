@@ -12,11 +12,11 @@ mod exposure;
 mod placement;
 
 pub use bets::{
-    bet_by_idempotency_key, bet_position, bets_on_event, bets_page, fetch_history, get_bet,
+    bet_by_idempotency_key, bet_position, bets_on_events, bets_page, fetch_history, get_bet,
     open_history_cursor,
 };
 pub use book::{place_bet_within_limit, spread_limit};
-pub use events::{apply_event, lock_event_status, open_events};
+pub use events::{apply_events, lock_events, open_events};
 pub use exposure::{Exposure, event_exposure, exposures};
 pub use placement::{NewBet, PLACE_BET, Placement, place_bet};
 

@@ -1,6 +1,8 @@
 //! The operations of bet-maker: applying messages (a finish settles its event's bets), placing
 //! a bet.
 
+use std::collections::HashMap;
+
 use deadpool_postgres::Pool;
 
 use shared_messages::EventStatus;
@@ -23,65 +25,140 @@ pub struct Applied {
     pub resettled: bool,
 }
 
+/// How many times a batch is tried before its error is returned: only an event created by
+/// another replica between the lock and the upsert can make a try fail, and the next try finds
+/// it stored and locks it.
+const APPLY_ATTEMPTS: usize = 3;
+
 /// Applies a message's event in a transaction of its own.
 pub async fn apply_event(pool: &Pool, event: &IncomingEvent) -> Result<Applied, DbError> {
-    let mut client = pool.get().await?;
-    let transaction = client.transaction().await?;
-    let outcome = apply(&transaction, event).await?;
-    transaction.commit().await?;
-    Ok(outcome)
+    let mut outcomes = apply_events(pool, &[event]).await?;
+    outcomes
+        .pop()
+        .ok_or_else(|| DbError::InvalidRow("no outcome for the message".into()))
 }
 
-/// Applies the events of several messages, in order, in one transaction (one commit for all).
-/// A finish is one row's change whatever the number of bets (a bet's status is its event's),
-/// so a batch holds each event's row for the same few milliseconds whatever it carries.
+/// Applies the events of several messages, in order, in one transaction (one commit for all)
+/// and three statements whatever their number ([`apply_together`]). A finish is one row's
+/// change whatever the number of bets (a bet's status is its event's), so a batch holds each
+/// event's row for the same few milliseconds whatever it carries.
 pub async fn apply_events(pool: &Pool, events: &[&IncomingEvent]) -> Result<Vec<Applied>, DbError> {
     let mut client = pool.get().await?;
-    let transaction = client.transaction().await?;
-    let mut outcomes = Vec::with_capacity(events.len());
-    for event in events {
-        outcomes.push(apply(&transaction, event).await?);
+    for _ in 0..APPLY_ATTEMPTS {
+        let transaction = client.transaction().await?;
+        if let Some(outcomes) = apply_together(&transaction, events).await? {
+            transaction.commit().await?;
+            return Ok(outcomes);
+        }
+        transaction.rollback().await?;
     }
-    transaction.commit().await?;
-    Ok(outcomes)
+    Err(DbError::Unavailable(
+        "the events of the batch kept changing under it".into(),
+    ))
 }
 
-/// The event's upsert and, when it finishes the event, the count of the bets it settles.
-async fn apply(
+/// What bet-maker holds of an event while a batch is worked out.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    status: EventStatus,
+    version: i64,
+}
+
+/// Applies a batch as one message after the other would, in three statements:
+/// 1. lock the rows of its events and read their status and version;
+/// 2. work out in order which messages apply (a newer version, and never a final status back
+///    to `new`: the condition [`db::apply_events`] checks again) and write each event's last
+///    applied state in one upsert; under the locks, no bet on these events runs until the
+///    commit;
+/// 3. count the bets of the events a message gave a final status, in a statement of its own
+///    after the locks were granted: its snapshot sees every bet that committed while a lock was
+///    awaited, and no bet can follow.
+///
+/// An event whose applied state is open with a liability limit has the limit spread over its
+/// stripes after the upsert. `None` when the upsert did not write what the locked rows said it
+/// would: an event not stored at the lock was created meanwhile (nothing of the transaction is
+/// to be kept).
+async fn apply_together(
     transaction: &deadpool_postgres::Transaction<'_>,
-    event: &IncomingEvent,
-) -> Result<Applied, DbError> {
-    // Only a final status can correct an earlier one: for it, read what it replaces, under the
-    // row lock its upsert needs anyway.
-    let before = if event.status.is_final() {
-        db::lock_event_status(transaction, &event.id).await?
-    } else {
-        None
-    };
-    let applied = db::apply_event(transaction, event).await?;
-    // Under the row lock the upsert took: no bet on the event runs until the commit. (A limit
-    // removed needs nothing: a stripe that runs out finds no limit and drops the budgets.)
-    if applied
-        && event.status == EventStatus::New
-        && let Some(max_liability) = event.limits.max_liability
-    {
-        db::spread_limit(transaction, &event.id, max_liability).await?;
+    events: &[&IncomingEvent],
+) -> Result<Option<Vec<Applied>>, DbError> {
+    let mut ids: Vec<&str> = events.iter().map(|event| event.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut held: HashMap<&str, Held> = HashMap::with_capacity(ids.len());
+    let stored = db::lock_events(transaction, &ids).await?;
+    for (id, status, version) in &stored {
+        if let Some(&key) = ids.iter().find(|key| **key == id.as_str()) {
+            held.insert(
+                key,
+                Held {
+                    status: *status,
+                    version: *version,
+                },
+            );
+        }
     }
-    let (settled_as, settled) = match BetStatus::settled_by(event.status) {
-        // A statement of its own, after the event's row lock was granted: its snapshot sees
-        // every bet that committed while the lock was awaited, and no bet can follow.
-        Some(result) if applied => (
-            Some(result),
-            db::bets_on_event(transaction, &event.id).await?,
-        ),
-        _ => (None, 0),
-    };
-    Ok(Applied {
-        applied,
-        settled_as,
-        settled,
-        resettled: applied && before.is_some_and(EventStatus::is_final),
-    })
+    // Each message in order against what the ones before it left; the last applied per event
+    // is what is written.
+    let mut outcomes = Vec::with_capacity(events.len());
+    let mut last: HashMap<&str, &IncomingEvent> = HashMap::with_capacity(ids.len());
+    for event in events {
+        let id = event.id.as_str();
+        let before = held.get(id).copied();
+        let applied = before.is_none_or(|before| {
+            before.version < event.version
+                && (before.status == EventStatus::New || event.status != EventStatus::New)
+        });
+        if applied {
+            held.insert(
+                id,
+                Held {
+                    status: event.status,
+                    version: event.version,
+                },
+            );
+            last.insert(id, event);
+        }
+        outcomes.push(Applied {
+            applied,
+            settled_as: BetStatus::settled_by(event.status).filter(|_| applied),
+            settled: 0,
+            resettled: applied && before.is_some_and(|before| before.status.is_final()),
+        });
+    }
+    let mut writes: Vec<&IncomingEvent> = last.values().copied().collect();
+    writes.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+    let written = db::apply_events(transaction, &writes).await?;
+    if written.len() != writes.len() {
+        return Ok(None);
+    }
+    for event in &writes {
+        if event.status == EventStatus::New
+            && let Some(max_liability) = event.limits.max_liability
+        {
+            db::spread_limit(transaction, &event.id, max_liability).await?;
+        }
+    }
+    let mut settling: Vec<&str> = events
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, outcome)| outcome.settled_as.is_some())
+        .map(|(event, _)| event.id.as_str())
+        .collect();
+    settling.sort_unstable();
+    settling.dedup();
+    if !settling.is_empty() {
+        let counts: HashMap<String, u64> = db::bets_on_events(transaction, &settling)
+            .await?
+            .into_iter()
+            .collect();
+        for (event, outcome) in events.iter().zip(&mut outcomes) {
+            if outcome.settled_as.is_some() {
+                outcome.settled = counts.get(event.id.as_str()).copied().unwrap_or(0);
+            }
+        }
+    }
+    Ok(Some(outcomes))
 }
 
 mod placing;

@@ -52,23 +52,37 @@ fn event_from_row(row: &Row) -> Result<Event, DbError> {
     })
 }
 
-/// One statement: `$event_write` (an `INSERT` or `UPDATE` of `events` returning its `id`, or
-/// nothing when it wrote nothing), then, only if it wrote, the version into `event_versions`
-/// and the message into `outbox`. The parameters are those of [`write_with_message`].
-macro_rules! with_version_and_message {
+/// One statement for a batch of changes, each of a different event: `$event_write` (an
+/// `INSERT` or `UPDATE` of `events` from the rows of `input`, returning the ids it wrote), then,
+/// for each event it wrote, the version into `event_versions` and the message into `outbox`, in
+/// the order of the batch. The parameters are the columns of [`Columns`].
+macro_rules! with_versions_and_messages {
     ($event_write:literal) => {
         concat!(
-            "WITH event AS (",
+            "WITH input AS (
+                 SELECT * FROM unnest($1::text[], $2::numeric[], $3::timestamptz[], $4::text[],
+                                      $5::bigint[], $6::timestamptz[], $7::text[],
+                                      $8::numeric[], $9::numeric[], $10::numeric[], $11::uuid[],
+                                      $12::text[], $13::text[], $14::timestamptz[],
+                                      $15::integer[])
+                 WITH ORDINALITY AS c(id, coefficient, deadline, status, version, at, reason,
+                                      min_stake, max_stake, max_liability, message_id,
+                                      routing_key, body, occurred_at, schema_version, n)
+             ), event AS (",
             $event_write,
             "), history AS (
                  INSERT INTO event_versions
                      (event_id, version, status, coefficient, deadline, reason, changed_at,
                       min_stake, max_stake, max_liability)
-                 SELECT $1, $5, $4, $2, $3, $12, $6, $13, $14, $15 FROM event
+                 SELECT c.id, c.version, c.status, c.coefficient, c.deadline, c.reason, c.at,
+                        c.min_stake, c.max_stake, c.max_liability
+                 FROM input c JOIN event USING (id)
              )
              INSERT INTO outbox (message_id, routing_key, event_id, body, created_at,
                                  schema_version)
-             SELECT $7, $8, $9, $10, $11, $16 FROM event"
+             SELECT c.message_id, c.routing_key, c.id, c.body, c.occurred_at, c.schema_version
+             FROM input c JOIN event USING (id) ORDER BY c.n
+             RETURNING event_id"
         )
     };
 }
@@ -77,94 +91,154 @@ fn events_from_rows(rows: &[Row]) -> Result<Vec<Event>, DbError> {
     rows.iter().map(event_from_row).collect()
 }
 
-/// Inserts a new event, its first version in `event_versions` and its message in one statement; `false` (nothing written) when the
-/// id is taken. One statement is one round trip and one commit, where a transaction of an
-/// insert and the outbox row took four (BENCHMARKS.md, figure 4).
-pub async fn insert_event_with_message(
+/// Inserts new events, each with its first version in `event_versions` and its message, in one
+/// statement; returns the ids written (an id already taken is not). One statement for a batch
+/// is one round trip and one commit for all of its events (BENCHMARKS.md, figure 4).
+pub async fn insert_events_with_messages(
     client: &impl GenericClient,
-    event: &Event,
-    message: &OutboxMessage,
-) -> Result<bool, DbError> {
-    write_with_message(
+    changes: &[(&Event, &OutboxMessage)],
+) -> Result<Vec<String>, DbError> {
+    write_with_messages(
         client,
-        with_version_and_message!(
+        with_versions_and_messages!(
             "INSERT INTO events (id, coefficient, deadline, status, version, created_at, updated_at,
                                  reason, min_stake, max_stake, max_liability)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $12, $13, $14, $15)
+             SELECT id, coefficient, deadline, status, version, at, at, reason, min_stake,
+                    max_stake, max_liability
+             FROM input ORDER BY n
              ON CONFLICT (id) DO NOTHING RETURNING id"
         ),
-        event,
-        &event.created_at,
-        message,
+        changes,
+        |event| event.created_at,
     )
     .await
 }
 
-/// Moves an event from the version before `event.version` to `event` and writes the version to
-/// `event_versions` and its message, in one statement; `false` (nothing written) when the
-/// stored event is no longer at that version: a concurrent change won, read it again and
-/// decide again.
+/// Moves each event from the version before `event.version` to `event` and writes the version
+/// to `event_versions` and its message, in one statement; returns the ids written. An event
+/// whose stored version is no longer the one before is not: a concurrent change won, read it
+/// again and decide again.
 ///
-/// The `UPDATE` takes the row lock, so a concurrent change of the same event waits for this
+/// The `UPDATE` takes the row locks, so a concurrent change of the same event waits for this
 /// statement's commit and then finds the version moved on: one event's messages enter the
-/// outbox in version order.
-pub async fn update_event_with_message(
+/// outbox in version order. The rows are taken in the order of the batch, which the caller
+/// sorts by id, so two batches of the same events lock them in the same order.
+pub async fn update_events_with_messages(
     client: &impl GenericClient,
-    event: &Event,
-    message: &OutboxMessage,
-) -> Result<bool, DbError> {
-    write_with_message(
+    changes: &[(&Event, &OutboxMessage)],
+) -> Result<Vec<String>, DbError> {
+    write_with_messages(
         client,
-        with_version_and_message!(
-            "UPDATE events SET coefficient = $2, deadline = $3, status = $4,
-                               version = $5::bigint, updated_at = $6, reason = $12,
-                               min_stake = $13, max_stake = $14, max_liability = $15
-             WHERE id = $1 AND version = $5::bigint - 1
-             RETURNING id"
+        with_versions_and_messages!(
+            "UPDATE events SET coefficient = c.coefficient, deadline = c.deadline,
+                               status = c.status, version = c.version, updated_at = c.at,
+                               reason = c.reason, min_stake = c.min_stake,
+                               max_stake = c.max_stake, max_liability = c.max_liability
+             FROM input c
+             WHERE events.id = c.id AND events.version = c.version - 1
+             RETURNING events.id"
         ),
-        event,
-        &event.updated_at,
-        message,
+        changes,
+        |event| event.updated_at,
     )
     .await
 }
 
-/// Runs `sql` with the event as `$1`–`$5`, `$12` (its reason) and `$13`–`$15` (its limits),
-/// the time of the change `at` as `$6` and the message as `$7`–`$11` and `$16` (its schema
-/// version); whether it wrote the message.
-async fn write_with_message(
+/// The columns of a batch of changes, as the parameters of [`with_versions_and_messages`]:
+/// each event, the time of its change and its message.
+#[derive(Default)]
+struct Columns<'a> {
+    ids: Vec<&'a str>,
+    coefficients: Vec<Decimal>,
+    deadlines: Vec<OffsetDateTime>,
+    statuses: Vec<&'a str>,
+    versions: Vec<i64>,
+    at: Vec<OffsetDateTime>,
+    reasons: Vec<Option<&'a str>>,
+    min_stakes: Vec<Option<Decimal>>,
+    max_stakes: Vec<Option<Decimal>>,
+    max_liabilities: Vec<Option<Decimal>>,
+    message_ids: Vec<uuid::Uuid>,
+    routing_keys: Vec<&'a str>,
+    bodies: Vec<&'a str>,
+    occurred_at: Vec<OffsetDateTime>,
+    schema_versions: Vec<i32>,
+}
+
+impl<'a> Columns<'a> {
+    fn push(
+        &mut self,
+        event: &'a Event,
+        at: OffsetDateTime,
+        message: &'a OutboxMessage,
+    ) -> Result<(), DbError> {
+        if message.event_id != event.id.as_str() {
+            return Err(DbError::InvalidRow(format!(
+                "message of event {} given with event {}",
+                message.event_id, event.id
+            )));
+        }
+        let limits = &event.limits;
+        self.ids.push(event.id.as_str());
+        self.coefficients.push(event.coefficient.value());
+        self.deadlines.push(event.deadline.value());
+        self.statuses.push(event.status.as_str());
+        self.versions.push(version(event)?);
+        self.at.push(at);
+        self.reasons.push(event.reason.as_ref().map(Reason::as_str));
+        self.min_stakes.push(limits.min_stake().map(Money::value));
+        self.max_stakes.push(limits.max_stake().map(Money::value));
+        self.max_liabilities
+            .push(limits.max_liability().map(Money::value));
+        self.message_ids.push(message.message_id);
+        self.routing_keys.push(&message.routing_key);
+        self.bodies.push(&message.body);
+        self.occurred_at.push(message.occurred_at);
+        self.schema_versions
+            .push(stored_version(message.schema_version)?);
+        Ok(())
+    }
+}
+
+/// Runs `sql` with the columns of `changes`, each event's change at `at(event)`; the ids of the
+/// events it wrote.
+async fn write_with_messages(
     client: &impl GenericClient,
     sql: &str,
-    event: &Event,
-    at: &OffsetDateTime,
-    message: &OutboxMessage,
-) -> Result<bool, DbError> {
+    changes: &[(&Event, &OutboxMessage)],
+    at: impl Fn(&Event) -> OffsetDateTime,
+) -> Result<Vec<String>, DbError> {
+    let mut columns = Columns::default();
+    for (event, message) in changes {
+        columns.push(event, at(event), message)?;
+    }
     let statement = client.prepare_cached(sql).await?;
-    let limits = &event.limits;
-    let written = client
-        .execute(
+    let c = &columns;
+    let rows = client
+        .query(
             &statement,
             &[
-                &event.id.as_str(),
-                &event.coefficient.value(),
-                &event.deadline.value(),
-                &event.status.as_str(),
-                &version(event)?,
-                at,
-                &message.message_id,
-                &message.routing_key,
-                &message.event_id,
-                &message.body,
-                &message.occurred_at,
-                &event.reason.as_ref().map(Reason::as_str),
-                &limits.min_stake().map(Money::value),
-                &limits.max_stake().map(Money::value),
-                &limits.max_liability().map(Money::value),
-                &stored_version(message.schema_version)?,
+                &c.ids,
+                &c.coefficients,
+                &c.deadlines,
+                &c.statuses,
+                &c.versions,
+                &c.at,
+                &c.reasons,
+                &c.min_stakes,
+                &c.max_stakes,
+                &c.max_liabilities,
+                &c.message_ids,
+                &c.routing_keys,
+                &c.bodies,
+                &c.occurred_at,
+                &c.schema_versions,
             ],
         )
         .await?;
-    Ok(written == 1)
+    rows.iter()
+        .map(|row| Ok(row.try_get::<_, String>(0)?))
+        .collect()
 }
 
 fn version(event: &Event) -> Result<i64, DbError> {

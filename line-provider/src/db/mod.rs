@@ -8,8 +8,8 @@ mod history;
 mod outbox;
 
 pub use events::{
-    events_page_for_share, get_event, insert_event_with_message, list_events,
-    update_event_with_message,
+    events_page_for_share, get_event, insert_events_with_messages, list_events,
+    update_events_with_messages,
 };
 pub use history::{EventVersion, event_history};
 pub use outbox::{

@@ -121,7 +121,11 @@ fn version_of_key(routing_key: &str) -> u32 {
 pub async fn mark_published(client: &impl GenericClient, seqs: &[i64]) -> Result<u64, DbError> {
     let statement = client
         .prepare_cached(
-            "UPDATE outbox SET published_at = now() WHERE seq = ANY($1) AND published_at IS NULL",
+            // A join, not `seq = ANY($1)`: on an outbox the statistics call small, the
+            // planner would scan it and compare every row with every seq of the batch.
+            "UPDATE outbox o SET published_at = now()
+             FROM unnest($1::bigint[]) AS confirmed(seq)
+             WHERE o.seq = confirmed.seq AND o.published_at IS NULL",
         )
         .await?;
     Ok(client.execute(&statement, &[&seqs]).await?)

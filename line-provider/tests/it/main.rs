@@ -6,6 +6,7 @@
 
 mod admin;
 mod cancellation;
+mod commits;
 mod console;
 mod corrections;
 mod errors;

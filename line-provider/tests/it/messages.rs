@@ -172,17 +172,8 @@ async fn a_change_that_loses_a_race_is_decided_again_on_the_winner() {
         app.patch_event("e1", json!({ "deadline": 4_102_444_800_u64 })),
     );
     let release = async {
-        let monitor = app.database().await;
         for _ in 0..500 {
-            let waiting: i64 = monitor
-                .query_one(
-                    "SELECT count(*) FROM pg_stat_activity
-                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                    &[],
-                )
-                .await
-                .unwrap()
-                .get(0);
+            let waiting = app.statements_waiting_for_a_lock().await;
             if waiting == 2 {
                 break;
             }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+mod batches;
 mod cases;
 
 use proptest::prelude::*;

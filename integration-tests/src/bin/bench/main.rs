@@ -33,6 +33,20 @@ struct Args {
     /// Where to write the results as JSON.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
+    /// Only these figures (numbers 1 to 9, comma-separated), with what they need: 6 and the
+    /// exposure of 8 need the settlement of 5, which 6 and 8 then also report.
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=9))]
+    only: Vec<u8>,
+}
+
+/// Which figures a run measures.
+#[derive(Debug, Clone)]
+struct Chosen(Vec<u8>);
+
+impl Chosen {
+    fn includes(&self, figure: u8) -> bool {
+        self.0.is_empty() || self.0.contains(&figure)
+    }
 }
 
 /// How much work each figure does.
@@ -79,17 +93,20 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let work = tempdir()?;
     let system = System::start().await?;
+    let chosen = Chosen(args.only.clone());
     let outcome = tokio::select! {
-        outcome = run(&system, &sizes, &work) => outcome,
+        outcome = run(&system, &sizes, &work, &chosen) => outcome,
         _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
     };
     system.remove().await;
     let _ = std::fs::remove_dir_all(&work);
     let mut results = outcome?;
-    // On systems of its own, once the run's is gone (three systems' pools would take more
-    // connections than Postgres allows by default).
-    step("9 quorum queues against classic queues (two systems of their own)");
-    figures::queue_types(&sizes, &mut results).await?;
+    if chosen.includes(9) {
+        // On systems of its own, once the run's is gone (three systems' pools would take more
+        // connections than Postgres allows by default).
+        step("9 quorum queues against classic queues (two systems of their own)");
+        figures::queue_types(&sizes, &mut results).await?;
+    }
 
     let machine = machine().await;
     let table = report::markdown(&results.rows);
@@ -117,28 +134,54 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(system: &System, sizes: &Sizes, work: &std::path::Path) -> anyhow::Result<Results> {
+async fn run(
+    system: &System,
+    sizes: &Sizes,
+    work: &std::path::Path,
+    chosen: &Chosen,
+) -> anyhow::Result<Results> {
     let mut results = Results::default();
-    step("7 idle footprint");
-    figures::idle_footprint(system, &mut results).await;
+    let figure = |n: u8| chosen.includes(n);
+    if figure(7) {
+        step("7 idle footprint");
+        figures::idle_footprint(system, &mut results).await;
+    }
     figures::seed_betting_events(system).await?;
-    step("1 placing bets (service, then pgbench, at 1, 16 and 64 clients)");
-    figures::placing_bets(system, sizes, work, &mut results).await?;
-    step("8 limits (64 clients on one limited event, then reaching a limit)");
-    figures::limits(system, sizes, &mut results).await?;
-    step("2 reading");
-    figures::reading(system, sizes, &mut results).await?;
-    step("3 propagation");
-    figures::propagation(system, sizes, &mut results).await?;
-    step("4 message throughput");
-    figures::message_throughput(system, sizes, &mut results).await?;
-    step("5 settlement");
-    let largest = figures::settlement(system, sizes, &mut results).await?;
-    step("6 streaming history");
-    figures::history(system, &largest, &mut results).await?;
-    step("8 exposure");
-    figures::exposure(system, sizes, &largest, &mut results).await?;
-    figures::final_footprint(system, &mut results).await;
+    if figure(1) {
+        step("1 placing bets (service, then pgbench, at 1, 16 and 64 clients)");
+        figures::placing_bets(system, sizes, work, &mut results).await?;
+    }
+    if figure(8) {
+        step("8 limits (64 clients on one limited event, then reaching a limit)");
+        figures::limits(system, sizes, &mut results).await?;
+    }
+    if figure(2) {
+        step("2 reading");
+        figures::reading(system, sizes, &mut results).await?;
+    }
+    if figure(3) {
+        step("3 propagation");
+        figures::propagation(system, sizes, &mut results).await?;
+    }
+    if figure(4) {
+        step("4 message throughput");
+        figures::message_throughput(system, sizes, &mut results).await?;
+    }
+    if figure(5) || figure(6) || figure(8) {
+        step("5 settlement");
+        let largest = figures::settlement(system, sizes, &mut results).await?;
+        if figure(6) {
+            step("6 streaming history");
+            figures::history(system, &largest, &mut results).await?;
+        }
+        if figure(8) {
+            step("8 exposure");
+            figures::exposure(system, sizes, &largest, &mut results).await?;
+        }
+    }
+    if figure(7) {
+        figures::final_footprint(system, &mut results).await;
+    }
     Ok(results)
 }
 

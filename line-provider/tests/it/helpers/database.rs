@@ -35,4 +35,23 @@ impl TestApp {
         tokio::spawn(connection);
         client
     }
+
+    /// The one integer `sql` selects from the app's database (a count, say).
+    pub async fn sql_count(&self, sql: &str) -> i64 {
+        self.database()
+            .await
+            .query_one(sql, &[])
+            .await
+            .expect("the query")
+            .get(0)
+    }
+
+    /// How many statements of the app's database wait for a lock now.
+    pub async fn statements_waiting_for_a_lock(&self) -> i64 {
+        self.sql_count(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .await
+    }
 }
