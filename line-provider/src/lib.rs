@@ -11,9 +11,9 @@
 //! - [`startup`]: [`Application`] builds the server and the relay and runs them until shutdown.
 //! - [`routes`]: HTTP handlers and their wire types; [`error`]: the problem+json errors.
 //! - [`domain`]: validated values (`Coefficient`, `Deadline`, ...) and the rules of an event.
-//! - [`service`]: each change as a read and a write of the next version with its outbox
-//!   message; re-publishing as one transaction.
-//! - [`commits`]: the writes of concurrent requests, together in one statement.
+//! - [`service`]: each change as the rule that decides the next version on the stored event;
+//!   re-publishing as one transaction.
+//! - [`commits`]: the work of concurrent requests read, decided and written together.
 //! - [`db`]: every SQL statement; migrations live in `migrations/line-provider/`.
 //! - [`outbox`] and [`amqp`]: the relay (on `service-support`'s supervised connection) and one
 //!   message's AMQP properties.

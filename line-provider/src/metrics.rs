@@ -12,7 +12,8 @@ pub struct Metrics {
     registry: Registry,
     /// Changes committed, by routing key (`event.created`, ...).
     pub event_changes: IntCounterVec,
-    /// Changes decided again because a concurrent change of the same event committed first.
+    /// Changes decided again because another replica's change of the same event committed
+    /// first.
     pub change_retries: IntCounter,
     /// Changes written per statement of the group commit.
     pub commit_batch_changes: Histogram,
@@ -47,7 +48,7 @@ impl Metrics {
         )?;
         let change_retries = IntCounter::new(
             "event_change_retries_total",
-            "Changes decided again after a concurrent change of the same event",
+            "Changes decided again after another replica's change of the same event",
         )?;
         let commit_batch_changes = Histogram::with_opts(
             HistogramOpts::new(

@@ -1,11 +1,13 @@
-//! The operations of line-provider. A change of an event is a read, then a write of the next
-//! version with the message reporting it, if the event is still at the version read (the
-//! write goes with those of concurrent requests in one statement: [`crate::commits`]); then
-//! the outbox relay is woken. Re-publishing is one transaction.
+//! The operations of line-provider. A change of an event is decided on the stored event and
+//! written as the next version with the message reporting it, if the event is still at the
+//! version read, by the writer that reads, decides and writes the changes of concurrent
+//! requests together ([`crate::commits`]); then the outbox relay is woken. Re-publishing is
+//! one transaction.
 
 use shared_messages::{EventChange, EventId, EventStatus};
 use time::OffsetDateTime;
 
+use crate::commits::{Changed, Decide};
 use crate::db::{self, OutboxMessage};
 use crate::domain::{Correction, Event, EventChanges, Finish, NewEvent};
 use crate::error::ApiError;
@@ -14,10 +16,6 @@ use crate::state::AppState;
 
 /// Events re-published per statement by [`republish_all`].
 const REPUBLISH_CHUNK: i64 = 1_000;
-
-/// How many times a change is decided on the stored event and written before the request
-/// gives up (503): each failed write means another change of the event committed first.
-const CHANGE_ATTEMPTS: usize = 50;
 
 /// Creates an event at version 1 and enqueues `event.created`, in one statement (with the
 /// other changes written at the same moment).
@@ -48,7 +46,7 @@ pub async fn change_event(
     id: &EventId,
     changes: EventChanges,
 ) -> Result<Event, ApiError> {
-    change(state, id, EventChange::Updated, |current, at| {
+    change(state, id, EventChange::Updated, move |current, at| {
         current.changed(changes, at)
     })
     .await
@@ -64,7 +62,10 @@ pub async fn finish_event(
         EventStatus::Cancelled => EventChange::Cancelled,
         _ => EventChange::Finished,
     };
-    change(state, id, kind, |current, at| current.finished(&finish, at)).await
+    change(state, id, kind, move |current, at| {
+        current.finished(&finish, at)
+    })
+    .await
 }
 
 /// Corrects the final status of a finished or cancelled event (a new version, published as
@@ -74,40 +75,32 @@ pub async fn correct_event(
     id: &EventId,
     correction: Correction,
 ) -> Result<Event, ApiError> {
-    change(state, id, EventChange::Corrected, |current, at| {
+    change(state, id, EventChange::Corrected, move |current, at| {
         current.corrected(&correction, at)
     })
     .await
 }
 
-/// Reads the event, lets `decide` say what it becomes now (`None`: nothing changes), and
-/// writes that with its message in one statement, provided nobody changed the event in
-/// between; otherwise decides again on what they wrote. The connection of the read is given
-/// back before the write, which the writer makes on a connection of its own.
+/// Has the writer read the event, let `decide` say what it becomes now (`None`: nothing
+/// changes), and write that with its message in one statement, provided nobody changed the
+/// event in between (otherwise it decides again on what they wrote).
 async fn change<Refused>(
     state: &AppState,
     id: &EventId,
     kind: EventChange,
-    decide: impl Fn(&Event, OffsetDateTime) -> Result<Option<Event>, Refused>,
+    decide: impl Fn(&Event, OffsetDateTime) -> Result<Option<Event>, Refused> + Send + Sync + 'static,
 ) -> Result<Event, ApiError>
 where
     ApiError: From<Refused>,
 {
-    for _ in 0..CHANGE_ATTEMPTS {
-        let current = db::get_event(&state.pool.get().await?, id)
-            .await?
-            .ok_or_else(|| ApiError::EventNotFound(id.to_string()))?;
-        let Some(event) = decide(&current, OffsetDateTime::now_utc())? else {
-            return Ok(current);
-        };
-        let message = message_for(&event, kind)?;
-        if state.commits.update(&event, &message).await? {
+    let decide: Decide = Box::new(move |current, at| decide(current, at).map_err(ApiError::from));
+    match state.commits.change(id, kind, decide).await? {
+        Changed::Written { event, message } => {
             committed(state, &event, &message, kind);
-            return Ok(event);
+            Ok(event)
         }
-        state.metrics.change_retries.inc();
+        Changed::Unchanged(event) => Ok(event),
     }
-    Err(ApiError::EventBusy(id.to_string()))
 }
 
 /// Enqueues a message with the current state of every event, for a consumer that lost its
