@@ -15,11 +15,11 @@ pub struct Metrics {
     /// Changes decided again because another replica's change of the same event committed
     /// first.
     pub change_retries: IntCounter,
-    /// Changes written per statement of the group commit.
+    /// Pieces of work (new events, changes) done in one batch of the group commit.
     pub commit_batch_changes: Histogram,
-    /// How long a batch of changes took to write, from taking a connection to the commit.
+    /// How long a batch took, from waiting for a connection to the last commit.
     pub commit_batch_seconds: Histogram,
-    /// Changes handed to the writer and not yet taken into a batch.
+    /// Work handed to the writer and not yet taken into a batch.
     pub commit_waiting: IntGauge,
     /// Messages confirmed by the broker.
     pub outbox_published: IntCounter,
@@ -53,7 +53,7 @@ impl Metrics {
         let commit_batch_changes = Histogram::with_opts(
             HistogramOpts::new(
                 "commit_batch_changes",
-                "Changes of concurrent requests written in one batch",
+                "New events and changes of concurrent requests done in one batch",
             )
             .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
         )?;
@@ -66,7 +66,7 @@ impl Metrics {
         )?;
         let commit_waiting = IntGauge::new(
             "commit_waiting",
-            "Changes waiting for the writer to take them into a batch",
+            "Work waiting for the writer to take it into a batch",
         )?;
         let outbox_published =
             IntCounter::new("outbox_published_total", "Messages confirmed by the broker")?;

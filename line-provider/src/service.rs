@@ -4,10 +4,12 @@
 //! requests together ([`crate::commits`]); then the outbox relay is woken. Re-publishing is
 //! one transaction.
 
+use std::sync::Arc;
+
 use shared_messages::{EventChange, EventId, EventStatus};
 use time::OffsetDateTime;
 
-use crate::commits::{Changed, Decide};
+use crate::commits::{Changed, Decide, Handed, committed};
 use crate::db::{self, OutboxMessage};
 use crate::domain::{Correction, Event, EventChanges, Finish, NewEvent};
 use crate::error::ApiError;
@@ -16,6 +18,11 @@ use crate::state::AppState;
 
 /// Events re-published per statement by [`republish_all`].
 const REPUBLISH_CHUNK: i64 = 1_000;
+
+/// How many times a change made alone is decided on the stored event and written before the
+/// request gives up (503): each failed write means another change of the event committed
+/// first.
+const CHANGE_ATTEMPTS: usize = 50;
 
 /// Creates an event at version 1 and enqueues `event.created`, in one statement (with the
 /// other changes written at the same moment).
@@ -32,10 +39,23 @@ pub async fn create_event(state: &AppState, new: NewEvent) -> Result<Event, ApiE
         OffsetDateTime::now_utc(),
     );
     let message = message_for(&event, EventChange::Created)?;
-    if !state.commits.insert(&event, &message).await? {
+    let written = match state.commits.insert(&event, &message).await? {
+        Handed::Done(written) => written,
+        Handed::Alone => {
+            let client = state.pool.get().await?;
+            let written = !db::insert_events_with_messages(&client, &[(&event, &message)])
+                .await?
+                .is_empty();
+            if written {
+                state.relay.wake();
+                committed(&state.metrics, &event, &message, EventChange::Created);
+            }
+            written
+        }
+    };
+    if !written {
         return Err(ApiError::EventExists(event.id.to_string()));
     }
-    committed(state, &event, &message, EventChange::Created);
     Ok(event)
 }
 
@@ -82,8 +102,8 @@ pub async fn correct_event(
 }
 
 /// Has the writer read the event, let `decide` say what it becomes now (`None`: nothing
-/// changes), and write that with its message in one statement, provided nobody changed the
-/// event in between (otherwise it decides again on what they wrote).
+/// changes), and write that with its message; or, when the writer hands it back, does the
+/// same alone ([`change_alone`]).
 async fn change<Refused>(
     state: &AppState,
     id: &EventId,
@@ -93,14 +113,43 @@ async fn change<Refused>(
 where
     ApiError: From<Refused>,
 {
-    let decide: Decide = Box::new(move |current, at| decide(current, at).map_err(ApiError::from));
-    match state.commits.change(id, kind, decide).await? {
-        Changed::Written { event, message } => {
-            committed(state, &event, &message, kind);
-            Ok(event)
-        }
-        Changed::Unchanged(event) => Ok(event),
+    let decide: Decide = Arc::new(move |current, at| decide(current, at).map_err(ApiError::from));
+    match state.commits.change(id, kind, decide.clone()).await? {
+        Handed::Done(Changed::Written(event) | Changed::Unchanged(event)) => Ok(event),
+        Handed::Alone => change_alone(state, id, kind, &decide).await,
     }
+}
+
+/// Reads the event, decides, and writes the next version with its message in one statement
+/// on a connection of the request's own, provided nobody changed the event in between
+/// (the statement waits for a session holding the row); otherwise decides again on what they
+/// wrote, [`CHANGE_ATTEMPTS`] times at most.
+async fn change_alone(
+    state: &AppState,
+    id: &EventId,
+    kind: EventChange,
+    decide: &Decide,
+) -> Result<Event, ApiError> {
+    let client = state.pool.get().await?;
+    for _ in 0..CHANGE_ATTEMPTS {
+        let current = db::get_event(&client, id)
+            .await?
+            .ok_or_else(|| ApiError::EventNotFound(id.to_string()))?;
+        let Some(event) = decide(&current, OffsetDateTime::now_utc())? else {
+            return Ok(current);
+        };
+        let message = message_for(&event, kind)?;
+        if !db::update_events_with_messages(&client, &[(&event, &message)])
+            .await?
+            .is_empty()
+        {
+            state.relay.wake();
+            committed(&state.metrics, &event, &message, kind);
+            return Ok(event);
+        }
+        state.metrics.change_retries.inc();
+    }
+    Err(ApiError::EventBusy(id.to_string()))
 }
 
 /// Enqueues a message with the current state of every event, for a consumer that lost its
@@ -138,16 +187,4 @@ pub async fn republish_all(state: &AppState) -> Result<usize, ApiError> {
 
 fn message_for(event: &Event, change: EventChange) -> Result<OutboxMessage, ApiError> {
     outbox::message_for(event, change).map_err(ApiError::internal)
-}
-
-/// After a change and its message committed: wakes the relay, counts and logs the change.
-fn committed(state: &AppState, event: &Event, message: &OutboxMessage, change: EventChange) {
-    state.relay.wake();
-    state
-        .metrics
-        .event_changes
-        .with_label_values(&[change.routing_key()])
-        .inc();
-    tracing::info!(event_id = %event.id, version = event.version, routing_key = %change,
-        message_id = %message.message_id, "event changed");
 }

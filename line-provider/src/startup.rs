@@ -64,7 +64,7 @@ impl Definition for LineProvider {
         };
         let requests = metrics.http_requests.clone();
         let state = AppState {
-            commits: Committer::start(pool.clone(), metrics.clone()),
+            commits: Committer::start(pool.clone(), metrics.clone(), relay.handle()),
             pool: pool.clone(),
             relay: relay.handle(),
             metrics,

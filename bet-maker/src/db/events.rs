@@ -70,7 +70,8 @@ pub async fn lock_events(
 
 /// Applies messages' events, each event at most once, in one statement: each is applied when
 /// its version is newer than the stored one, unless it would take a finished or cancelled
-/// event back to `new`; returns the ids of the events applied. A finish, a cancellation or a
+/// event back to `new`; returns the id of each event applied, and whether it was inserted
+/// (rather than updated). A finish, a cancellation or a
 /// correction stores the final status and its time on the event, which settles every bet of
 /// it at once.
 ///
@@ -79,7 +80,7 @@ pub async fn lock_events(
 pub async fn apply_events(
     client: &impl GenericClient,
     events: &[&IncomingEvent],
-) -> Result<Vec<String>, DbError> {
+) -> Result<Vec<(String, bool)>, DbError> {
     let statement = client
         .prepare_cached(
             "INSERT INTO events (id, coefficient, deadline, status, version, settled_at,
@@ -103,7 +104,8 @@ pub async fn apply_events(
                     applied_at = now()
                 WHERE events.version < EXCLUDED.version
                   AND (events.status = 'new' OR EXCLUDED.status <> 'new')
-             RETURNING id",
+             -- xmax is 0 on a row this statement inserted, not on one it updated.
+             RETURNING id, xmax = 0 AS inserted",
         )
         .await?;
     let amounts = |limit: fn(&Limits) -> Option<Amount>| -> Vec<Option<rust_decimal::Decimal>> {
@@ -134,6 +136,6 @@ pub async fn apply_events(
         )
         .await?;
     rows.iter()
-        .map(|row| Ok(row.try_get::<_, String>(0)?))
+        .map(|row| Ok((row.try_get("id")?, row.try_get("inserted")?)))
         .collect()
 }

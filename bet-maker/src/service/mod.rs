@@ -8,7 +8,7 @@ use deadpool_postgres::Pool;
 use shared_messages::EventStatus;
 
 use crate::db::{self, DbError};
-use crate::domain::{BetStatus, IncomingEvent};
+use crate::domain::{Amount, BetStatus, IncomingEvent};
 
 /// What applying a message did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,10 +74,11 @@ struct Held {
 ///    after the locks were granted: its snapshot sees every bet that committed while a lock was
 ///    awaited, and no bet can follow.
 ///
-/// An event whose applied state is open with a liability limit has the limit spread over its
-/// stripes after the upsert. `None` when the upsert did not write what the locked rows said it
-/// would: an event not stored at the lock was created meanwhile (nothing of the transaction is
-/// to be kept).
+/// An event with an applied open version that has a liability limit has the last such limit
+/// spread over its stripes after the upsert (three statements more for each), as one message
+/// after the other would leave it. `None` when the upsert did not
+/// write what the locked rows said it would: an event not stored at the lock was created
+/// meanwhile by another replica (nothing of the transaction is to be kept).
 async fn apply_together(
     transaction: &deadpool_postgres::Transaction<'_>,
     events: &[&IncomingEvent],
@@ -87,6 +88,7 @@ async fn apply_together(
     ids.dedup();
     let mut held: HashMap<&str, Held> = HashMap::with_capacity(ids.len());
     let stored = db::lock_events(transaction, &ids).await?;
+    let stored_ids: Vec<&str> = stored.iter().map(|(id, _, _)| id.as_str()).collect();
     for (id, status, version) in &stored {
         if let Some(&key) = ids.iter().find(|key| **key == id.as_str()) {
             held.insert(
@@ -102,6 +104,10 @@ async fn apply_together(
     // is what is written.
     let mut outcomes = Vec::with_capacity(events.len());
     let mut last: HashMap<&str, &IncomingEvent> = HashMap::with_capacity(ids.len());
+    // The limit of each event's last applied open version that has one: where one message
+    // after the other would have left the event's budgets, whatever followed (a final status
+    // or a limit removed leaves them as they are).
+    let mut limits: HashMap<&str, Amount> = HashMap::new();
     for event in events {
         let id = event.id.as_str();
         let before = held.get(id).copied();
@@ -118,6 +124,11 @@ async fn apply_together(
                 },
             );
             last.insert(id, event);
+            if event.status == EventStatus::New
+                && let Some(max_liability) = event.limits.max_liability
+            {
+                limits.insert(id, max_liability);
+            }
         }
         outcomes.push(Applied {
             applied,
@@ -129,13 +140,19 @@ async fn apply_together(
     let mut writes: Vec<&IncomingEvent> = last.values().copied().collect();
     writes.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
     let written = db::apply_events(transaction, &writes).await?;
-    if written.len() != writes.len() {
+    // Each event written as worked out: updated if it was stored (and locked), inserted if not.
+    // An event another replica created in between was updated instead, or not at all.
+    let as_worked_out = written.len() == writes.len()
+        && written
+            .iter()
+            .all(|(id, inserted)| *inserted != stored_ids.contains(&id.as_str()));
+    if !as_worked_out {
         return Ok(None);
     }
-    for event in &writes {
-        if event.status == EventStatus::New
-            && let Some(max_liability) = event.limits.max_liability
-        {
+    let mut limits: Vec<(&str, Amount)> = limits.into_iter().collect();
+    limits.sort_unstable_by_key(|(id, _)| *id);
+    for (id, max_liability) in limits {
+        if let Some(event) = writes.iter().find(|event| event.id.as_str() == id) {
             db::spread_limit(transaction, &event.id, max_liability).await?;
         }
     }

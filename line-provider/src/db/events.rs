@@ -259,13 +259,19 @@ pub async fn get_event(
     row.as_ref().map(event_from_row).transpose()
 }
 
-/// The events among `ids` (each once) that exist, in no particular order.
-pub async fn get_events(client: &impl GenericClient, ids: &[&str]) -> Result<Vec<Event>, DbError> {
+/// Those of the events `ids` (each once, in id order) that exist and no other session holds,
+/// locked until the end of the transaction as an `UPDATE` locks them, in id order; an event
+/// held elsewhere is left out rather than waited for.
+pub async fn lock_events_unless_held(
+    client: &impl GenericClient,
+    ids: &[&str],
+) -> Result<Vec<Event>, DbError> {
     // A join, not `id = ANY($1)`: on a table the statistics call small, the planner would scan
     // it and compare every row with every id.
     let sql = format!(
-        "SELECT {} FROM unnest($1::text[]) AS wanted(id) JOIN events e ON e.id = wanted.id",
-        EVENT_COLUMNS_OF_E
+        "SELECT {EVENT_COLUMNS_OF_E} FROM unnest($1::text[]) AS wanted(id)
+         JOIN events e ON e.id = wanted.id
+         ORDER BY e.id FOR NO KEY UPDATE OF e SKIP LOCKED"
     );
     let statement = client.prepare_cached(&sql).await?;
     let rows = client.query(&statement, &[&ids]).await?;

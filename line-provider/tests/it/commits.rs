@@ -237,3 +237,59 @@ async fn a_change_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_
         );
     }
 }
+
+#[tokio::test]
+async fn an_event_another_session_holds_holds_up_no_other_change() {
+    let app = spawn_app().await;
+    app.create_event("held", "1.50").await;
+    app.create_event("free", "1.50").await;
+    // As a re-publication holds every event it reads.
+    let holder = app.database().await;
+    holder
+        .batch_execute("BEGIN; SELECT 1 FROM events WHERE id = 'held' FOR SHARE")
+        .await
+        .unwrap();
+    let waiting = send(
+        &app,
+        reqwest::Method::PATCH,
+        "/events/held",
+        json!({ "coefficient": "2.50" }),
+    );
+    test_support::wait_until(
+        "the change of the held event waits for it",
+        WAIT,
+        || async { app.statements_waiting_for_a_lock().await == 1 },
+    )
+    .await;
+
+    // Meanwhile other events are created and changed, in batches of the writer's.
+    let others: Vec<JoinHandle<u16>> = (0..5)
+        .map(|n| create(&app, &format!("new-{n}")))
+        .chain((0..3).map(|n| {
+            send(
+                &app,
+                reqwest::Method::PATCH,
+                "/events/free",
+                json!({ "coefficient": format!("3.0{n}") }),
+            )
+        }))
+        .collect();
+    let statuses: Vec<u16> = join_all(others)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(statuses, [201, 201, 201, 201, 201, 200, 200, 200]);
+    assert!(
+        !waiting.is_finished(),
+        "the held event's change still waits"
+    );
+
+    holder.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(waiting.await.unwrap(), 200);
+    let held: Value = app.get("/events/held").await.json().await.unwrap();
+    assert_eq!(
+        (held["version"].as_u64(), held["coefficient"].to_string()),
+        (Some(2), "2.50".to_owned())
+    );
+}

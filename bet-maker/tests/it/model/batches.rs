@@ -17,15 +17,18 @@ fn pool_of(app: &TestApp) -> Pool {
     bet_maker::db::pool(bet_maker::db::pg_config(&url, None).unwrap(), 2).unwrap()
 }
 
-/// Every event as stored: id, status, version, odds, limit, and whether it has a settlement
-/// time.
+/// Every event as stored (id, status, version, odds, deadline, limits, whether it has a
+/// settlement time) and every stripe of its tally (bets, budget).
 async fn stored(app: &TestApp) -> Vec<String> {
     let client = app.app_client().await;
     client
         .query(
-            "SELECT concat_ws(' ', id, status, version, coefficient, max_liability,
-                              settled_at IS NOT NULL)
-             FROM events ORDER BY id",
+            "SELECT concat_ws(' ', id, status, version, coefficient, deadline, min_stake,
+                              max_stake, max_liability, settled_at IS NOT NULL)
+             FROM events
+             UNION ALL
+             SELECT concat_ws(' ', event_id, stripe, bets, budget) FROM event_tallies
+             ORDER BY 1",
             &[],
         )
         .await
@@ -51,9 +54,9 @@ async fn run_case(histories: Vec<History>, steps: Vec<Step>, cuts: Vec<usize>) {
     let (one_pool, batch_pool) = (pool_of(&one_by_one), pool_of(&batched));
     // Each event created, then given a number of bets of its own (as POST /bet writes them,
     // tally included), so that each settles a count the others do not.
+    let created: Vec<IncomingEvent> = (0..ids.len()).map(|event| incoming(event, 1)).collect();
     for app in [&one_by_one, &batched] {
         let pool = pool_of(app);
-        let created: Vec<IncomingEvent> = (0..ids.len()).map(|event| incoming(event, 1)).collect();
         service::apply_events(&pool, &created.iter().collect::<Vec<_>>())
             .await
             .unwrap();

@@ -155,6 +155,18 @@ impl System {
             .with_context(|| format!("no metric {name}"))
     }
 
+    /// Vacuums and analyses both services' databases and writes a checkpoint, so that a
+    /// figure does not pay for the maintenance the figures before it left behind.
+    pub async fn settle(&self) -> anyhow::Result<()> {
+        let (line_provider, connection) =
+            tokio_postgres::connect(&database_url(&self.line_provider_database), NoTls).await?;
+        tokio::spawn(connection);
+        line_provider.batch_execute("VACUUM ANALYZE").await?;
+        self.bet_maker_db.batch_execute("VACUUM ANALYZE").await?;
+        self.bet_maker_db.batch_execute("CHECKPOINT").await?;
+        Ok(())
+    }
+
     /// How many rows a query on bet-maker's database counts.
     pub async fn bet_maker_count(&self, query: &str) -> anyhow::Result<i64> {
         Ok(self.bet_maker_db.query_one(query, &[]).await?.get(0))

@@ -67,6 +67,7 @@ pub async fn message_throughput(
     let ids: Vec<String> = (0..sizes.flow_events)
         .map(|n| format!("flow-{n}"))
         .collect();
+    system.settle().await?;
     let line_provider = system.line_provider_process();
     let sampler = line_provider.sample_peak(Duration::from_millis(50));
     let Flow {

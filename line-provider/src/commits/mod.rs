@@ -1,0 +1,177 @@
+//! Group commit: the changes concurrent requests ask for are read, decided and written
+//! together, each statement serving a whole batch: one transaction reads and locks the events
+//! a batch changes and writes them with their outbox rows, one statement inserts its new
+//! events.
+//!
+//! A request hands its work to the [`Committer`] and waits for the answer: a new event to
+//! insert, or a change of an event with the rule that decides it on the stored event. One
+//! task does the work ([`writer`]): it takes the first piece waiting and every other one
+//! already queued, up to [`MAX_BATCH`] events, and never two pieces on one event in a batch
+//! (the second waits for the next, which reads what the first wrote). Nothing waits for a
+//! batch to fill: work that finds the task idle is done at once, so a single client sees the
+//! latency of one transaction; under load, what arrives while a batch commits makes the next
+//! one.
+//!
+//! The batch locks the rows it reads without waiting (`SKIP LOCKED`), so an event another
+//! session holds (another replica's change, a re-publication) holds up nothing else: its
+//! change is handed back to its request, which makes it alone and waits for the row as a
+//! change always did ([`Handed::Alone`]). A batch that fails because of one piece of it is
+//! handed back the same way, so that the piece fails alone; one that fails because the
+//! database is unavailable answers every piece with that.
+
+mod writer;
+
+use std::sync::Arc;
+
+use shared_messages::{EventChange, EventId};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::{DbError, OutboxMessage};
+use crate::domain::Event;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::outbox::RelayHandle;
+
+/// The most events in one batch.
+const MAX_BATCH: usize = 128;
+/// Work that may wait for the writer; a request finding the queue full waits for room.
+const QUEUE: usize = 1024;
+
+/// How a change is decided on the stored event at a time: the event it becomes, `None` when
+/// nothing changes, or why it is refused.
+pub type Decide =
+    Arc<dyn Fn(&Event, OffsetDateTime) -> Result<Option<Event>, ApiError> + Send + Sync>;
+
+/// What a change came to.
+#[derive(Debug)]
+pub enum Changed {
+    /// Written, with the message reporting it (counted, logged, and the relay woken).
+    Written(Event),
+    /// Nothing to change: the event as it is.
+    Unchanged(Event),
+}
+
+/// The writer's answer to a piece of work.
+#[derive(Debug)]
+pub enum Handed<T> {
+    /// Done.
+    Done(T),
+    /// To be done alone, by the request: the event's row is held by another session, or the
+    /// batch failed because of one of its pieces.
+    Alone,
+}
+
+/// A new event to insert (version 1) with its message; answered whether it was written (not
+/// when the id is taken).
+struct Insert {
+    event: Event,
+    message: OutboxMessage,
+    answer: oneshot::Sender<Result<Handed<bool>, DbError>>,
+}
+
+/// A change to decide on the stored event and write, with its message of `kind`.
+struct Change {
+    id: EventId,
+    kind: EventChange,
+    decide: Decide,
+    answer: oneshot::Sender<Result<Handed<Changed>, ApiError>>,
+}
+
+/// A piece of work for the writer.
+enum Work {
+    Insert(Box<Insert>),
+    Change(Change),
+}
+
+impl Work {
+    fn event_id(&self) -> &str {
+        match self {
+            Self::Insert(insert) => insert.event.id.as_str(),
+            Self::Change(change) => change.id.as_str(),
+        }
+    }
+}
+
+/// Hands work to the writer task; cloned into every request. The writer stops once every
+/// clone is dropped and what was queued is done.
+#[derive(Debug, Clone)]
+pub struct Committer {
+    queue: mpsc::Sender<Work>,
+    metrics: Metrics,
+}
+
+impl Committer {
+    /// Starts the writer task on the current runtime; it wakes `relay` after each batch that
+    /// wrote messages.
+    pub fn start(pool: deadpool_postgres::Pool, metrics: Metrics, relay: RelayHandle) -> Self {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(writer::Writer::new(pool, metrics.clone(), relay, receiver).run());
+        Self { queue, metrics }
+    }
+
+    /// Inserts a new event with its first version and its message; `false` (nothing written)
+    /// when the id is taken.
+    pub async fn insert(
+        &self,
+        event: &Event,
+        message: &OutboxMessage,
+    ) -> Result<Handed<bool>, DbError> {
+        let (answer, answered) = oneshot::channel();
+        let insert = Insert {
+            event: event.clone(),
+            message: message.clone(),
+            answer,
+        };
+        self.hand(Work::Insert(Box::new(insert))).await?;
+        answered.await.map_err(|_| stopped())?
+    }
+
+    /// Decides a change of event `id` on the stored event with `decide` and writes it with its
+    /// message of `kind`, after every change of the event handed before it.
+    pub async fn change(
+        &self,
+        id: &EventId,
+        kind: EventChange,
+        decide: Decide,
+    ) -> Result<Handed<Changed>, ApiError> {
+        let (answer, answered) = oneshot::channel();
+        let change = Change {
+            id: id.clone(),
+            kind,
+            decide,
+            answer,
+        };
+        self.hand(Work::Change(change)).await?;
+        answered.await.map_err(|_| ApiError::from(stopped()))?
+    }
+
+    /// Queues `work`; counted as waiting until it is taken into a batch (a request dropped
+    /// while waiting for room queues nothing and counts nothing).
+    async fn hand(&self, work: Work) -> Result<(), DbError> {
+        let room = self.queue.reserve().await.map_err(|_| stopped())?;
+        self.metrics.commit_waiting.inc();
+        room.send(work);
+        Ok(())
+    }
+}
+
+fn stopped() -> DbError {
+    DbError::Unavailable("the writer of changes has stopped".into())
+}
+
+/// After a change and its message committed: counts and logs it (the relay is woken by
+/// whoever committed, once for all it wrote).
+pub(crate) fn committed(
+    metrics: &Metrics,
+    event: &Event,
+    message: &OutboxMessage,
+    change: EventChange,
+) {
+    metrics
+        .event_changes
+        .with_label_values(&[change.routing_key()])
+        .inc();
+    tracing::info!(event_id = %event.id, version = event.version, routing_key = %change,
+        message_id = %message.message_id, "event changed");
+}

@@ -1,0 +1,326 @@
+//! The writer task: batches of work, each new event inserted and each change decided and
+//! written with the others of its batch.
+
+use std::collections::{HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use deadpool_postgres::Pool;
+use futures_util::FutureExt;
+use shared_messages::EventChange;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use super::{Change, Changed, Handed, Insert, MAX_BATCH, QUEUE, Work, committed};
+use crate::db::{self, DbError, OutboxMessage};
+use crate::domain::Event;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::outbox::{self, RelayHandle};
+
+/// The task that does the batches, one at a time.
+pub(super) struct Writer {
+    pool: Pool,
+    metrics: Metrics,
+    relay: RelayHandle,
+    receiver: mpsc::Receiver<Work>,
+    /// Work off the queue not yet in a batch: work on an event already in the batch being
+    /// made, in the order it came.
+    held: VecDeque<Work>,
+}
+
+/// A change decided, waiting for its commit to be answered.
+struct Decided {
+    change: Change,
+    event: Event,
+    message: OutboxMessage,
+}
+
+impl Writer {
+    pub(super) fn new(
+        pool: Pool,
+        metrics: Metrics,
+        relay: RelayHandle,
+        receiver: mpsc::Receiver<Work>,
+    ) -> Self {
+        Self {
+            pool,
+            metrics,
+            relay,
+            receiver,
+            held: VecDeque::new(),
+        }
+    }
+
+    /// Does batches until every [`super::Committer`] is dropped and nothing waits. A batch
+    /// that panics drops its answers (its requests answer 503) and the next one goes on.
+    pub(super) async fn run(mut self) {
+        while let Some(batch) = self.next_batch().await {
+            let size = batch.len();
+            let span = tracing::info_span!("commit_batch", work = size);
+            let done = AssertUnwindSafe(self.write(batch).instrument(span))
+                .catch_unwind()
+                .await;
+            if done.is_err() {
+                tracing::error!(
+                    work = size,
+                    "a batch of changes panicked; its requests were dropped"
+                );
+            }
+        }
+    }
+
+    /// What is held and queued, as a batch of up to [`MAX_BATCH`] events in the order the
+    /// work came, one piece per event (the first waiting when nothing is); `None` once every
+    /// [`super::Committer`] is dropped and nothing waits.
+    async fn next_batch(&mut self) -> Option<Vec<Work>> {
+        if self.held.is_empty() {
+            let first = self.receiver.recv().await?;
+            self.held.push_back(first);
+        }
+        while self.held.len() < QUEUE {
+            let Ok(next) = self.receiver.try_recv() else {
+                break;
+            };
+            self.held.push_back(next);
+        }
+        let mut batch: Vec<Work> = Vec::with_capacity(self.held.len().min(MAX_BATCH));
+        let mut later = VecDeque::new();
+        while let Some(work) = self.held.pop_front() {
+            let event_taken = batch.iter().any(|w| w.event_id() == work.event_id());
+            if event_taken || batch.len() >= MAX_BATCH {
+                later.push_back(work);
+            } else {
+                batch.push(work);
+            }
+        }
+        self.held = later;
+        self.metrics.commit_waiting.sub(batch.len() as i64);
+        Some(batch)
+    }
+
+    /// Inserts the new events and makes the changes, each on a connection of its own, and
+    /// wakes the relay when something was written.
+    async fn write(&self, batch: Vec<Work>) {
+        let started = Instant::now();
+        let size = batch.len();
+        let mut inserts = Vec::new();
+        let mut changes = Vec::new();
+        for work in batch {
+            match work {
+                Work::Insert(insert) => inserts.push(*insert),
+                Work::Change(change) => changes.push(change),
+            }
+        }
+        let (inserted, changed) = tokio::join!(self.insert_all(inserts), self.change_all(changes));
+        if inserted + changed > 0 {
+            self.relay.wake();
+        }
+        self.metrics.commit_batch_changes.observe(size as f64);
+        self.metrics
+            .commit_batch_seconds
+            .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// Inserts new events in one statement and answers each; how many it wrote.
+    async fn insert_all(&self, inserts: Vec<Insert>) -> usize {
+        if inserts.is_empty() {
+            return 0;
+        }
+        let rows: Vec<(&Event, &OutboxMessage)> = inserts
+            .iter()
+            .map(|insert| (&insert.event, &insert.message))
+            .collect();
+        let outcome = match self.pool.get().await {
+            Ok(client) => db::insert_events_with_messages(&client, &rows).await,
+            Err(error) => Err(error.into()),
+        };
+        match outcome {
+            Ok(written) => {
+                let mut count = 0;
+                for insert in inserts {
+                    let was_written = written.iter().any(|id| id == insert.event.id.as_str());
+                    if was_written {
+                        count += 1;
+                        committed(
+                            &self.metrics,
+                            &insert.event,
+                            &insert.message,
+                            EventChange::Created,
+                        );
+                    }
+                    let _ = insert.answer.send(Ok(Handed::Done(was_written)));
+                }
+                count
+            }
+            Err(error) => {
+                let unavailable = unavailable(&error);
+                if unavailable.is_none() {
+                    tracing::warn!(%error, events = inserts.len(),
+                        "a batch of new events failed; each is inserted alone");
+                }
+                for insert in inserts {
+                    let answer = match &unavailable {
+                        Some(copy) => Err(copy()),
+                        None => Ok(Handed::Alone),
+                    };
+                    let _ = insert.answer.send(answer);
+                }
+                0
+            }
+        }
+    }
+
+    /// Reads and locks the changed events, decides each change, writes the changed ones in one
+    /// statement and commits, then answers them; how many it wrote.
+    async fn change_all(&self, changes: Vec<Change>) -> usize {
+        if changes.is_empty() {
+            return 0;
+        }
+        let mut client = match self.pool.get().await {
+            Ok(client) => client,
+            Err(error) => {
+                fail_all(changes, &DbError::from(error));
+                return 0;
+            }
+        };
+        let transaction = match client.transaction().await {
+            Ok(transaction) => transaction,
+            Err(error) => {
+                fail_all(changes, &DbError::from(error));
+                return 0;
+            }
+        };
+        let mut ids: Vec<&str> = changes.iter().map(|change| change.id.as_str()).collect();
+        ids.sort_unstable();
+        let stored = match db::lock_events_unless_held(&transaction, &ids).await {
+            Ok(events) => events,
+            Err(error) => {
+                fail_all(changes, &error);
+                return 0;
+            }
+        };
+        let decided = self.decide_all(changes, stored);
+        if decided.is_empty() {
+            let _ = transaction.rollback().await;
+            return 0;
+        }
+        let mut rows: Vec<(&Event, &OutboxMessage)> = decided
+            .iter()
+            .map(|decided| (&decided.event, &decided.message))
+            .collect();
+        rows.sort_unstable_by(|a, b| a.0.id.as_str().cmp(b.0.id.as_str()));
+        let written = match db::update_events_with_messages(&transaction, &rows).await {
+            Ok(written) => transaction
+                .commit()
+                .await
+                .map(|()| written)
+                .map_err(DbError::from),
+            Err(error) => Err(error),
+        };
+        match written {
+            Ok(written) => self.answer_written(decided, &written),
+            Err(error) => {
+                if unavailable(&error).is_none() {
+                    tracing::warn!(%error, changes = decided.len(),
+                        "a batch of changes failed; each is made alone");
+                }
+                fail_all(decided.into_iter().map(|decided| decided.change), &error);
+                0
+            }
+        }
+    }
+
+    /// Decides each change on its stored event: answers those refused or that change nothing,
+    /// hands back those whose event was not read (held by another session, or missing), and
+    /// returns the others with their new event and message.
+    fn decide_all(&self, changes: Vec<Change>, stored: Vec<Event>) -> Vec<Decided> {
+        let mut stored: HashMap<String, Event> = stored
+            .into_iter()
+            .map(|event| (event.id.to_string(), event))
+            .collect();
+        let now = OffsetDateTime::now_utc();
+        let mut decided = Vec::new();
+        for change in changes {
+            let Some(current) = stored.remove(change.id.as_str()) else {
+                let _ = change.answer.send(Ok(Handed::Alone));
+                continue;
+            };
+            let event = match (change.decide)(&current, now) {
+                Ok(Some(event)) => event,
+                Ok(None) => {
+                    let _ = change
+                        .answer
+                        .send(Ok(Handed::Done(Changed::Unchanged(current))));
+                    continue;
+                }
+                Err(refused) => {
+                    let _ = change.answer.send(Err(refused));
+                    continue;
+                }
+            };
+            match outbox::message_for(&event, change.kind) {
+                Ok(message) => decided.push(Decided {
+                    change,
+                    event,
+                    message,
+                }),
+                Err(error) => {
+                    let _ = change.answer.send(Err(ApiError::internal(error)));
+                }
+            }
+        }
+        decided
+    }
+
+    /// Answers the committed changes; any the statement did not write (which the row locks
+    /// rule out) is handed back to its request.
+    fn answer_written(&self, decided: Vec<Decided>, written: &[String]) -> usize {
+        let mut count = 0;
+        for Decided {
+            change,
+            event,
+            message,
+        } in decided
+        {
+            if written.iter().any(|id| id == change.id.as_str()) {
+                count += 1;
+                committed(&self.metrics, &event, &message, change.kind);
+                let _ = change
+                    .answer
+                    .send(Ok(Handed::Done(Changed::Written(event))));
+            } else {
+                let _ = change.answer.send(Ok(Handed::Alone));
+            }
+        }
+        count
+    }
+}
+
+/// Answers changes after `error`: the database unavailable (503) as it was; anything else is
+/// handed back, so that the change at fault fails alone with its own error.
+fn fail_all(changes: impl IntoIterator<Item = Change>, error: &DbError) {
+    let unavailable = unavailable(error);
+    for change in changes {
+        let answer = match &unavailable {
+            Some(copy) => Err(ApiError::from(copy())),
+            None => Ok(Handed::Alone),
+        };
+        let _ = change.answer.send(answer);
+    }
+}
+
+/// For an error that says the database cannot serve now, a way to give each piece of work the
+/// same error; `None` for an error of the work itself.
+fn unavailable(error: &DbError) -> Option<impl Fn() -> DbError + use<>> {
+    let copy = match error {
+        DbError::Unavailable(reason) => Some(reason.clone()),
+        DbError::LockTimeout => None,
+        _ => return None,
+    };
+    Some(move || match &copy {
+        Some(reason) => DbError::Unavailable(reason.clone()),
+        None => DbError::LockTimeout,
+    })
+}
