@@ -200,7 +200,7 @@ async fn concurrent_changes_of_one_event_are_each_written_as_a_version_of_its_ow
 }
 
 #[tokio::test]
-async fn a_change_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_written() {
+async fn a_new_event_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_written() {
     let app = spawn_app().await;
     app.database()
         .await
@@ -292,4 +292,59 @@ async fn an_event_another_session_holds_holds_up_no_other_change() {
         (held["version"].as_u64(), held["coefficient"].to_string()),
         (Some(2), "2.50".to_owned())
     );
+}
+
+#[tokio::test]
+async fn a_change_the_database_refuses_fails_alone_and_the_other_changes_are_written() {
+    let app = spawn_app().await;
+    for n in 0..5 {
+        app.create_event(&format!("e{n}"), "1.50").await;
+    }
+    app.create_event("refused", "1.50").await;
+    app.database()
+        .await
+        .batch_execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+             CREATE TRIGGER refuse BEFORE UPDATE ON events
+                 FOR EACH ROW WHEN (NEW.id = 'refused') EXECUTE FUNCTION refuse();",
+        )
+        .await
+        .unwrap();
+    let patch = |id: &str| {
+        send(
+            &app,
+            reqwest::Method::PATCH,
+            &format!("/events/{id}"),
+            json!({ "coefficient": "2.50" }),
+        )
+    };
+
+    let statuses = in_one_batch(
+        &app,
+        || create(&app, "first"),
+        || {
+            let mut then = vec![patch("refused")];
+            then.extend((0..5).map(|n| patch(&format!("e{n}"))));
+            then
+        },
+    )
+    .await;
+
+    assert_eq!(statuses[1], 500);
+    assert_eq!(statuses[2..], [200; 5]);
+    let refused: Value = app.get("/events/refused").await.json().await.unwrap();
+    assert_eq!(refused["version"], 1);
+    for n in 0..5 {
+        let event: Value = app
+            .get(&format!("/events/e{n}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (event["version"].as_u64(), event["coefficient"].to_string()),
+            (Some(2), "2.50".to_owned())
+        );
+    }
 }
