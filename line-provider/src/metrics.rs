@@ -12,8 +12,7 @@ pub struct Metrics {
     registry: Registry,
     /// Changes committed, by routing key (`event.created`, ...).
     pub event_changes: IntCounterVec,
-    /// Changes decided again because another replica's change of the same event committed
-    /// first.
+    /// Changes decided again because another change of the same event committed first.
     pub change_retries: IntCounter,
     /// Pieces of work (new events, changes) done in one batch of the group commit.
     pub commit_batch_changes: Histogram,
@@ -48,7 +47,7 @@ impl Metrics {
         )?;
         let change_retries = IntCounter::new(
             "event_change_retries_total",
-            "Changes decided again after another replica's change of the same event",
+            "Changes decided again after another change of the same event committed first",
         )?;
         let commit_batch_changes = Histogram::with_opts(
             HistogramOpts::new(

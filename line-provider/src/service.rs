@@ -42,6 +42,7 @@ pub async fn create_event(state: &AppState, new: NewEvent) -> Result<Event, ApiE
     let written = match state.commits.insert(&event, &message).await? {
         Handed::Done(written) => written,
         Handed::Alone => {
+            let _alone = state.commits.alone().await?;
             let client = state.pool.get().await?;
             let written = !db::insert_events_with_messages(&client, &[(&event, &message)])
                 .await?
@@ -130,6 +131,7 @@ async fn change_alone(
     kind: EventChange,
     decide: &Decide,
 ) -> Result<Event, ApiError> {
+    let _alone = state.commits.alone().await?;
     let client = state.pool.get().await?;
     for _ in 0..CHANGE_ATTEMPTS {
         let current = db::get_event(&client, id)

@@ -39,7 +39,8 @@ pub async fn apply_event(pool: &Pool, event: &IncomingEvent) -> Result<Applied, 
 }
 
 /// Applies the events of several messages, in order, in one transaction (one commit for all)
-/// and three statements whatever their number ([`apply_together`]). A finish is one row's
+/// and three statements whatever their number, three more for each event whose limit is
+/// spread ([`apply_together`]). A finish is one row's
 /// change whatever the number of bets (a bet's status is its event's), so a batch holds each
 /// event's row for the same few milliseconds whatever it carries.
 pub async fn apply_events(pool: &Pool, events: &[&IncomingEvent]) -> Result<Vec<Applied>, DbError> {

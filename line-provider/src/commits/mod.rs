@@ -15,7 +15,9 @@
 //! The batch locks the rows it reads without waiting (`SKIP LOCKED`), so an event another
 //! session holds (another replica's change, a re-publication) holds up nothing else: its
 //! change is handed back to its request, which makes it alone and waits for the row as a
-//! change always did ([`Handed::Alone`]). A batch that fails because of one piece of it is
+//! change always did ([`Handed::Alone`]), at most [`ALONE`] requests at a time so that they
+//! never take the pool from the writer ([`Committer::alone`]). A batch that fails because of
+//! one piece of it is
 //! handed back the same way, so that the piece fails alone; one that fails because the
 //! database is unavailable answers every piece with that.
 
@@ -25,7 +27,7 @@ use std::sync::Arc;
 
 use shared_messages::{EventChange, EventId};
 use time::OffsetDateTime;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
 
 use crate::db::{DbError, OutboxMessage};
 use crate::domain::Event;
@@ -37,6 +39,8 @@ use crate::outbox::RelayHandle;
 const MAX_BATCH: usize = 128;
 /// Work that may wait for the writer; a request finding the queue full waits for room.
 const QUEUE: usize = 1024;
+/// Requests doing work alone at a time, each on a connection of the pool's 16.
+const ALONE: usize = 4;
 
 /// How a change is decided on the stored event at a time: the event it becomes, `None` when
 /// nothing changes, or why it is refused.
@@ -68,6 +72,8 @@ struct Insert {
     event: Event,
     message: OutboxMessage,
     answer: oneshot::Sender<Result<Handed<bool>, DbError>>,
+    /// The request's span, for the log line of the change.
+    span: tracing::Span,
 }
 
 /// A change to decide on the stored event and write, with its message of `kind`.
@@ -76,6 +82,8 @@ struct Change {
     kind: EventChange,
     decide: Decide,
     answer: oneshot::Sender<Result<Handed<Changed>, ApiError>>,
+    /// The request's span, for the log line of the change.
+    span: tracing::Span,
 }
 
 /// A piece of work for the writer.
@@ -99,6 +107,7 @@ impl Work {
 pub struct Committer {
     queue: mpsc::Sender<Work>,
     metrics: Metrics,
+    alone: Arc<Semaphore>,
 }
 
 impl Committer {
@@ -107,7 +116,18 @@ impl Committer {
     pub fn start(pool: deadpool_postgres::Pool, metrics: Metrics, relay: RelayHandle) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
         tokio::spawn(writer::Writer::new(pool, metrics.clone(), relay, receiver).run());
-        Self { queue, metrics }
+        Self {
+            queue,
+            metrics,
+            alone: Arc::new(Semaphore::new(ALONE)),
+        }
+    }
+
+    /// Leave to do work handed back alone: at most [`ALONE`] requests at a time hold a
+    /// connection for it (waiting, maybe, for a row another session holds), so that they never
+    /// take the pool from the writer and the reads.
+    pub async fn alone(&self) -> Result<SemaphorePermit<'_>, DbError> {
+        self.alone.acquire().await.map_err(|_| stopped())
     }
 
     /// Inserts a new event with its first version and its message; `false` (nothing written)
@@ -122,13 +142,16 @@ impl Committer {
             event: event.clone(),
             message: message.clone(),
             answer,
+            span: tracing::Span::current(),
         };
         self.hand(Work::Insert(Box::new(insert))).await?;
         answered.await.map_err(|_| stopped())?
     }
 
     /// Decides a change of event `id` on the stored event with `decide` and writes it with its
-    /// message of `kind`, after every change of the event handed before it.
+    /// message of `kind`, in a batch after every change of the event handed to the writer
+    /// before it (one handed back and made alone races, by the version check, with those
+    /// after it).
     pub async fn change(
         &self,
         id: &EventId,
@@ -141,6 +164,7 @@ impl Committer {
             kind,
             decide,
             answer,
+            span: tracing::Span::current(),
         };
         self.hand(Work::Change(change)).await?;
         answered.await.map_err(|_| ApiError::from(stopped()))?

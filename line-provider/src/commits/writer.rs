@@ -143,12 +143,14 @@ impl Writer {
                     let was_written = written.iter().any(|id| id == insert.event.id.as_str());
                     if was_written {
                         count += 1;
-                        committed(
-                            &self.metrics,
-                            &insert.event,
-                            &insert.message,
-                            EventChange::Created,
-                        );
+                        insert.span.in_scope(|| {
+                            committed(
+                                &self.metrics,
+                                &insert.event,
+                                &insert.message,
+                                EventChange::Created,
+                            );
+                        });
                     }
                     let _ = insert.answer.send(Ok(Handed::Done(was_written)));
                 }
@@ -192,11 +194,12 @@ impl Writer {
                 return 0;
             }
         };
-        let mut ids: Vec<&str> = changes.iter().map(|change| change.id.as_str()).collect();
-        ids.sort_unstable();
+        let ids: Vec<&str> = changes.iter().map(|change| change.id.as_str()).collect();
         let stored = match db::lock_events_unless_held(&transaction, &ids).await {
             Ok(events) => events,
             Err(error) => {
+                // Before the answers: a change handed back must not meet this batch's locks.
+                let _ = transaction.rollback().await;
                 fail_all(changes, &error);
                 return 0;
             }
@@ -206,18 +209,20 @@ impl Writer {
             let _ = transaction.rollback().await;
             return 0;
         }
-        let mut rows: Vec<(&Event, &OutboxMessage)> = decided
+        let rows: Vec<(&Event, &OutboxMessage)> = decided
             .iter()
             .map(|decided| (&decided.event, &decided.message))
             .collect();
-        rows.sort_unstable_by(|a, b| a.0.id.as_str().cmp(b.0.id.as_str()));
         let written = match db::update_events_with_messages(&transaction, &rows).await {
             Ok(written) => transaction
                 .commit()
                 .await
                 .map(|()| written)
                 .map_err(DbError::from),
-            Err(error) => Err(error),
+            Err(error) => {
+                let _ = transaction.rollback().await;
+                Err(error)
+            }
         };
         match written {
             Ok(written) => self.answer_written(decided, &written),
@@ -286,7 +291,9 @@ impl Writer {
         {
             if written.iter().any(|id| id == change.id.as_str()) {
                 count += 1;
-                committed(&self.metrics, &event, &message, change.kind);
+                change
+                    .span
+                    .in_scope(|| committed(&self.metrics, &event, &message, change.kind));
                 let _ = change
                     .answer
                     .send(Ok(Handed::Done(Changed::Written(event))));

@@ -124,8 +124,8 @@ pub async fn insert_events_with_messages(
 ///
 /// The `UPDATE` takes the row locks, so a concurrent change of the same event waits for this
 /// statement's commit and then finds the version moved on: one event's messages enter the
-/// outbox in version order. The rows are taken in the order of the batch, which the caller
-/// sorts by id, so two batches of the same events lock them in the same order.
+/// outbox in version order. (The writer locks a batch's rows first, in id order, with
+/// [`lock_events_unless_held`].)
 pub async fn update_events_with_messages(
     client: &impl GenericClient,
     changes: &[(&Event, &OutboxMessage)],

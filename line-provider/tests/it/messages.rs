@@ -158,8 +158,7 @@ async fn concurrent_changes_of_one_event_each_get_a_version_and_are_published_in
 #[tokio::test]
 async fn a_change_that_loses_a_race_is_decided_again_on_the_winner() {
     let mut app = spawn_app().await;
-    // One process never races with itself (its writer takes one change of an event at a
-    // time); two replicas do.
+    // The writer of one process takes one change of an event at a time; two replicas race.
     let replica = app.spawn_replica().await;
     app.create_event("e1", "1.10").await;
     app.next_message().await;
