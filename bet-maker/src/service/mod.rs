@@ -87,6 +87,9 @@ async fn apply_together(
     let mut ids: Vec<&str> = events.iter().map(|event| event.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
+    if ids.len() == events.len() && events.iter().all(|event| event.status == EventStatus::New) {
+        return apply_open(transaction, events).await.map(Some);
+    }
     let mut held: HashMap<&str, Held> = HashMap::with_capacity(ids.len());
     let stored = db::lock_events(transaction, &ids).await?;
     let stored_ids: Vec<&str> = stored.iter().map(|(id, _, _)| id.as_str()).collect();
@@ -177,6 +180,35 @@ async fn apply_together(
         }
     }
     Ok(Some(outcomes))
+}
+
+/// Applies a batch of open versions, each of another event, with the upsert alone: nothing is
+/// to be settled and no final status replaced, and the upsert's rule decides each message as
+/// it would alone; one statement fewer than [`apply_together`]'s way, and one round trip.
+async fn apply_open(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    events: &[&IncomingEvent],
+) -> Result<Vec<Applied>, DbError> {
+    let mut writes: Vec<&IncomingEvent> = events.to_vec();
+    writes.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+    let written = db::apply_events(transaction, &writes).await?;
+    let applied = |id: &str| written.iter().any(|(written, _)| written == id);
+    for event in &writes {
+        if applied(event.id.as_str())
+            && let Some(max_liability) = event.limits.max_liability
+        {
+            db::spread_limit(transaction, &event.id, max_liability).await?;
+        }
+    }
+    Ok(events
+        .iter()
+        .map(|event| Applied {
+            applied: applied(event.id.as_str()),
+            settled_as: None,
+            settled: 0,
+            resettled: false,
+        })
+        .collect())
 }
 
 mod placing;

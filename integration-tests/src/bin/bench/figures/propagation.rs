@@ -19,6 +19,7 @@ pub async fn propagation(
     sizes: &Sizes,
     results: &mut Results,
 ) -> anyhow::Result<()> {
+    system.settle().await?;
     let mut line_provider = Connection::open(system.line_provider_address).await?;
     let mut poll = Connection::open(system.bet_maker_address).await?;
     let mut created = load::histogram();
