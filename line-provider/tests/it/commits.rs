@@ -64,6 +64,30 @@ async fn in_one_batch(
     statuses
 }
 
+/// Makes the database refuse `operation` (`INSERT` or `UPDATE`) on the event `refused`, as it
+/// would refuse a value.
+async fn refuse(app: &TestApp, operation: &str) {
+    app.database()
+        .await
+        .batch_execute(&format!(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+             CREATE TRIGGER refuse BEFORE {operation} ON events
+                 FOR EACH ROW WHEN (NEW.id = 'refused') EXECUTE FUNCTION refuse();"
+        ))
+        .await
+        .unwrap();
+}
+
+/// The event `id` as line-provider serves it.
+async fn event(app: &TestApp, id: &str) -> Value {
+    app.get(&format!("/events/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn batches(app: &TestApp) -> (f64, f64) {
     (
         app.metric("line_provider_commit_batch_changes_count")
@@ -105,12 +129,7 @@ async fn changes_sent_while_a_commit_is_in_flight_are_written_in_one_statement()
     );
     // Every event served as created, each message published.
     for id in &ids {
-        let event: Value = app
-            .get(&format!("/events/{id}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let event = event(&app, id).await;
         assert_eq!(
             (event["version"].as_u64(), event["status"].as_str()),
             (Some(1), Some("new"))
@@ -202,16 +221,7 @@ async fn concurrent_changes_of_one_event_are_each_written_as_a_version_of_its_ow
 #[tokio::test]
 async fn a_new_event_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_written() {
     let app = spawn_app().await;
-    app.database()
-        .await
-        .batch_execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
-                 $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
-             CREATE TRIGGER refuse BEFORE INSERT ON events
-                 FOR EACH ROW WHEN (NEW.id = 'refused') EXECUTE FUNCTION refuse();",
-        )
-        .await
-        .unwrap();
+    refuse(&app, "INSERT").await;
 
     let statuses = in_one_batch(
         &app,
@@ -296,7 +306,7 @@ async fn an_event_another_session_holds_holds_up_no_other_change() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(statuses, [200; 20]);
-    let held: Value = app.get("/events/held").await.json().await.unwrap();
+    let held = event(&app, "held").await;
     assert_eq!(held["version"], 21);
 }
 
@@ -307,16 +317,7 @@ async fn a_change_the_database_refuses_fails_alone_and_the_other_changes_are_wri
         app.create_event(&format!("e{n}"), "1.50").await;
     }
     app.create_event("refused", "1.50").await;
-    app.database()
-        .await
-        .batch_execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
-                 $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
-             CREATE TRIGGER refuse BEFORE UPDATE ON events
-                 FOR EACH ROW WHEN (NEW.id = 'refused') EXECUTE FUNCTION refuse();",
-        )
-        .await
-        .unwrap();
+    refuse(&app, "UPDATE").await;
     let patch = |id: &str| {
         send(
             &app,
@@ -339,7 +340,7 @@ async fn a_change_the_database_refuses_fails_alone_and_the_other_changes_are_wri
 
     assert_eq!(statuses[1], 500);
     assert_eq!(statuses[2..], [200; 5]);
-    let refused: Value = app.get("/events/refused").await.json().await.unwrap();
+    let refused = event(&app, "refused").await;
     assert_eq!(refused["version"], 1);
     for n in 0..5 {
         let event: Value = app
