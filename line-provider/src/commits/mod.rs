@@ -1,7 +1,7 @@
 //! Group commit: the changes concurrent requests ask for are read, decided and written
-//! together, each statement serving a whole batch: one transaction reads and locks the events
-//! a batch changes and writes them with their outbox rows, one statement inserts its new
-//! events.
+//! together, each statement serving a whole batch: one statement reads the events a batch
+//! changes and one, its own transaction, writes them with their outbox rows; one statement
+//! inserts its new events.
 //!
 //! A request hands its work to the [`Committer`] and waits for the answer: a new event to
 //! insert, or a change of an event with the rule that decides it on the stored event. One
@@ -12,12 +12,12 @@
 //! latency of one transaction; under load, what arrives while a batch commits makes the next
 //! one.
 //!
-//! The batch locks the rows it reads without waiting (`SKIP LOCKED`), so an event another
-//! session holds (another replica's change, a re-publication) holds up nothing else: its
-//! change is handed back to its request, which makes it alone and waits for the row as a
-//! change always did ([`Handed::Alone`]), at most [`ALONE`] requests at a time so that they
-//! never take the pool from the writer ([`Committer::alone`]). A batch that fails because of
-//! one piece of it is
+//! The batch's write locks its rows without waiting (`SKIP LOCKED`) and writes an event only
+//! at the version read, so an event another session holds (another replica's change, a
+//! re-publication) or changed meanwhile holds up nothing else: its change is handed back to
+//! its request, which makes it alone and waits for the row as a change always did
+//! ([`Handed::Alone`]), at most [`ALONE`] requests at a time so that they never take the pool
+//! from the writer ([`Committer::alone`]). A batch that fails because of one piece of it is
 //! handed back the same way, so that the piece fails alone; one that fails because the
 //! database is unavailable answers every piece with that.
 
@@ -61,8 +61,9 @@ pub enum Changed {
 pub enum Handed<T> {
     /// Done.
     Done(T),
-    /// To be done alone, by the request: the event's row is held by another session, or the
-    /// batch failed because of one of its pieces.
+    /// To be done alone, by the request: the event's row is held by another session or was
+    /// changed by one since the batch read it, or the batch failed because of one of its
+    /// pieces.
     Alone,
 }
 

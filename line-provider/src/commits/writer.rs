@@ -174,57 +174,38 @@ impl Writer {
         }
     }
 
-    /// Reads and locks the changed events, decides each change, writes the changed ones in one
-    /// statement and commits, then answers them; how many it wrote.
+    /// Reads the changed events, decides each change and writes the changed ones in one
+    /// statement, which is its own transaction (it locks the events, leaving out any another
+    /// session holds, and writes those still at the version read), then answers them; how many
+    /// it wrote. Two round trips and one commit for the batch.
     async fn change_all(&self, changes: Vec<Change>) -> usize {
         if changes.is_empty() {
             return 0;
         }
-        let mut client = match self.pool.get().await {
+        let client = match self.pool.get().await {
             Ok(client) => client,
             Err(error) => {
                 fail_all(changes, &DbError::from(error));
                 return 0;
             }
         };
-        let transaction = match client.transaction().await {
-            Ok(transaction) => transaction,
-            Err(error) => {
-                fail_all(changes, &DbError::from(error));
-                return 0;
-            }
-        };
         let ids: Vec<&str> = changes.iter().map(|change| change.id.as_str()).collect();
-        let stored = match db::lock_events_unless_held(&transaction, &ids).await {
+        let stored = match db::events_by_ids(&client, &ids).await {
             Ok(events) => events,
             Err(error) => {
-                // Before the answers: a change handed back must not meet this batch's locks.
-                let _ = transaction.rollback().await;
                 fail_all(changes, &error);
                 return 0;
             }
         };
         let decided = self.decide_all(changes, stored);
         if decided.is_empty() {
-            let _ = transaction.rollback().await;
             return 0;
         }
         let rows: Vec<(&Event, &OutboxMessage)> = decided
             .iter()
             .map(|decided| (&decided.event, &decided.message))
             .collect();
-        let written = match db::update_events_with_messages(&transaction, &rows).await {
-            Ok(written) => transaction
-                .commit()
-                .await
-                .map(|()| written)
-                .map_err(DbError::from),
-            Err(error) => {
-                let _ = transaction.rollback().await;
-                Err(error)
-            }
-        };
-        match written {
+        match db::update_events_unless_held_with_messages(&client, &rows).await {
             Ok(written) => self.answer_written(decided, &written),
             Err(error) => {
                 if unavailable(&error).is_none() {
@@ -238,7 +219,7 @@ impl Writer {
     }
 
     /// Decides each change on its stored event: answers those refused or that change nothing,
-    /// hands back those whose event was not read (held by another session, or missing), and
+    /// hands back those whose event was not read (missing: the change made alone says so), and
     /// returns the others with their new event and message.
     fn decide_all(&self, changes: Vec<Change>, stored: Vec<Event>) -> Vec<Decided> {
         let mut stored: HashMap<String, Event> = stored
@@ -279,8 +260,8 @@ impl Writer {
         decided
     }
 
-    /// Answers the committed changes; any the statement did not write (which the row locks
-    /// rule out) is handed back to its request.
+    /// Answers the committed changes; any the statement did not write (its event held by
+    /// another session, or changed by one since it was read) is handed back to its request.
     fn answer_written(&self, decided: Vec<Decided>, written: &[String]) -> usize {
         let mut count = 0;
         for Decided {

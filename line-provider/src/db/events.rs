@@ -56,11 +56,12 @@ fn event_from_row(row: &Row) -> Result<Event, DbError> {
 }
 
 /// One statement for a batch of changes, each of a different event: `$event_write` (an
-/// `INSERT` or `UPDATE` of `events` from the rows of `input`, returning the ids it wrote), then,
-/// for each event it wrote, the version into `event_versions` and the message into `outbox`, in
-/// the order of the batch. The parameters are the columns of [`Columns`].
+/// `INSERT` or `UPDATE` of `events` from the rows of `input`, returning the ids it wrote, in
+/// literal parts), then, for each event it wrote, the version into `event_versions` and the
+/// message into `outbox`, in the order of the batch. The parameters are the columns of
+/// [`Columns`].
 macro_rules! with_versions_and_messages {
-    ($event_write:literal) => {
+    ($($event_write:expr),+) => {
         concat!(
             "WITH input AS (
                  SELECT * FROM unnest($1::text[], $2::numeric[], $3::timestamptz[], $4::text[],
@@ -72,7 +73,7 @@ macro_rules! with_versions_and_messages {
                                       min_stake, max_stake, max_liability, message_id,
                                       routing_key, body, occurred_at, schema_version, n)
              ), event AS (",
-            $event_write,
+            $($event_write,)+
             "), history AS (
                  INSERT INTO event_versions
                      (event_id, version, status, coefficient, deadline, reason, changed_at,
@@ -87,6 +88,19 @@ macro_rules! with_versions_and_messages {
              FROM input c JOIN event USING (id) ORDER BY c.n
              RETURNING event_id"
         )
+    };
+}
+
+/// The `UPDATE` of each event of `input` from the version before it, for
+/// [`with_versions_and_messages`]; what follows may narrow its `WHERE`.
+macro_rules! update_to_the_next_version {
+    () => {
+        "UPDATE events SET coefficient = c.coefficient, deadline = c.deadline,
+                           status = c.status, version = c.version, updated_at = c.at,
+                           reason = c.reason, min_stake = c.min_stake,
+                           max_stake = c.max_stake, max_liability = c.max_liability
+         FROM input c
+         WHERE events.id = c.id AND events.version = c.version - 1"
     };
 }
 
@@ -124,21 +138,36 @@ pub async fn insert_events_with_messages(
 ///
 /// The `UPDATE` takes the row locks, so a concurrent change of the same event waits for this
 /// statement's commit and then finds the version moved on: one event's messages enter the
-/// outbox in version order. (The writer locks a batch's rows first, in id order, with
-/// [`lock_events_unless_held`].)
+/// outbox in version order. (The writer's batches use
+/// [`update_events_unless_held_with_messages`], which does not wait.)
 pub async fn update_events_with_messages(
     client: &impl GenericClient,
     changes: &[(&Event, &OutboxMessage)],
 ) -> Result<Vec<String>, DbError> {
     write_with_messages(
         client,
+        with_versions_and_messages!(update_to_the_next_version!(), " RETURNING events.id"),
+        changes,
+        |event| event.updated_at,
+    )
+    .await
+}
+
+/// [`update_events_with_messages`] for the events no other session holds: the statement locks
+/// the events in id order, leaving out any another session holds (another replica's change, a
+/// re-publication) rather than waiting for it, and writes those whose version is still the one
+/// before. Run on its own (autocommit), it is the whole transaction of a batch of changes: one
+/// round trip and one commit. The ids left out are those to decide again.
+pub async fn update_events_unless_held_with_messages(
+    client: &impl GenericClient,
+    changes: &[(&Event, &OutboxMessage)],
+) -> Result<Vec<String>, DbError> {
+    write_with_messages(
+        client,
         with_versions_and_messages!(
-            "UPDATE events SET coefficient = c.coefficient, deadline = c.deadline,
-                               status = c.status, version = c.version, updated_at = c.at,
-                               reason = c.reason, min_stake = c.min_stake,
-                               max_stake = c.max_stake, max_liability = c.max_liability
-             FROM input c
-             WHERE events.id = c.id AND events.version = c.version - 1
+            update_to_the_next_version!(),
+            " AND events.id IN (SELECT e.id FROM input w JOIN events e ON e.id = w.id
+                                 ORDER BY e.id FOR NO KEY UPDATE OF e SKIP LOCKED)
              RETURNING events.id"
         ),
         changes,
@@ -259,10 +288,9 @@ pub async fn get_event(
     row.as_ref().map(event_from_row).transpose()
 }
 
-/// Those of the events `ids` (each once, in id order) that exist and no other session holds,
-/// locked until the end of the transaction as an `UPDATE` locks them, in id order; an event
-/// held elsewhere is left out rather than waited for.
-pub async fn lock_events_unless_held(
+/// Those of the events `ids` that exist, each once, as committed now (no lock: a batch's write
+/// checks the version it read).
+pub async fn events_by_ids(
     client: &impl GenericClient,
     ids: &[&str],
 ) -> Result<Vec<Event>, DbError> {
@@ -270,8 +298,7 @@ pub async fn lock_events_unless_held(
     // it and compare every row with every id.
     let sql = format!(
         "SELECT {EVENT_COLUMNS_OF_E} FROM unnest($1::text[]) AS wanted(id)
-         JOIN events e ON e.id = wanted.id
-         ORDER BY e.id FOR NO KEY UPDATE OF e SKIP LOCKED"
+         JOIN events e ON e.id = wanted.id"
     );
     let statement = client.prepare_cached(&sql).await?;
     let rows = client.query(&statement, &[&ids]).await?;

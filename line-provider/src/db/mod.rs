@@ -8,8 +8,8 @@ mod history;
 mod outbox;
 
 pub use events::{
-    events_page_for_share, get_event, insert_events_with_messages, list_events,
-    lock_events_unless_held, update_events_with_messages,
+    events_by_ids, events_page_for_share, get_event, insert_events_with_messages, list_events,
+    update_events_unless_held_with_messages, update_events_with_messages,
 };
 pub use history::{EventVersion, event_history};
 pub use outbox::{

@@ -163,6 +163,13 @@ async fn two_replicas_share_one_outbox_and_publish_each_event_in_order() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Each replica's gauge says so: the relaying one's from its last batch, the other's
+    // from a count of the outbox.
+    for replica in [&first, &second] {
+        replica
+            .wait_for_metric("line_provider_outbox_pending", 0.0)
+            .await;
+    }
 }
 
 #[tokio::test]

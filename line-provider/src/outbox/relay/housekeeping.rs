@@ -1,7 +1,8 @@
 //! The relay's housekeeping: the final drain on shutdown, the pending gauge, pruning
 //! published rows.
 
-use std::time::Duration;
+use std::sync::PoisonError;
+use std::time::{Duration, Instant};
 
 use lapin::Channel;
 
@@ -30,11 +31,21 @@ impl Publisher {
         }
     }
 
+    /// Sets the pending gauge by a count of the outbox.
     pub(super) async fn refresh_pending_gauge(&self) {
         if let Ok(client) = self.pool.get().await
             && let Ok(pending) = db::count_pending(&client).await
         {
             self.metrics.outbox_pending.set(pending);
+            *self.counted.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+        }
+    }
+
+    /// [`Self::refresh_pending_gauge`] unless it was done less than `every` ago.
+    pub(super) async fn refresh_pending_gauge_at_most_every(&self, every: Duration) {
+        let last = *self.counted.lock().unwrap_or_else(PoisonError::into_inner);
+        if last.is_none_or(|last| last.elapsed() >= every) {
+            self.refresh_pending_gauge().await;
         }
     }
 

@@ -37,6 +37,9 @@ const FINAL_DRAIN: Duration = Duration::from_secs(5);
 /// How long one batch may take from the first publish to the last confirm. A broker that
 /// stalls longer (a resource alarm, a half-open connection) is treated as lost.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
+/// A batch whose confirms take this long is logged: messages wait, and the broker says why
+/// (an alarm, a queue's disk) in its own log.
+const SLOW_CONFIRMS: Duration = Duration::from_secs(1);
 
 /// What the rest of the service holds of the relay: a way to wake it.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +68,8 @@ struct Publisher {
     topology: Topology,
     handle: RelayHandle,
     metrics: Metrics,
+    /// When the pending gauge was last set by a count of the outbox.
+    counted: std::sync::Mutex<Option<Instant>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +113,7 @@ impl Relay {
                 topology,
                 handle: RelayHandle::default(),
                 metrics,
+                counted: std::sync::Mutex::default(),
             },
         }
     }
@@ -195,7 +201,6 @@ impl Publisher {
         loop {
             let published = self.publish_batch(channel).await?;
             if published < BATCH {
-                self.refresh_pending_gauge().await;
                 return Ok(());
             }
         }
@@ -205,28 +210,53 @@ impl Publisher {
     ///
     /// Every confirmed row is marked, even when another row of the batch failed; the failed
     /// one is retried later (consumers ignore a version older than one they hold).
+    ///
+    /// A batch that is not full read every row pending when it began, so what it left
+    /// unconfirmed is the pending gauge, with no count of the outbox (whose index of pending
+    /// rows holds every published row until a vacuum: a count per batch cost Postgres more
+    /// than the batch under load).
     async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
         if !db::try_lock_relay(&transaction).await? {
             transaction.rollback().await?;
-            return Ok(0); // another replica is relaying
+            drop(client);
+            // Another replica is relaying: this one's gauge is a count, now and then.
+            self.refresh_pending_gauge_at_most_every(POLL_INTERVAL)
+                .await;
+            return Ok(0);
         }
         let messages = db::pending_messages(&transaction, BATCH as i64).await?;
         if messages.is_empty() {
             // End the transaction now: a dropped one releases the relay lock only when its
             // ROLLBACK gets through, and the next batch could find the lock still taken.
             transaction.rollback().await?;
+            self.metrics.outbox_pending.set(0);
             return Ok(0);
         }
+        let started = Instant::now();
         let (confirmed, failure) =
             match tokio::time::timeout(PUBLISH_TIMEOUT, self.publish_all(channel, &messages)).await
             {
                 Ok(outcome) => outcome,
                 Err(_) => (Vec::new(), Some(RelayError::Timeout(PUBLISH_TIMEOUT))),
             };
+        let took = started.elapsed();
+        if took >= SLOW_CONFIRMS {
+            tracing::warn!(
+                messages = messages.len(),
+                confirmed = confirmed.len(),
+                ?took,
+                "the broker was slow to confirm a batch"
+            );
+        }
         db::mark_published(&transaction, &confirmed).await?;
         transaction.commit().await?;
+        if messages.len() < BATCH {
+            self.metrics
+                .outbox_pending
+                .set((messages.len() - confirmed.len()) as i64);
+        }
         self.metrics.outbox_published.inc_by(confirmed.len() as u64);
         match failure {
             Some(error) => {

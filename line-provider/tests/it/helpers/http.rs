@@ -93,12 +93,43 @@ impl TestApp {
         test_support::metric(&self.http, &self.address, name).await
     }
 
-    /// Polls a metric until it equals `value`, or panics after [`WAIT`].
+    /// Polls a metric until it equals `value`, or panics after [`WAIT`] with what the outbox
+    /// and the broker connection showed then (where a stuck relay says why).
     pub async fn wait_for_metric(&self, name: &str, value: f64) {
-        test_support::wait_until(&format!("{name} = {value}"), WAIT, || async {
-            self.metric(name).await == Some(value)
-        })
-        .await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let text = self.metrics_text().await;
+            if test_support::http::metric_in(&text, name) == Some(value) {
+                return;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let relay: Vec<&str> = text
+                    .lines()
+                    .filter(|line| {
+                        line.starts_with("line_provider_outbox")
+                            || line.starts_with("line_provider_broker")
+                    })
+                    .collect();
+                panic!(
+                    "timed out waiting until {name} = {value}; /metrics showed {:?}, and:\n{}",
+                    test_support::http::metric_in(&text, name),
+                    relay.join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The whole of `/metrics` now.
+    pub async fn metrics_text(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("metrics text")
     }
 }
 

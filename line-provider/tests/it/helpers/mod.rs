@@ -26,8 +26,9 @@ pub use test_support::assert_problem;
 
 /// The operator token every test app is started with.
 pub const TOKEN: &str = "test-operator-token";
-/// How long a test waits for something that should happen at once.
-pub const WAIT: Duration = Duration::from_secs(10);
+/// How long a test waits for something that should happen at once: long enough for a stall
+/// of the machine the shared servers run on (other tests' brokers booting beside them).
+pub const WAIT: Duration = Duration::from_secs(20);
 
 /// How to start a test app.
 pub struct Options {
