@@ -70,9 +70,10 @@ pub(super) fn stored_version(version: u32) -> Result<i32, DbError> {
 
 /// Takes the relay lock for the current transaction; `false` when another replica holds it.
 pub async fn try_lock_relay(client: &impl GenericClient) -> Result<bool, DbError> {
-    let row = client
-        .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&RELAY_LOCK])
+    let statement = client
+        .prepare_cached("SELECT pg_try_advisory_xact_lock($1)")
         .await?;
+    let row = client.query_one(&statement, &[&RELAY_LOCK]).await?;
     Ok(row.try_get(0)?)
 }
 

@@ -218,7 +218,13 @@ impl Publisher {
     async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
-        if !db::try_lock_relay(&transaction).await? {
+        // In one round trip: the read follows the lock, and is dropped when the lock is not
+        // this replica's.
+        let (locked, messages) = tokio::try_join!(
+            db::try_lock_relay(&transaction),
+            db::pending_messages(&transaction, BATCH as i64)
+        )?;
+        if !locked {
             transaction.rollback().await?;
             drop(client);
             // Another replica is relaying: this one's gauge is a count, now and then.
@@ -226,7 +232,6 @@ impl Publisher {
                 .await;
             return Ok(0);
         }
-        let messages = db::pending_messages(&transaction, BATCH as i64).await?;
         if messages.is_empty() {
             // End the transaction now: a dropped one releases the relay lock only when its
             // ROLLBACK gets through, and the next batch could find the lock still taken.
