@@ -71,7 +71,10 @@ impl Metrics {
             IntCounter::new("outbox_published_total", "Messages confirmed by the broker")?;
         let outbox_publish_failures =
             IntCounter::new("outbox_publish_failures_total", "Failed publish attempts")?;
-        let outbox_pending = IntGauge::new("outbox_pending", "Messages waiting in the outbox")?;
+        let outbox_pending = IntGauge::new(
+            "outbox_pending",
+            "Messages waiting in the outbox, as the relay last saw them",
+        )?;
         let broker_connected =
             IntGauge::new("broker_connected", "1 while connected to the broker")?;
         let broker_reconnects =

@@ -29,15 +29,18 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
 /// The value of the metric `name` (with its labels as printed, if any) that the service at
 /// `address` shows on `/metrics` now.
 pub async fn metric(http: &reqwest::Client, address: &str, name: &str) -> Option<f64> {
-    let text = http
-        .get(format!("{address}/metrics"))
+    metric_in(&metrics_text(http, address).await, name)
+}
+
+/// The whole of `/metrics` of the service at `address` now.
+pub async fn metrics_text(http: &reqwest::Client, address: &str) -> String {
+    http.get(format!("{address}/metrics"))
         .send()
         .await
         .expect("request sent")
         .text()
         .await
-        .expect("metrics text");
-    metric_in(&text, name)
+        .expect("metrics text")
 }
 
 /// The value of the metric `name` in Prometheus text.

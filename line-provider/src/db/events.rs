@@ -56,8 +56,8 @@ fn event_from_row(row: &Row) -> Result<Event, DbError> {
 }
 
 /// One statement for a batch of changes, each of a different event: `$event_write` (an
-/// `INSERT` or `UPDATE` of `events` from the rows of `input`, returning the ids it wrote, in
-/// literal parts), then, for each event it wrote, the version into `event_versions` and the
+/// `INSERT` or `UPDATE` of `events` from the rows of `input`, returning the ids it wrote; one
+/// or more string literals, or macros that expand to one, joined), then, for each event it wrote, the version into `event_versions` and the
 /// message into `outbox`, in the order of the batch. The parameters are the columns of
 /// [`Columns`].
 macro_rules! with_versions_and_messages {
@@ -154,8 +154,8 @@ pub async fn update_events_with_messages(
 }
 
 /// [`update_events_with_messages`] for the events no other session holds: the statement locks
-/// the events in id order, leaving out any another session holds (another replica's change, a
-/// re-publication) rather than waiting for it, and writes those whose version is still the one
+/// the events it can without waiting, leaving out any another session holds (another
+/// replica's change, a re-publication), and writes those whose version is still the one
 /// before. Run on its own (autocommit), it is the whole transaction of a batch of changes: one
 /// round trip and one commit. The ids left out are those to decide again.
 pub async fn update_events_unless_held_with_messages(
@@ -167,7 +167,7 @@ pub async fn update_events_unless_held_with_messages(
         with_versions_and_messages!(
             update_to_the_next_version!(),
             " AND events.id IN (SELECT e.id FROM input w JOIN events e ON e.id = w.id
-                                 ORDER BY e.id FOR NO KEY UPDATE OF e SKIP LOCKED)
+                                 FOR NO KEY UPDATE OF e SKIP LOCKED)
              RETURNING events.id"
         ),
         changes,

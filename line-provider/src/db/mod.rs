@@ -14,7 +14,7 @@ pub use events::{
 pub use history::{EventVersion, event_history};
 pub use outbox::{
     OutboxMessage, count_pending, enqueue, mark_published, pending_messages, prune_published,
-    try_lock_relay,
+    try_lock_relay, try_lock_relay_and_read_pending,
 };
 
 mod embedded {
@@ -26,7 +26,7 @@ pub use service_support::db::{DbError, ping, pool};
 /// Key of the advisory lock that serialises migrations between replicas.
 const MIGRATION_LOCK: i64 = 0x6c70_6d69_6772; // "lpmigr"
 /// Key of the advisory lock held by the one relay that publishes at a time.
-const RELAY_LOCK: i64 = 0x6c70_7265_6c61; // "lprela"
+pub const RELAY_LOCK: i64 = 0x6c70_7265_6c61; // "lprela"
 
 /// `DATABASE_URL` with the timeouts every connection gets, named `line-provider`.
 pub fn pg_config(url: &str) -> Result<tokio_postgres::Config, DbError> {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use deadpool_postgres::GenericClient;
 use shared_messages::EventChange;
 use time::OffsetDateTime;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::{DbError, RELAY_LOCK};
@@ -68,13 +69,40 @@ pub(super) fn stored_version(version: u32) -> Result<i32, DbError> {
     i32::try_from(version).map_err(|e| DbError::invalid("schema_version", &e))
 }
 
+const TRY_LOCK_RELAY: &str = "SELECT pg_try_advisory_xact_lock($1)";
+const PENDING: &str = "SELECT seq, message_id, routing_key, event_id, body, created_at,
+                              schema_version
+                       FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1";
+
 /// Takes the relay lock for the current transaction; `false` when another replica holds it.
 pub async fn try_lock_relay(client: &impl GenericClient) -> Result<bool, DbError> {
-    let statement = client
-        .prepare_cached("SELECT pg_try_advisory_xact_lock($1)")
-        .await?;
+    let statement = client.prepare_cached(TRY_LOCK_RELAY).await?;
     let row = client.query_one(&statement, &[&RELAY_LOCK]).await?;
     Ok(row.try_get(0)?)
+}
+
+/// [`try_lock_relay`], then [`pending_messages`], in one round trip: `None` when another
+/// replica holds the lock (what was read is dropped).
+pub async fn try_lock_relay_and_read_pending(
+    client: &impl GenericClient,
+    limit: i64,
+) -> Result<Option<Vec<OutboxMessage>>, DbError> {
+    // Both prepared first, so that each query is sent when it is first polled, and polled in
+    // this order (`biased`): the read reaches Postgres after the lock, never before it.
+    let lock = client.prepare_cached(TRY_LOCK_RELAY).await?;
+    let pending = client.prepare_cached(PENDING).await?;
+    // The parameters outlive both futures.
+    let lock_key: [&(dyn ToSql + Sync); 1] = [&RELAY_LOCK];
+    let rows_wanted: [&(dyn ToSql + Sync); 1] = [&limit];
+    let (locked, rows) = tokio::try_join!(
+        biased;
+        client.query_one(&lock, &lock_key),
+        client.query(&pending, &rows_wanted),
+    )?;
+    if !locked.try_get::<_, bool>(0)? {
+        return Ok(None);
+    }
+    messages_from_rows(&rows).map(Some)
 }
 
 /// The oldest messages not yet confirmed by the broker, in outbox order.
@@ -82,13 +110,12 @@ pub async fn pending_messages(
     client: &impl GenericClient,
     limit: i64,
 ) -> Result<Vec<OutboxMessage>, DbError> {
-    let statement = client
-        .prepare_cached(
-            "SELECT seq, message_id, routing_key, event_id, body, created_at, schema_version
-             FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1",
-        )
-        .await?;
+    let statement = client.prepare_cached(PENDING).await?;
     let rows = client.query(&statement, &[&limit]).await?;
+    messages_from_rows(&rows)
+}
+
+fn messages_from_rows(rows: &[tokio_postgres::Row]) -> Result<Vec<OutboxMessage>, DbError> {
     rows.iter()
         .map(|row| {
             let routing_key: String = row.try_get("routing_key")?;

@@ -355,3 +355,39 @@ async fn a_change_the_database_refuses_fails_alone_and_the_other_changes_are_wri
         );
     }
 }
+
+#[tokio::test]
+async fn a_change_whose_event_moved_on_after_the_batch_read_it_is_decided_again() {
+    let app = spawn_app().await;
+    app.create_event("moved", "1.50").await;
+    let holder = app.database().await;
+    holder
+        .batch_execute("BEGIN; LOCK TABLE outbox IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let patch = send(
+        &app,
+        reqwest::Method::PATCH,
+        "/events/moved",
+        json!({ "coefficient": "2.50" }),
+    );
+    // The batch has read version 1; its write waits for the outbox.
+    test_support::wait_until("the batch's write waits for the outbox", WAIT, || async {
+        app.statements_waiting_for_a_lock().await == 1
+    })
+    .await;
+    // Meanwhile another session moves the event to version 2.
+    holder
+        .batch_execute(
+            "UPDATE events SET version = 2, deadline = deadline + interval '1 hour'
+             WHERE id = 'moved';
+             COMMIT",
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(patch.await.unwrap(), 200);
+    let moved = event(&app, "moved").await;
+    assert_eq!(moved["version"], 3, "decided again on version 2: {moved}");
+    assert_eq!(moved["coefficient"], 2.5);
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use lapin::Channel;
 
-use super::{FINAL_DRAIN, KEEP_PUBLISHED, Publisher, RelayError};
+use super::{BATCH, FINAL_DRAIN, KEEP_PUBLISHED, POLL_INTERVAL, Publisher, RelayError};
 use crate::db;
 
 impl Publisher {
@@ -41,10 +41,22 @@ impl Publisher {
         }
     }
 
-    /// [`Self::refresh_pending_gauge`] unless it was done less than `every` ago.
-    pub(super) async fn refresh_pending_gauge_at_most_every(&self, every: Duration) {
+    /// The pending gauge after a batch that read `read` rows and had `confirmed` confirmed,
+    /// with no count of the outbox (its index of pending rows holds every published row until
+    /// a vacuum: a count per batch cost Postgres more than the batch under load). A batch that
+    /// is not full read every row pending when it began, so what it left unconfirmed is the
+    /// gauge; a full one that failed left at least that many.
+    pub(super) fn pending_after_batch(&self, read: usize, confirmed: usize, failed: bool) {
+        if read < BATCH || failed {
+            self.metrics.outbox_pending.set((read - confirmed) as i64);
+        }
+    }
+
+    /// While another replica relays, this one's pending gauge is a count of the outbox, at
+    /// most once a [`POLL_INTERVAL`].
+    pub(super) async fn another_replica_relays(&self) {
         let last = *self.counted.lock().unwrap_or_else(PoisonError::into_inner);
-        if last.is_none_or(|last| last.elapsed() >= every) {
+        if last.is_none_or(|last| last.elapsed() >= POLL_INTERVAL) {
             self.refresh_pending_gauge().await;
         }
     }

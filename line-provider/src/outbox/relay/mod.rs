@@ -7,7 +7,8 @@
 //! publishes at a time (a transaction-scoped advisory lock), so messages leave in outbox order
 //! whatever the number of replicas.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
@@ -69,7 +70,9 @@ struct Publisher {
     handle: RelayHandle,
     metrics: Metrics,
     /// When the pending gauge was last set by a count of the outbox.
-    counted: std::sync::Mutex<Option<Instant>>,
+    counted: Mutex<Option<Instant>>,
+    /// Whether this replica held the relay lock at its last batch.
+    relaying: AtomicBool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +116,8 @@ impl Relay {
                 topology,
                 handle: RelayHandle::default(),
                 metrics,
-                counted: std::sync::Mutex::default(),
+                counted: Mutex::default(),
+                relaying: AtomicBool::new(true),
             },
         }
     }
@@ -210,28 +214,25 @@ impl Publisher {
     ///
     /// Every confirmed row is marked, even when another row of the batch failed; the failed
     /// one is retried later (consumers ignore a version older than one they hold).
-    ///
-    /// A batch that is not full read every row pending when it began, so what it left
-    /// unconfirmed is the pending gauge, with no count of the outbox (whose index of pending
-    /// rows holds every published row until a vacuum: a count per batch cost Postgres more
-    /// than the batch under load).
     async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
-        // In one round trip: the read follows the lock, and is dropped when the lock is not
-        // this replica's.
-        let (locked, messages) = tokio::try_join!(
-            db::try_lock_relay(&transaction),
-            db::pending_messages(&transaction, BATCH as i64)
-        )?;
-        if !locked {
+        // The replica that relayed last time takes the lock and reads in one round trip; one
+        // that did not asks for the lock alone first, so as not to read rows for nothing.
+        let read = if self.relaying.load(Ordering::Relaxed) {
+            db::try_lock_relay_and_read_pending(&transaction, BATCH as i64).await?
+        } else if db::try_lock_relay(&transaction).await? {
+            Some(db::pending_messages(&transaction, BATCH as i64).await?)
+        } else {
+            None
+        };
+        self.relaying.store(read.is_some(), Ordering::Relaxed);
+        let Some(messages) = read else {
             transaction.rollback().await?;
             drop(client);
-            // Another replica is relaying: this one's gauge is a count, now and then.
-            self.refresh_pending_gauge_at_most_every(POLL_INTERVAL)
-                .await;
+            self.another_replica_relays().await;
             return Ok(0);
-        }
+        };
         if messages.is_empty() {
             // End the transaction now: a dropped one releases the relay lock only when its
             // ROLLBACK gets through, and the next batch could find the lock still taken.
@@ -247,21 +248,17 @@ impl Publisher {
                 Err(_) => (Vec::new(), Some(RelayError::Timeout(PUBLISH_TIMEOUT))),
             };
         let took = started.elapsed();
-        if took >= SLOW_CONFIRMS {
+        if took >= SLOW_CONFIRMS && !matches!(failure, Some(RelayError::Timeout(_))) {
             tracing::warn!(
                 messages = messages.len(),
                 confirmed = confirmed.len(),
                 ?took,
-                "the broker was slow to confirm a batch"
+                "publishing a batch and its confirms was slow"
             );
         }
         db::mark_published(&transaction, &confirmed).await?;
         transaction.commit().await?;
-        if messages.len() < BATCH {
-            self.metrics
-                .outbox_pending
-                .set((messages.len() - confirmed.len()) as i64);
-        }
+        self.pending_after_batch(messages.len(), confirmed.len(), failure.is_some());
         self.metrics.outbox_published.inc_by(confirmed.len() as u64);
         match failure {
             Some(error) => {

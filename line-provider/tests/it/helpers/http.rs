@@ -122,14 +122,7 @@ impl TestApp {
 
     /// The whole of `/metrics` now.
     pub async fn metrics_text(&self) -> String {
-        self.http
-            .get(format!("{}/metrics", self.address))
-            .send()
-            .await
-            .expect("request sent")
-            .text()
-            .await
-            .expect("metrics text")
+        test_support::http::metrics_text(&self.http, &self.address).await
     }
 }
 
