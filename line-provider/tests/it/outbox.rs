@@ -163,6 +163,15 @@ async fn two_replicas_share_one_outbox_and_publish_each_event_in_order() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    for replica in [&first, &second] {
+        assert_eq!(
+            replica
+                .metric("line_provider_outbox_publish_failures_total")
+                .await,
+            Some(0.0),
+            "published at the first attempt"
+        );
+    }
 }
 
 #[tokio::test]
@@ -230,6 +239,13 @@ async fn published_messages_older_than_the_retention_are_pruned() {
         .unwrap();
 
     assert_eq!(pruned, 1);
+    // Published at the first attempt (a relay that timed out and published again would pass
+    // the waits above, which are longer than its publish timeout).
+    assert_eq!(
+        app.metric("line_provider_outbox_publish_failures_total")
+            .await,
+        Some(0.0)
+    );
     let left: Vec<String> = database
         .query("SELECT event_id FROM outbox", &[])
         .await
