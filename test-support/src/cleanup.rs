@@ -1,5 +1,7 @@
 //! Removing what a test made on the shared servers: its exchange and queues, its databases.
 
+use std::time::{Duration, Instant};
+
 use shared_messages::Topology;
 
 use crate::{amqp_url, server_url};
@@ -42,6 +44,23 @@ pub async fn remove(topology: &Topology, databases: &[String]) {
                 .await;
         }
     }
+}
+
+/// How long after a service started its test's queues may be deleted. RabbitMQ (3.10 here,
+/// and up to 4.2 at least: rabbitmq-server#16652) restarts the at-least-once dead-letter
+/// worker of a quorum queue deleted while the worker registers with it until the workers'
+/// supervisor gives up; from then on every publish to any such queue fails with
+/// INTERNAL_ERROR until the broker restarts. A test that ends at once would delete bet-maker's
+/// queue a few milliseconds after the service declared it.
+pub const QUEUES_SETTLE: Duration = Duration::from_millis(500);
+
+/// [`remove_from_drop`] once [`QUEUES_SETTLE`] has passed since the service using `topology`
+/// started.
+pub fn remove_from_drop_after(started: Instant, topology: Topology, databases: Vec<String>) {
+    if let Some(left) = QUEUES_SETTLE.checked_sub(started.elapsed()) {
+        std::thread::sleep(left);
+    }
+    remove_from_drop(topology, databases);
 }
 
 /// [`remove`] from a thread of its own, waiting for it: for a `Drop`, which cannot await and

@@ -20,7 +20,7 @@ pub mod running;
 
 use std::net::SocketAddr;
 
-pub use cleanup::{remove, remove_from_drop};
+pub use cleanup::{remove, remove_from_drop, remove_from_drop_after};
 pub use http::{assert_problem, ids, metric, wait_until};
 pub use proxy::Proxy;
 pub use running::Running;

@@ -1,7 +1,7 @@
 //! [`Running`]: a service running in-process in a test, and how to stop it as SIGTERM would.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -16,6 +16,7 @@ pub struct Running {
     pub address: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
+    started: Instant,
 }
 
 impl Running {
@@ -30,7 +31,13 @@ impl Running {
             address: format!("http://127.0.0.1:{port}"),
             stop: Some(stop),
             task: Some(tokio::spawn(run(stopped))),
+            started: Instant::now(),
         }
+    }
+
+    /// When it was started.
+    pub fn started(&self) -> Instant {
+        self.started
     }
 
     /// Stops it as SIGTERM would, waits, and returns how it ended (`Ok` if already stopped).

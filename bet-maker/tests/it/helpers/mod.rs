@@ -153,6 +153,10 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.running.signal();
-        test_support::remove_from_drop(self.topology.clone(), vec![self.database.clone()]);
+        test_support::remove_from_drop_after(
+            self.running.started(),
+            self.topology.clone(),
+            vec![self.database.clone()],
+        );
     }
 }
