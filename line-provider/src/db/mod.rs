@@ -6,15 +6,17 @@ use deadpool_postgres::Pool;
 mod events;
 mod history;
 mod outbox;
+mod writes;
 
-pub use events::{
-    events_by_ids, events_page_for_share, get_event, insert_events_with_messages, list_events,
-    update_events_unless_held_with_messages, update_events_with_messages,
-};
+pub use events::{events_by_ids, events_page_for_share, get_event, list_events};
 pub use history::{EventVersion, event_history};
 pub use outbox::{
     OutboxMessage, count_pending, enqueue, mark_published, pending_messages, prune_published,
     try_lock_relay, try_lock_relay_and_read_pending,
+};
+pub use writes::{
+    insert_events_with_messages, update_events_unless_held_with_messages,
+    update_events_with_messages,
 };
 
 mod embedded {
