@@ -33,8 +33,9 @@ struct Args {
     /// Where to write the results as JSON.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
-    /// Only these figures (numbers 1 to 9, comma-separated), with what they need: 6 and the
-    /// exposure of 8 need the settlement of 5, which 6 and 8 then also report.
+    /// Only these figures (numbers 1 to 9, comma-separated), with what they need: 2 reads the
+    /// bets placed by 1, and 6 and the exposure of 8 need the settlement of 5, which they then
+    /// also report.
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=9))]
     only: Vec<u8>,
 }
@@ -147,7 +148,7 @@ async fn run(
         figures::idle_footprint(system, &mut results).await;
     }
     figures::seed_betting_events(system).await?;
-    if figure(1) {
+    if figure(1) || figure(2) {
         step("1 placing bets (service, then pgbench, at 1, 16 and 64 clients)");
         figures::placing_bets(system, sizes, work, &mut results).await?;
     }
