@@ -20,6 +20,8 @@ pub struct Metrics {
     pub commit_batch_seconds: Histogram,
     /// Work handed to the writer and not yet taken into a batch.
     pub commit_waiting: IntGauge,
+    /// Work the writer handed back to its request to be done alone, by why.
+    pub commit_handed_back: IntCounterVec,
     /// Messages confirmed by the broker.
     pub outbox_published: IntCounter,
     /// Publish attempts that failed (nack, unroutable, broker error).
@@ -67,6 +69,14 @@ impl Metrics {
             "commit_waiting",
             "Work waiting for the writer to take it into a batch",
         )?;
+        let commit_handed_back = IntCounterVec::new(
+            Opts::new(
+                "commit_handed_back_total",
+                "Work handed back by the writer to be done alone, by reason (held_or_changed, \
+                 not_found, batch_failed)",
+            ),
+            &["reason"],
+        )?;
         let outbox_published =
             IntCounter::new("outbox_published_total", "Messages confirmed by the broker")?;
         let outbox_publish_failures =
@@ -85,6 +95,7 @@ impl Metrics {
         registry.register(Box::new(commit_batch_changes.clone()))?;
         registry.register(Box::new(commit_batch_seconds.clone()))?;
         registry.register(Box::new(commit_waiting.clone()))?;
+        registry.register(Box::new(commit_handed_back.clone()))?;
         registry.register(Box::new(outbox_published.clone()))?;
         registry.register(Box::new(outbox_publish_failures.clone()))?;
         registry.register(Box::new(outbox_pending.clone()))?;
@@ -98,6 +109,7 @@ impl Metrics {
             commit_batch_changes,
             commit_batch_seconds,
             commit_waiting,
+            commit_handed_back,
             outbox_published,
             outbox_publish_failures,
             outbox_pending,

@@ -21,6 +21,7 @@
 //! handed back the same way, so that the piece fails alone; one that fails because the
 //! database is unavailable answers every piece with that.
 
+mod hand_back;
 mod writer;
 
 use std::sync::Arc;

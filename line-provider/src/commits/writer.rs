@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
+use super::hand_back::{Why, fail_all, hand_back, unavailable};
 use super::{Change, Changed, Handed, Insert, MAX_BATCH, QUEUE, Work, committed};
 use crate::db::{self, DbError, OutboxMessage};
 use crate::domain::Event;
@@ -44,6 +45,9 @@ impl Writer {
         relay: RelayHandle,
         receiver: mpsc::Receiver<Work>,
     ) -> Self {
+        for why in Why::ALL {
+            metrics.commit_handed_back.with_label_values(&[why.label()]);
+        }
         Self {
             pool,
             metrics,
@@ -163,11 +167,12 @@ impl Writer {
                         "a batch of new events failed; each is inserted alone");
                 }
                 for insert in inserts {
-                    let answer = match &unavailable {
-                        Some(copy) => Err(copy()),
-                        None => Ok(Handed::Alone),
-                    };
-                    let _ = insert.answer.send(answer);
+                    match &unavailable {
+                        Some(copy) => {
+                            let _ = insert.answer.send(Err(copy()));
+                        }
+                        None => hand_back(&self.metrics, insert.answer, Why::BatchFailed),
+                    }
                 }
                 0
             }
@@ -185,7 +190,7 @@ impl Writer {
         let client = match self.pool.get().await {
             Ok(client) => client,
             Err(error) => {
-                fail_all(changes, &DbError::from(error));
+                fail_all(&self.metrics, changes, &DbError::from(error));
                 return 0;
             }
         };
@@ -193,7 +198,7 @@ impl Writer {
         let stored = match db::events_by_ids(&client, &ids).await {
             Ok(events) => events,
             Err(error) => {
-                fail_all(changes, &error);
+                fail_all(&self.metrics, changes, &error);
                 return 0;
             }
         };
@@ -212,7 +217,8 @@ impl Writer {
                     tracing::warn!(%error, changes = decided.len(),
                         "a batch of changes failed; each is made alone");
                 }
-                fail_all(decided.into_iter().map(|decided| decided.change), &error);
+                let changes = decided.into_iter().map(|decided| decided.change);
+                fail_all(&self.metrics, changes, &error);
                 0
             }
         }
@@ -230,7 +236,7 @@ impl Writer {
         let mut decided = Vec::new();
         for change in changes {
             let Some(current) = stored.remove(change.id.as_str()) else {
-                let _ = change.answer.send(Ok(Handed::Alone));
+                hand_back(&self.metrics, change.answer, Why::NotFound);
                 continue;
             };
             let event = match (change.decide)(&current, now) {
@@ -279,36 +285,9 @@ impl Writer {
                     .answer
                     .send(Ok(Handed::Done(Changed::Written(event))));
             } else {
-                let _ = change.answer.send(Ok(Handed::Alone));
+                hand_back(&self.metrics, change.answer, Why::HeldOrChanged);
             }
         }
         count
     }
-}
-
-/// Answers changes after `error`: the database unavailable (503) as it was; anything else is
-/// handed back, so that the change at fault fails alone with its own error.
-fn fail_all(changes: impl IntoIterator<Item = Change>, error: &DbError) {
-    let unavailable = unavailable(error);
-    for change in changes {
-        let answer = match &unavailable {
-            Some(copy) => Err(ApiError::from(copy())),
-            None => Ok(Handed::Alone),
-        };
-        let _ = change.answer.send(answer);
-    }
-}
-
-/// For an error that says the database cannot serve now, a way to give each piece of work the
-/// same error; `None` for an error of the work itself.
-fn unavailable(error: &DbError) -> Option<impl Fn() -> DbError + use<>> {
-    let copy = match error {
-        DbError::Unavailable(reason) => Some(reason.clone()),
-        DbError::LockTimeout => None,
-        _ => return None,
-    };
-    Some(move || match &copy {
-        Some(reason) => DbError::Unavailable(reason.clone()),
-        None => DbError::LockTimeout,
-    })
 }

@@ -88,6 +88,14 @@ async fn event(app: &TestApp, id: &str) -> Value {
         .unwrap()
 }
 
+/// `line_provider_commit_handed_back_total` of `reason`.
+async fn handed_back(app: &TestApp, reason: &str) -> Option<f64> {
+    app.metric(&format!(
+        "line_provider_commit_handed_back_total{{reason=\"{reason}\"}}"
+    ))
+    .await
+}
+
 async fn batches(app: &TestApp) -> (f64, f64) {
     (
         app.metric("line_provider_commit_batch_changes_count")
@@ -239,6 +247,8 @@ async fn a_new_event_the_database_refuses_fails_alone_and_the_rest_of_its_batch_
         statuses[2..].iter().all(|status| *status == 201),
         "{statuses:?}"
     );
+    // The failed batch's 11 new events, each then inserted alone.
+    assert_eq!(handed_back(&app, "batch_failed").await, Some(11.0));
     assert_eq!(app.get("/events/refused").await.status().as_u16(), 404);
     for n in 0..10 {
         assert_eq!(
@@ -308,6 +318,9 @@ async fn an_event_another_session_holds_holds_up_no_other_change() {
     assert_eq!(statuses, [200; 20]);
     let held = event(&app, "held").await;
     assert_eq!(held["version"], 21);
+    // Each change of the held event went through a batch once, then was made alone.
+    assert_eq!(handed_back(&app, "held_or_changed").await, Some(20.0));
+    assert_eq!(handed_back(&app, "batch_failed").await, Some(0.0));
 }
 
 #[tokio::test]
@@ -340,6 +353,7 @@ async fn a_change_the_database_refuses_fails_alone_and_the_other_changes_are_wri
 
     assert_eq!(statuses[1], 500);
     assert_eq!(statuses[2..], [200; 5]);
+    assert_eq!(handed_back(&app, "batch_failed").await, Some(6.0));
     let refused = event(&app, "refused").await;
     assert_eq!(refused["version"], 1);
     for n in 0..5 {
@@ -390,4 +404,5 @@ async fn a_change_whose_event_moved_on_after_the_batch_read_it_is_decided_again(
     let moved = event(&app, "moved").await;
     assert_eq!(moved["version"], 3, "decided again on version 2: {moved}");
     assert_eq!(moved["coefficient"], 2.5);
+    assert_eq!(handed_back(&app, "held_or_changed").await, Some(1.0));
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
-use lapin::{Channel, Confirmation};
+use lapin::Channel;
 use service_support::broker::{
     self, BrokerStatus, ChannelMode, Declarer, Link, Session, Supervisor, TopologyError,
 };
@@ -21,10 +21,11 @@ use shared_messages::topology::APP_ID;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::{self, DbError, OutboxMessage};
-use crate::{amqp, metrics::Metrics};
+use crate::db::{self, DbError};
+use crate::metrics::Metrics;
 
 mod housekeeping;
+mod publishing;
 
 /// Rows published per transaction.
 const BATCH: usize = 500;
@@ -267,45 +268,5 @@ impl Publisher {
             }
             None => Ok(confirmed.len()),
         }
-    }
-
-    /// Publishes `messages` in order, then waits for every confirm; returns the confirmed
-    /// rows and the first failure.
-    async fn publish_all(
-        &self,
-        channel: &Channel,
-        messages: &[OutboxMessage],
-    ) -> (Vec<i64>, Option<RelayError>) {
-        let mut failure = None;
-        let mut in_flight = Vec::with_capacity(messages.len());
-        for message in messages {
-            match amqp::publish(channel, &self.topology.exchange, message).await {
-                Ok(confirm) => in_flight.push((message, confirm)),
-                Err(error) => {
-                    failure = Some(error.into());
-                    break;
-                }
-            }
-        }
-        let mut confirmed = Vec::with_capacity(in_flight.len());
-        for (message, confirm) in in_flight {
-            match confirm.await {
-                Ok(Confirmation::Ack(None)) => {
-                    confirmed.push(message.seq);
-                    tracing::debug!(message_id = %message.message_id, routing_key = %message.routing_key,
-                        event_id = %message.event_id, "published");
-                }
-                Ok(Confirmation::Ack(Some(_returned))) => {
-                    failure.get_or_insert(RelayError::Unroutable(message.message_id));
-                }
-                Ok(Confirmation::Nack(_) | Confirmation::NotRequested) => {
-                    failure.get_or_insert(RelayError::Nacked(message.message_id));
-                }
-                Err(error) => {
-                    failure.get_or_insert(error.into());
-                }
-            }
-        }
-        (confirmed, failure)
     }
 }
