@@ -3,9 +3,8 @@
 
 use tokio::sync::oneshot;
 
-use super::{Change, Handed};
+use super::Handed;
 use crate::db::DbError;
-use crate::error::ApiError;
 use crate::metrics::Metrics;
 
 /// Why the writer handed a piece of work back to its request
@@ -35,40 +34,49 @@ impl Why {
     }
 }
 
-/// Hands a piece of work back to its request, to be done alone, and counts it.
+/// Hands a piece of work back to its request, to be done alone, and counts it (unless the
+/// request is gone: then nothing is done alone).
 pub(super) fn hand_back<T, E>(
     metrics: &Metrics,
     answer: oneshot::Sender<Result<Handed<T>, E>>,
     why: Why,
 ) {
-    metrics
-        .commit_handed_back
-        .with_label_values(&[why.label()])
-        .inc();
-    let _ = answer.send(Ok(Handed::Alone));
+    if answer.send(Ok(Handed::Alone)).is_ok() {
+        metrics
+            .commit_handed_back
+            .with_label_values(&[why.label()])
+            .inc();
+    }
 }
 
-/// Answers changes after `error`: the database unavailable (503) as it was; anything else is
-/// handed back, so that the change at fault fails alone with its own error.
-pub(super) fn fail_all(
+/// Answers the pieces of a batch that failed with `error`: the database unavailable (503) as
+/// it was; anything else is handed back, so that the piece at fault fails alone with its own
+/// error.
+pub(super) fn fail_all<T, E: From<DbError>>(
     metrics: &Metrics,
-    changes: impl IntoIterator<Item = Change>,
+    answers: impl IntoIterator<Item = oneshot::Sender<Result<Handed<T>, E>>>,
     error: &DbError,
 ) {
     let unavailable = unavailable(error);
-    for change in changes {
+    for answer in answers {
         match &unavailable {
             Some(copy) => {
-                let _ = change.answer.send(Err(ApiError::from(copy())));
+                let _ = answer.send(Err(E::from(copy())));
             }
-            None => hand_back(metrics, change.answer, Why::BatchFailed),
+            None => hand_back(metrics, answer, Why::BatchFailed),
         }
     }
 }
 
+/// Whether `error` says the database cannot serve now (rather than that a piece of the work
+/// is at fault).
+pub(super) fn is_unavailable(error: &DbError) -> bool {
+    unavailable(error).is_some()
+}
+
 /// For an error that says the database cannot serve now, a way to give each piece of work the
 /// same error; `None` for an error of the work itself.
-pub(super) fn unavailable(error: &DbError) -> Option<impl Fn() -> DbError + use<>> {
+fn unavailable(error: &DbError) -> Option<impl Fn() -> DbError + use<>> {
     let copy = match error {
         DbError::Unavailable(reason) => Some(reason.clone()),
         DbError::LockTimeout => None,

@@ -17,9 +17,11 @@
 //! re-publication) or changed meanwhile holds up nothing else: its change is handed back to
 //! its request, which makes it alone and waits for the row as a change always did
 //! ([`Handed::Alone`]), at most [`ALONE`] requests at a time so that they never take the pool
-//! from the writer ([`Committer::alone`]). A batch that fails because of one piece of it is
+//! from the writer ([`Committer::alone`]). A change of an event the batch did not find is handed
+//! back too (made alone, it answers 404), and a batch that fails because of one piece of it is
 //! handed back the same way, so that the piece fails alone; one that fails because the
-//! database is unavailable answers every piece with that.
+//! database is unavailable answers every piece with that. Each hand-back is counted by why
+//! (`line_provider_commit_handed_back_total{reason}`).
 
 mod hand_back;
 mod writer;
@@ -63,8 +65,8 @@ pub enum Handed<T> {
     /// Done.
     Done(T),
     /// To be done alone, by the request: the event's row is held by another session or was
-    /// changed by one since the batch read it, or the batch failed because of one of its
-    /// pieces.
+    /// changed by one since the batch read it, the batch read no such event, or the batch
+    /// failed because of one of its pieces.
     Alone,
 }
 

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::hand_back::{Why, fail_all, hand_back, unavailable};
+use super::hand_back::{Why, fail_all, hand_back, is_unavailable};
 use super::{Change, Changed, Handed, Insert, MAX_BATCH, QUEUE, Work, committed};
 use crate::db::{self, DbError, OutboxMessage};
 use crate::domain::Event;
@@ -161,19 +161,12 @@ impl Writer {
                 count
             }
             Err(error) => {
-                let unavailable = unavailable(&error);
-                if unavailable.is_none() {
+                if !is_unavailable(&error) {
                     tracing::warn!(%error, events = inserts.len(),
                         "a batch of new events failed; each is inserted alone");
                 }
-                for insert in inserts {
-                    match &unavailable {
-                        Some(copy) => {
-                            let _ = insert.answer.send(Err(copy()));
-                        }
-                        None => hand_back(&self.metrics, insert.answer, Why::BatchFailed),
-                    }
-                }
+                let answers = inserts.into_iter().map(|insert| insert.answer);
+                fail_all(&self.metrics, answers, &error);
                 0
             }
         }
@@ -190,7 +183,8 @@ impl Writer {
         let client = match self.pool.get().await {
             Ok(client) => client,
             Err(error) => {
-                fail_all(&self.metrics, changes, &DbError::from(error));
+                let answers = changes.into_iter().map(|change| change.answer);
+                fail_all(&self.metrics, answers, &DbError::from(error));
                 return 0;
             }
         };
@@ -198,7 +192,8 @@ impl Writer {
         let stored = match db::events_by_ids(&client, &ids).await {
             Ok(events) => events,
             Err(error) => {
-                fail_all(&self.metrics, changes, &error);
+                let answers = changes.into_iter().map(|change| change.answer);
+                fail_all(&self.metrics, answers, &error);
                 return 0;
             }
         };
@@ -213,12 +208,12 @@ impl Writer {
         match db::update_events_unless_held_with_messages(&client, &rows).await {
             Ok(written) => self.answer_written(decided, &written),
             Err(error) => {
-                if unavailable(&error).is_none() {
+                if !is_unavailable(&error) {
                     tracing::warn!(%error, changes = decided.len(),
                         "a batch of changes failed; each is made alone");
                 }
-                let changes = decided.into_iter().map(|decided| decided.change);
-                fail_all(&self.metrics, changes, &error);
+                let answers = decided.into_iter().map(|decided| decided.change.answer);
+                fail_all(&self.metrics, answers, &error);
                 0
             }
         }

@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
-use crate::helpers::{TestApp, WAIT, in_a_day, spawn_app};
+use crate::helpers::{TestApp, WAIT, handed_back_metric, in_a_day, spawn_app};
 
 /// Sends `body` to `path` with `method` as an operator, on a task of its own; its status.
 fn send(app: &TestApp, method: reqwest::Method, path: &str, body: Value) -> JoinHandle<u16> {
@@ -86,14 +86,6 @@ async fn event(app: &TestApp, id: &str) -> Value {
         .json()
         .await
         .unwrap()
-}
-
-/// `line_provider_commit_handed_back_total` of `reason`.
-async fn handed_back(app: &TestApp, reason: &str) -> Option<f64> {
-    app.metric(&format!(
-        "line_provider_commit_handed_back_total{{reason=\"{reason}\"}}"
-    ))
-    .await
 }
 
 async fn batches(app: &TestApp) -> (f64, f64) {
@@ -248,7 +240,7 @@ async fn a_new_event_the_database_refuses_fails_alone_and_the_rest_of_its_batch_
         "{statuses:?}"
     );
     // The failed batch's 11 new events, each then inserted alone.
-    assert_eq!(handed_back(&app, "batch_failed").await, Some(11.0));
+    assert_eq!(app.handed_back("batch_failed").await, Some(11.0));
     assert_eq!(app.get("/events/refused").await.status().as_u16(), 404);
     for n in 0..10 {
         assert_eq!(
@@ -308,6 +300,9 @@ async fn an_event_another_session_holds_holds_up_no_other_change() {
         waiting.iter().all(|change| !change.is_finished()),
         "the held event's changes still wait"
     );
+    // Each change of the held event goes through a batch once, which hands it back.
+    app.wait_for_metric(&handed_back_metric("held_or_changed"), 20.0)
+        .await;
 
     holder.batch_execute("COMMIT").await.unwrap();
     let statuses: Vec<u16> = join_all(waiting)
@@ -318,9 +313,9 @@ async fn an_event_another_session_holds_holds_up_no_other_change() {
     assert_eq!(statuses, [200; 20]);
     let held = event(&app, "held").await;
     assert_eq!(held["version"], 21);
-    // Each change of the held event went through a batch once, then was made alone.
-    assert_eq!(handed_back(&app, "held_or_changed").await, Some(20.0));
-    assert_eq!(handed_back(&app, "batch_failed").await, Some(0.0));
+    // Made alone once free, none of them came back through a batch.
+    assert_eq!(app.handed_back("held_or_changed").await, Some(20.0));
+    assert_eq!(app.handed_back("batch_failed").await, Some(0.0));
 }
 
 #[tokio::test]
@@ -353,7 +348,7 @@ async fn a_change_the_database_refuses_fails_alone_and_the_other_changes_are_wri
 
     assert_eq!(statuses[1], 500);
     assert_eq!(statuses[2..], [200; 5]);
-    assert_eq!(handed_back(&app, "batch_failed").await, Some(6.0));
+    assert_eq!(app.handed_back("batch_failed").await, Some(6.0));
     let refused = event(&app, "refused").await;
     assert_eq!(refused["version"], 1);
     for n in 0..5 {
@@ -404,5 +399,5 @@ async fn a_change_whose_event_moved_on_after_the_batch_read_it_is_decided_again(
     let moved = event(&app, "moved").await;
     assert_eq!(moved["version"], 3, "decided again on version 2: {moved}");
     assert_eq!(moved["coefficient"], 2.5);
-    assert_eq!(handed_back(&app, "held_or_changed").await, Some(1.0));
+    assert_eq!(app.handed_back("held_or_changed").await, Some(1.0));
 }

@@ -214,11 +214,7 @@ async fn a_finished_event_cannot_change_and_unknown_events_answer_404() {
     )
     .await;
     // The batch found no such event and handed the change back; made alone, it answered 404.
-    assert_eq!(
-        app.metric(r#"line_provider_commit_handed_back_total{reason="not_found"}"#)
-            .await,
-        Some(1.0)
-    );
+    assert_eq!(app.handed_back("not_found").await, Some(1.0));
 }
 
 #[tokio::test]

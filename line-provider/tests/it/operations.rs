@@ -65,6 +65,9 @@ async fn metrics_count_changes_and_published_messages() {
         r#"line_provider_event_changes_total{routing_key="event.finished"} 1"#,
         "line_provider_broker_connected 1",
         "line_provider_event_change_retries_total 0",
+        r#"line_provider_commit_handed_back_total{reason="held_or_changed"} 0"#,
+        r#"line_provider_commit_handed_back_total{reason="not_found"} 0"#,
+        r#"line_provider_commit_handed_back_total{reason="batch_failed"} 0"#,
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }

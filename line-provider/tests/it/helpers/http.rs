@@ -88,9 +88,16 @@ impl TestApp {
         }
     }
 
-    /// The value of a metric without labels, as `/metrics` shows it now.
+    /// The value of a metric (its name, with its labels if it has any, as `/metrics` writes
+    /// them), as `/metrics` shows it now.
     pub async fn metric(&self, name: &str) -> Option<f64> {
         test_support::metric(&self.http, &self.address, name).await
+    }
+
+    /// `line_provider_commit_handed_back_total` of `reason`: work the writer handed back to be
+    /// done alone.
+    pub async fn handed_back(&self, reason: &str) -> Option<f64> {
+        self.metric(&handed_back_metric(reason)).await
     }
 
     /// Polls a metric until it equals `value`, or panics after [`WAIT`] with what the outbox
@@ -134,4 +141,9 @@ pub fn in_a_day() -> String {
         .expect("valid")
         .format(&time::format_description::well_known::Rfc3339)
         .expect("formats")
+}
+
+/// The line of `line_provider_commit_handed_back_total` for `reason`, without its value.
+pub fn handed_back_metric(reason: &str) -> String {
+    format!("line_provider_commit_handed_back_total{{reason=\"{reason}\"}}")
 }

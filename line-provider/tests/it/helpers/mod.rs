@@ -21,7 +21,7 @@ mod http;
 use broker::probe;
 pub use broker::{as_published, body_of, schema_version};
 pub use database::database_url;
-pub use http::in_a_day;
+pub use http::{handed_back_metric, in_a_day};
 pub use test_support::assert_problem;
 
 /// The operator token every test app is started with.
