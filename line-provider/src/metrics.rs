@@ -24,6 +24,8 @@ pub struct Metrics {
     pub commit_handed_back: IntCounterVec,
     /// Messages confirmed by the broker.
     pub outbox_published: IntCounter,
+    /// Messages the relay read and published in one batch.
+    pub outbox_batch_messages: Histogram,
     /// Publish attempts that failed (nack, unroutable, broker error).
     pub outbox_publish_failures: IntCounter,
     /// Messages waiting in the outbox, as of the relay's last look.
@@ -79,6 +81,15 @@ impl Metrics {
         )?;
         let outbox_published =
             IntCounter::new("outbox_published_total", "Messages confirmed by the broker")?;
+        let outbox_batch_messages = Histogram::with_opts(
+            HistogramOpts::new(
+                "outbox_batch_messages",
+                "Messages the relay read from the outbox and published in one batch",
+            )
+            .buckets(vec![
+                1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 500.0,
+            ]),
+        )?;
         let outbox_publish_failures =
             IntCounter::new("outbox_publish_failures_total", "Failed publish attempts")?;
         let outbox_pending = IntGauge::new(
@@ -97,6 +108,7 @@ impl Metrics {
         registry.register(Box::new(commit_waiting.clone()))?;
         registry.register(Box::new(commit_handed_back.clone()))?;
         registry.register(Box::new(outbox_published.clone()))?;
+        registry.register(Box::new(outbox_batch_messages.clone()))?;
         registry.register(Box::new(outbox_publish_failures.clone()))?;
         registry.register(Box::new(outbox_pending.clone()))?;
         registry.register(Box::new(broker_connected.clone()))?;
@@ -111,6 +123,7 @@ impl Metrics {
             commit_waiting,
             commit_handed_back,
             outbox_published,
+            outbox_batch_messages,
             outbox_publish_failures,
             outbox_pending,
             broker_connected,

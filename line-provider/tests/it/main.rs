@@ -17,4 +17,5 @@ mod messages;
 mod migration;
 mod operations;
 mod outbox;
+mod publishing;
 mod validation;

@@ -181,6 +181,28 @@ pub struct CpuSplit {
 }
 
 impl CpuSplit {
+    /// The mean of several splits of the same parts (of loads of the same size: the pooled
+    /// figure).
+    pub fn mean<'a>(splits: impl Iterator<Item = &'a CpuSplit>) -> CpuSplit {
+        let splits: Vec<&CpuSplit> = splits.collect();
+        let count = splits.len().max(1) as f64;
+        let ms_per_unit = splits.first().map_or_else(Vec::new, |first| {
+            first
+                .ms_per_unit
+                .iter()
+                .map(|(name, _)| {
+                    let sum: f64 = splits.iter().map(|split| split.part(name)).sum();
+                    (*name, sum / count)
+                })
+                .collect()
+        });
+        let busy: f64 = splits.iter().map(|split| split.machine_busy_percent).sum();
+        CpuSplit {
+            ms_per_unit,
+            machine_busy_percent: busy / count,
+        }
+    }
+
     /// The milliseconds of the part named `name`.
     pub fn part(&self, name: &str) -> f64 {
         self.ms_per_unit

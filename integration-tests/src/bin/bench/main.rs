@@ -59,8 +59,10 @@ pub struct Sizes {
     pub load: Duration,
     /// Events of figure 3.
     pub propagation_events: usize,
-    /// Events created and finished in figure 4.
+    /// Events created and finished in figure 4, and in each flow of figure 9.
     pub flow_events: usize,
+    /// How many times figure 4 runs its flow and its baseline, one after the other.
+    pub flow_rounds: usize,
     /// Bets of the events finished in figure 5, in order; the last also feeds figure 6.
     pub settlements: Vec<usize>,
 }
@@ -73,6 +75,7 @@ impl Sizes {
                 load: Duration::from_secs(1),
                 propagation_events: 50,
                 flow_events: 200,
+                flow_rounds: 1,
                 settlements: vec![1_000, 10_000],
             }
         } else {
@@ -81,6 +84,7 @@ impl Sizes {
                 load: Duration::from_secs(8),
                 propagation_events: 1_000,
                 flow_events: 5_000,
+                flow_rounds: 3,
                 settlements: vec![10_000, 100_000, 1_000_000],
             }
         }

@@ -241,6 +241,9 @@ impl Publisher {
             self.metrics.outbox_pending.set(0);
             return Ok(0);
         }
+        self.metrics
+            .outbox_batch_messages
+            .observe(messages.len() as f64);
         let started = Instant::now();
         let (confirmed, failure) =
             match tokio::time::timeout(PUBLISH_TIMEOUT, self.publish_all(channel, &messages)).await
