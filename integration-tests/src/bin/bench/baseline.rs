@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
     ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
@@ -232,21 +232,44 @@ pub async fn broker_latency(system: &System, messages: usize) -> anyhow::Result<
     Ok(Measured::from_histogram(1, &latencies, 1.0))
 }
 
-/// The broker alone moving `messages` messages as line-provider's relay and bet-maker's
-/// consumer do (batches of 500, each queued on the channel at once, then its confirms awaited;
-/// prefetch 64, one ack each): messages per second.
-pub async fn broker_throughput(system: &System, messages: u64) -> anyhow::Result<f64> {
+/// How the broker-alone baseline's consumer acknowledges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    /// As bet-maker's consumer does: each delivery with every other one already at hand,
+    /// acknowledged together with one `multiple` ack.
+    AsBetMaker,
+    /// Each delivery with an ack of its own, awaited before the next (figure 4's baseline
+    /// before 2026-12-04).
+    EachMessage,
+}
+
+/// The broker alone moving `messages` messages as line-provider's relay publishes them
+/// (batches of 500, each queued on the channel at once, then its confirms awaited) to a
+/// consumer with a prefetch of 64 acknowledging as `acks` says: messages per second.
+pub async fn broker_throughput(system: &System, messages: u64, acks: Acks) -> anyhow::Result<f64> {
     let (publisher, channel, subscriber, mut consumer) =
         broker_channels(system, "baseline-throughput").await?;
     let queue = format!("{}.baseline-throughput", system.prefix);
     let started = Instant::now();
     let consuming = tokio::spawn(async move {
-        for _ in 0..messages {
-            let delivery = tokio::time::timeout(Duration::from_secs(30), consumer.next())
+        let mut received = 0;
+        while received < messages {
+            let mut last = tokio::time::timeout(Duration::from_secs(30), consumer.next())
                 .await
                 .context("no delivery within 30 s")?
                 .context("consumer closed")??;
-            delivery.ack(BasicAckOptions::default()).await?;
+            received += 1;
+            if acks == Acks::EachMessage {
+                last.ack(BasicAckOptions::default()).await?;
+                continue;
+            }
+            while received < messages
+                && let Some(Some(delivery)) = consumer.next().now_or_never()
+            {
+                last = delivery?;
+                received += 1;
+            }
+            last.ack(BasicAckOptions { multiple: true }).await?;
         }
         anyhow::Ok(())
     });
