@@ -181,8 +181,9 @@ pub struct CpuSplit {
 }
 
 impl CpuSplit {
-    /// The mean of several splits of the same parts (of loads of the same size: the pooled
-    /// figure).
+    /// The mean of several splits of the same parts: for loads of the same size, the CPU per
+    /// unit of all of them together; how busy the cores were is the plain mean of the loads'
+    /// percentages (loads of about the same length).
     pub fn mean<'a>(splits: impl Iterator<Item = &'a CpuSplit>) -> CpuSplit {
         let splits: Vec<&CpuSplit> = splits.collect();
         let count = splits.len().max(1) as f64;
