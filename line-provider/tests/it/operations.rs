@@ -19,8 +19,7 @@ async fn readiness_answers_503_with_the_reason_while_the_broker_is_unreachable()
     })
     .await;
     app.wait_for_status("/health/ready", 200).await;
-    app.proxy.as_ref().unwrap().cut();
-    app.wait_for_status("/health/ready", 503).await;
+    app.cut_broker().await;
     let response = app.get("/health/ready").await;
     assert_eq!(response.status(), 503);
     assert_eq!(
@@ -201,8 +200,7 @@ async fn the_healthcheck_subcommand_passes_only_while_the_service_is_ready() {
         move || tokio::task::spawn_blocking(move || service_support::healthcheck::check(address));
 
     assert_eq!(check().await.unwrap(), Ok(()));
-    app.proxy.as_ref().unwrap().cut();
-    app.wait_for_status("/health/ready", 503).await;
+    app.cut_broker().await;
     let refused = check().await.unwrap().unwrap_err();
     assert!(
         refused.contains("503") && refused.contains("broker"),

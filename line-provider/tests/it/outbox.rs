@@ -23,8 +23,7 @@ async fn changes_made_while_the_broker_is_down_are_published_in_order_when_it_re
     app.wait_for_metric("line_provider_outbox_published_total", 1.0)
         .await;
 
-    app.proxy.as_ref().unwrap().cut();
-    app.wait_for_status("/health/ready", 503).await;
+    app.cut_broker().await;
     let patched = app.patch_event("e1", json!({ "coefficient": 1.75 })).await;
     let finished = app.finish_event("e1", "finished_win").await;
     let created = app

@@ -16,8 +16,7 @@ async fn what_waited_for_the_broker_goes_out_as_one_batch_in_outbox_order() {
     })
     .await;
     app.wait_for_status("/health/ready", 200).await;
-    app.proxy.as_ref().unwrap().cut();
-    app.wait_for_status("/health/ready", 503).await;
+    app.cut_broker().await;
     // One after the other: each is its own commit, so the outbox holds them in this order.
     let ids: Vec<String> = (0..WAITING).map(|n| format!("waiting-{n:03}")).collect();
     for id in &ids {

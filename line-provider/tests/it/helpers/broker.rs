@@ -69,6 +69,15 @@ pub(super) async fn probe(topology: &Topology) -> (Connection, Consumer) {
 }
 
 impl TestApp {
+    /// Cuts the proxy between the app and the broker and waits until readiness reports it.
+    pub async fn cut_broker(&self) {
+        self.proxy
+            .as_ref()
+            .expect("the app was started with a broker proxy")
+            .cut();
+        self.wait_for_status("/health/ready", 503).await;
+    }
+
     /// The next message on the exchange, acknowledged; panics after [`WAIT`].
     pub async fn next_message(&mut self) -> Delivery {
         let delivery = tokio::time::timeout(WAIT, self.probe.next())
