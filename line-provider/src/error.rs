@@ -4,7 +4,8 @@
 use actix_web::http::StatusCode;
 use service_support::problem::{Answer, Described, RequestError};
 
-use crate::domain::{ChangeRefused, StateConflict};
+use crate::commits::WriteError;
+use crate::domain::{ChangeRefused, Refused, StateConflict};
 
 pub use service_support::problem::{Problem, shown};
 
@@ -23,7 +24,7 @@ pub enum ApiError {
     EventExists(String),
     /// The event's state forbids the change (409).
     #[error(transparent)]
-    Conflict(#[from] StateConflict),
+    Conflict(StateConflict),
     /// No or a wrong operator token (401).
     #[error("this route needs the operator token: send \"Authorization: Bearer <ADMIN_TOKEN>\"")]
     Unauthorized,
@@ -35,11 +36,19 @@ pub enum ApiError {
 
 service_support::api_error!(ApiError);
 
-impl From<ChangeRefused> for ApiError {
-    fn from(refused: ChangeRefused) -> Self {
-        match refused {
-            ChangeRefused::Conflict(conflict) => conflict.into(),
-            ChangeRefused::Invalid(invalid) => invalid.into(),
+/// The one way a write's outcome becomes an answer.
+impl From<WriteError> for ApiError {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::Refused(Refused::NotFound(id)) => Self::EventNotFound(id.to_string()),
+            WriteError::Refused(Refused::Exists(id)) => Self::EventExists(id.to_string()),
+            WriteError::Refused(Refused::Busy(id)) => Self::EventBusy(id.to_string()),
+            WriteError::Refused(Refused::Change(ChangeRefused::Conflict(conflict))) => {
+                Self::Conflict(conflict)
+            }
+            WriteError::Refused(Refused::Change(ChangeRefused::Invalid(invalid))) => invalid.into(),
+            WriteError::Database(error) => error.into(),
+            WriteError::Message(error) => Self::internal(error),
         }
     }
 }

@@ -66,7 +66,6 @@ impl Definition for LineProvider {
         let state = AppState {
             commits: Committer::start(pool.clone(), metrics.clone(), relay.handle()),
             pool: pool.clone(),
-            relay: relay.handle(),
             metrics,
             admin_token: settings.admin_token.clone(),
             bet_maker_url: settings.bet_maker_url.clone(),

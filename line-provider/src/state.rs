@@ -5,17 +5,14 @@ use secrecy::SecretString;
 
 use crate::commits::Committer;
 use crate::metrics::Metrics;
-use crate::outbox::RelayHandle;
 
 /// Shared state of one running application.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// Connections to line-provider's database.
     pub pool: Pool,
-    /// Writes the changes of concurrent requests together.
+    /// Writes events and their messages (the changes of concurrent requests together).
     pub commits: Committer,
-    /// Wakes the outbox relay after a commit; tells whether the broker is reachable.
-    pub relay: RelayHandle,
     /// The Prometheus registry.
     pub metrics: Metrics,
     /// The operator token, when the admin routes are protected.

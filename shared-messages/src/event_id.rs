@@ -61,6 +61,11 @@ impl EventId {
         Ok(Self(value))
     }
 
+    /// An id made of `uuid`: its hyphenated text (36 hex digits and hyphens) keeps every rule.
+    pub fn from_uuid(uuid: uuid::Uuid) -> Self {
+        Self(uuid.hyphenated().to_string())
+    }
+
     /// The id as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -104,6 +109,14 @@ mod tests {
     fn an_id_of_letters_digits_and_punctuation_is_accepted() {
         let id = EventId::parse("Match-2026_11.24:final").unwrap();
         assert_eq!(id.as_str(), "Match-2026_11.24:final");
+    }
+
+    #[test]
+    fn an_id_made_of_a_uuid_is_the_uuid_text_and_keeps_the_rule() {
+        let uuid = uuid::Uuid::now_v7();
+        let id = EventId::from_uuid(uuid);
+        assert_eq!(id.as_str(), uuid.to_string());
+        assert_eq!(EventId::parse(id.as_str()), Ok(id));
     }
 
     #[test]

@@ -16,27 +16,34 @@
 //! at the version read, so an event another session holds (another replica's change, a
 //! re-publication) or changed meanwhile holds up nothing else: its change is handed back to
 //! its request, which makes it alone and waits for the row as a change always did
-//! ([`Handed::Alone`]), at most [`ALONE`] requests at a time so that they never take the pool
-//! from the writer ([`Committer::alone`]). A change of an event the batch did not find is handed
+//! ([`alone`]), at most [`ALONE`] requests at a time so that they never take the pool from the
+//! writer. A change of an event the batch did not find is handed
 //! back too (made alone, it answers 404), and a batch that fails because of one piece of it is
 //! handed back the same way, so that the piece fails alone; one that fails because the
 //! database is unavailable answers every piece with that. Each hand-back is counted by why
 //! (`line_provider_commit_handed_back_total{reason}`).
+//!
+//! So a write goes one way: a request hands its work to the [`Committer`] and gets back the
+//! event written, or why it was not ([`WriteError`]); whether the writer or the request made
+//! it does not leave this module. Re-publishing every event is written here too
+//! ([`republish`]).
 
+mod alone;
 mod hand_back;
+mod republish;
 mod writer;
 
 use std::sync::Arc;
 
+use deadpool_postgres::Pool;
 use shared_messages::{EventChange, EventId};
 use time::OffsetDateTime;
-use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::db::{DbError, OutboxMessage};
-use crate::domain::Event;
-use crate::error::ApiError;
+use crate::domain::{ChangeRefused, Event, Refused};
 use crate::metrics::Metrics;
-use crate::outbox::RelayHandle;
+use crate::outbox::{self, RelayHandle};
 
 /// The most events in one batch.
 const MAX_BATCH: usize = 128;
@@ -46,13 +53,39 @@ const QUEUE: usize = 1024;
 const ALONE: usize = 4;
 
 /// How a change is decided on the stored event at a time: the event it becomes, `None` when
-/// nothing changes, or why it is refused.
-pub type Decide =
-    Arc<dyn Fn(&Event, OffsetDateTime) -> Result<Option<Event>, ApiError> + Send + Sync>;
+/// nothing changes, or why the event's rules refuse it.
+type Decide =
+    Arc<dyn Fn(&Event, OffsetDateTime) -> Result<Option<Event>, ChangeRefused> + Send + Sync>;
+
+/// Why a write was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The event's rules or the stored events refuse it.
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    /// The database failed or is unavailable.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// A message could not be made of the event.
+    #[error("the message of a change could not be made")]
+    Message(#[from] serde_json::Error),
+}
+
+impl From<deadpool_postgres::PoolError> for WriteError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Database(error.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for WriteError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Self::Database(error.into())
+    }
+}
 
 /// What a change came to.
 #[derive(Debug)]
-pub enum Changed {
+enum Changed {
     /// Written, with the message reporting it (counted, logged, and the relay woken).
     Written(Event),
     /// Nothing to change: the event as it is.
@@ -61,7 +94,7 @@ pub enum Changed {
 
 /// The writer's answer to a piece of work.
 #[derive(Debug)]
-pub enum Handed<T> {
+enum Handed<T> {
     /// Done.
     Done(T),
     /// To be done alone, by the request: the event's row is held by another session or was
@@ -85,7 +118,7 @@ struct Change {
     id: EventId,
     kind: EventChange,
     decide: Decide,
-    answer: oneshot::Sender<Result<Handed<Changed>, ApiError>>,
+    answer: oneshot::Sender<Result<Handed<Changed>, WriteError>>,
     /// The request's span, for the log line of the change.
     span: tracing::Span,
 }
@@ -105,42 +138,38 @@ impl Work {
     }
 }
 
-/// Hands work to the writer task; cloned into every request. The writer stops once every
-/// clone is dropped and what was queued is done.
+/// Writes events and their messages; cloned into every request. The writer task stops once
+/// every clone is dropped and what was queued is done.
 #[derive(Debug, Clone)]
 pub struct Committer {
     queue: mpsc::Sender<Work>,
+    /// For work done alone and for re-publishing.
+    pool: Pool,
     metrics: Metrics,
+    relay: RelayHandle,
+    /// Leave to do work alone ([`ALONE`] at a time).
     alone: Arc<Semaphore>,
 }
 
 impl Committer {
-    /// Starts the writer task on the current runtime; it wakes `relay` after each batch that
-    /// wrote messages.
-    pub fn start(pool: deadpool_postgres::Pool, metrics: Metrics, relay: RelayHandle) -> Self {
+    /// Starts the writer task on the current runtime; whoever writes messages wakes `relay`.
+    pub fn start(pool: Pool, metrics: Metrics, relay: RelayHandle) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(writer::Writer::new(pool, metrics.clone(), relay, receiver).run());
+        let writer = writer::Writer::new(pool.clone(), metrics.clone(), relay.clone(), receiver);
+        tokio::spawn(writer.run());
         Self {
             queue,
+            pool,
             metrics,
+            relay,
             alone: Arc::new(Semaphore::new(ALONE)),
         }
     }
 
-    /// Leave to do work handed back alone: at most [`ALONE`] requests at a time hold a
-    /// connection for it (waiting, maybe, for a row another session holds), so that they never
-    /// take the pool from the writer and the reads.
-    pub async fn alone(&self) -> Result<SemaphorePermit<'_>, DbError> {
-        self.alone.acquire().await.map_err(|_| stopped())
-    }
-
-    /// Inserts a new event with its first version and its message; `false` (nothing written)
-    /// when the id is taken.
-    pub async fn insert(
-        &self,
-        event: &Event,
-        message: &OutboxMessage,
-    ) -> Result<Handed<bool>, DbError> {
+    /// Inserts `event` (its first version) with its `event.created` message; refused when its
+    /// id is taken.
+    pub async fn insert(&self, event: Event) -> Result<Event, WriteError> {
+        let message = outbox::message_for(&event, EventChange::Created)?;
         let (answer, answered) = oneshot::channel();
         let insert = Insert {
             event: event.clone(),
@@ -149,29 +178,44 @@ impl Committer {
             span: tracing::Span::current(),
         };
         self.hand(Work::Insert(Box::new(insert))).await?;
-        answered.await.map_err(|_| stopped())?
+        let written = match answered.await.map_err(|_| stopped())?? {
+            Handed::Done(written) => written,
+            Handed::Alone => alone::insert(self, &event, &message).await?,
+        };
+        if !written {
+            return Err(Refused::Exists(event.id).into());
+        }
+        Ok(event)
     }
 
-    /// Decides a change of event `id` on the stored event with `decide` and writes it with its
-    /// message of `kind`, in a batch after every change of the event handed to the writer
-    /// before it (one handed back and made alone races, by the version check, with those
-    /// after it).
-    pub async fn change(
+    /// Decides a change of event `id` on the stored event with `decide` and writes what it
+    /// becomes with its message of `kind`, in a batch after every change of the event handed
+    /// to the writer before it (one handed back and made alone races, by the version check,
+    /// with those after it); the event as it is when `decide` changes nothing.
+    pub async fn change<R>(
         &self,
         id: &EventId,
         kind: EventChange,
-        decide: Decide,
-    ) -> Result<Handed<Changed>, ApiError> {
+        decide: impl Fn(&Event, OffsetDateTime) -> Result<Option<Event>, R> + Send + Sync + 'static,
+    ) -> Result<Event, WriteError>
+    where
+        ChangeRefused: From<R>,
+    {
+        let decide: Decide =
+            Arc::new(move |current, at| decide(current, at).map_err(ChangeRefused::from));
         let (answer, answered) = oneshot::channel();
         let change = Change {
             id: id.clone(),
             kind,
-            decide,
+            decide: decide.clone(),
             answer,
             span: tracing::Span::current(),
         };
         self.hand(Work::Change(change)).await?;
-        answered.await.map_err(|_| ApiError::from(stopped()))?
+        match answered.await.map_err(|_| stopped())?? {
+            Handed::Done(Changed::Written(event) | Changed::Unchanged(event)) => Ok(event),
+            Handed::Alone => alone::change(self, id, kind, &decide).await,
+        }
     }
 
     /// Queues `work`; counted as waiting until it is taken into a batch (a request dropped
@@ -190,12 +234,7 @@ fn stopped() -> DbError {
 
 /// After a change and its message committed: counts and logs it (the relay is woken by
 /// whoever committed, once for all it wrote).
-pub(crate) fn committed(
-    metrics: &Metrics,
-    event: &Event,
-    message: &OutboxMessage,
-    change: EventChange,
-) {
+fn committed(metrics: &Metrics, event: &Event, message: &OutboxMessage, change: EventChange) {
     metrics
         .event_changes
         .with_label_values(&[change.routing_key()])

@@ -13,10 +13,9 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::hand_back::{Why, fail_all, hand_back, is_unavailable};
-use super::{Change, Changed, Handed, Insert, MAX_BATCH, QUEUE, Work, committed};
+use super::{Change, Changed, Handed, Insert, MAX_BATCH, QUEUE, Work, WriteError, committed};
 use crate::db::{self, DbError, OutboxMessage};
-use crate::domain::Event;
-use crate::error::ApiError;
+use crate::domain::{Event, Refused};
 use crate::metrics::Metrics;
 use crate::outbox::{self, RelayHandle};
 
@@ -243,7 +242,7 @@ impl Writer {
                     continue;
                 }
                 Err(refused) => {
-                    let _ = change.answer.send(Err(refused));
+                    let _ = change.answer.send(Err(Refused::from(refused).into()));
                     continue;
                 }
             };
@@ -254,7 +253,7 @@ impl Writer {
                     message,
                 }),
                 Err(error) => {
-                    let _ = change.answer.send(Err(ApiError::internal(error)));
+                    let _ = change.answer.send(Err(WriteError::from(error)));
                 }
             }
         }

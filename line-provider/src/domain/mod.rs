@@ -10,7 +10,8 @@ mod money;
 pub use coefficient::Coefficient;
 pub use deadline::Deadline;
 pub use event::{
-    ChangeRefused, Correction, Event, EventChanges, Finish, NewEvent, Reason, StateConflict,
+    ChangeRefused, Correction, Event, EventChanges, Finish, NewEvent, Reason, Refused,
+    StateConflict,
 };
 pub use json::{Scalar, ValidationError, id_from_json, present};
 pub use limits::{LimitChanges, Limits};

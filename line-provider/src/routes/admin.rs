@@ -30,6 +30,6 @@ pub async fn republish(
     _operator: Operator,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let events = service::republish_all(&state).await?;
+    let events = service::republish_all(&state.commits).await?;
     Ok(HttpResponse::Accepted().json(RepublishBody { events }))
 }

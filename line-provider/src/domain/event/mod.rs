@@ -4,11 +4,13 @@
 use shared_messages::{EventId, EventSnapshot, EventStatus};
 use time::OffsetDateTime;
 
+mod refused;
 mod request;
 
+pub use refused::{ChangeRefused, Refused, StateConflict};
 pub use request::{Correction, EventChanges, Finish, NewEvent, Reason};
 
-use super::{Coefficient, Deadline, Limits, Money, ValidationError};
+use super::{Coefficient, Deadline, Limits, Money};
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,31 +33,6 @@ pub struct Event {
     pub reason: Option<Reason>,
     /// The stakes it takes and the most the book may lose on it; bet-maker enforces them.
     pub limits: Limits,
-}
-
-/// Why a change cannot be made to an event in its current state.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StateConflict {
-    /// A finished or cancelled event's odds, deadline and limits are frozen.
-    #[error("event {0} is {1}; its coefficient, deadline and limits can no longer change")]
-    AlreadyFinished(EventId, EventStatus),
-    /// A finished or cancelled event cannot get another final status this way.
-    #[error("event {0} is already {1}; to change its result, post a correction")]
-    OtherResult(EventId, EventStatus),
-    /// Only a finished or cancelled event has a result to correct.
-    #[error("event {0} is new: finish or cancel it instead of correcting it")]
-    NotFinal(EventId),
-}
-
-/// Why a change of odds, deadline or limits is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ChangeRefused {
-    /// The event's state forbids it (409).
-    #[error(transparent)]
-    Conflict(#[from] StateConflict),
-    /// The event it leads to would break a rule: its smallest stake above its largest (422).
-    #[error(transparent)]
-    Invalid(#[from] ValidationError),
 }
 
 impl Event {

@@ -44,7 +44,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let wire: CreateEventRequest = json_body::parse(&request, &body)?;
     let new = parse::new_event(&wire)?;
-    let event = service::create_event(&state, new).await?;
+    let event = service::create_event(&state.commits, new).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/events/{}", event.id)))
         .json(EventBody::from(&event)))
@@ -132,7 +132,7 @@ pub async fn change(
     let id = path_id(&path)?;
     let wire: ChangeEventRequest = json_body::parse(&request, &body)?;
     let changes = parse::changes(&wire)?;
-    let event = service::change_event(&state, &id, changes).await?;
+    let event = service::change_event(&state.commits, &id, changes).await?;
     Ok(HttpResponse::Ok().json(EventBody::from(&event)))
 }
 
@@ -169,7 +169,7 @@ pub async fn finish(
         .map(|reason| Reason::from_json("reason", reason))
         .transpose()?;
     let finish = Finish::from_json("status", &wire.status, reason)?;
-    let event = service::finish_event(&state, &id, finish).await?;
+    let event = service::finish_event(&state.commits, &id, finish).await?;
     Ok(HttpResponse::Ok().json(EventBody::from(&event)))
 }
 
@@ -202,7 +202,7 @@ pub async fn correct(
     let wire: CorrectionRequest = json_body::parse(&request, &body)?;
     let reason = Reason::from_json("reason", &wire.reason)?;
     let correction = Correction::from_json("status", &wire.status, reason)?;
-    let event = service::correct_event(&state, &id, correction).await?;
+    let event = service::correct_event(&state.commits, &id, correction).await?;
     Ok(HttpResponse::Ok().json(EventBody::from(&event)))
 }
 
