@@ -3,13 +3,13 @@
 
 use std::process::Command;
 
+use bet_maker::consumer;
 use lapin::options::{
     BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions,
     QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use service_support::broker::topology::{self, Declarer};
 use shared_messages::Topology;
 use shared_messages::topology::QueueType;
 
@@ -94,11 +94,12 @@ async fn each_service_s_broker_user_does_only_what_it_needs() {
             let topology = Topology::default();
             // line-provider declares the whole topology and publishes to its exchange.
             let lp = broker_as(&vhost, &lp).await;
-            let channel = lp.create_channel().await.unwrap();
-            topology
-                .declare(&channel)
+            let declared = topology
+                .declare(&lp)
                 .await
                 .expect("line-provider declares the topology");
+            assert!(declared.as_asked(), "{declared:?}");
+            let channel = lp.create_channel().await.unwrap();
             channel
                 .confirm_select(ConfirmSelectOptions::default())
                 .await
@@ -117,11 +118,12 @@ async fn each_service_s_broker_user_does_only_what_it_needs() {
                 .expect("line-provider publishes to line.events");
             // bet-maker declares it too and consumes its queue...
             let bm = broker_as(&vhost, &bm).await;
-            let channel = bm.create_channel().await.unwrap();
-            topology
-                .declare(&channel)
+            let declared = topology
+                .declare(&bm)
                 .await
                 .expect("bet-maker declares the topology");
+            assert!(declared.as_asked(), "{declared:?}");
+            let channel = bm.create_channel().await.unwrap();
             channel
                 .basic_consume(
                     topology.queue.as_str().into(),
@@ -220,11 +222,11 @@ async fn the_definitions_declare_the_queues_as_the_services_do_and_bet_maker_mov
             // The services declare exactly what the definitions declared (RabbitMQ refuses a
             // declaration with other arguments, a number for a string included).
             let service = broker_as(&vhost, &bm).await;
-            let channel = service.create_channel().await.unwrap();
-            topology
-                .declare(&channel)
-                .await
-                .expect("the services' declaration equals the definitions'");
+            let declared = topology.declare(&service).await.unwrap();
+            assert!(
+                declared.as_asked(),
+                "the services' declaration equals the definitions': {declared:?}"
+            );
 
             // The queues as an older version declared them: classic, one message in each.
             let admin = broker_with(&vhost, "guest", "guest").await;
@@ -239,24 +241,21 @@ async fn the_definitions_declare_the_queues_as_the_services_do_and_bet_maker_mov
                     .await
                     .unwrap();
             }
-            topology
-                .clone()
-                .with_queue_type(QueueType::Classic)
-                .declare(&channel)
-                .await
-                .unwrap();
+            let classic = topology.clone().with_queue_type(QueueType::Classic);
+            assert!(classic.declare(&admin).await.unwrap().as_asked());
             publish_to(&channel, &topology.exchange, "event.created", b"waiting").await;
             publish_to(&channel, "", &topology.dead_letter_queue, b"dead").await;
 
             // bet-maker's user moves them, with the definitions' permissions.
-            topology::declare(&service, &topology, Declarer::Consumer)
+            consumer::topology::declare(&service, &topology)
                 .await
                 .expect("bet-maker's user moves the queues");
+            let declared = topology.declare(&service).await.unwrap();
+            assert!(
+                declared.as_asked(),
+                "the queues are declared as the definitions declare them: {declared:?}"
+            );
             let channel = service.create_channel().await.unwrap();
-            topology
-                .declare(&channel)
-                .await
-                .expect("the queues are declared as the definitions declare them");
             for (queue, body, routing_key) in [
                 (&topology.queue, &b"waiting"[..], "event.created"),
                 (

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use bet_maker::consumer::topology::{self, TopologyError};
 use lapin::ExchangeKind;
 use lapin::options::{
     BasicConsumeOptions, BasicQosOptions, ExchangeDeclareOptions, QueueBindOptions,
 };
 use lapin::types::FieldTable;
-use service_support::broker::topology::{self, Declarer, TopologyError};
 use shared_messages::Topology;
 use shared_messages::topology::declare_queue;
 
@@ -23,7 +23,7 @@ async fn a_move_cut_short_is_finished_at_the_next_start() {
     // Cut short in step 1, once the old queue was emptied and deleted: the queue declared anew
     // (by line-provider, say) but not bound, its messages in the holding queue, which is still
     // bound to the exchange and to the move's exchange of copies.
-    topology.declare(&channel).await.unwrap();
+    assert!(topology.declare(&connection).await.unwrap().as_asked());
     let holding = format!("{}.moving", topology.queue);
     declare_queue(&channel, &holding, &topology.type_arguments())
         .await
@@ -86,7 +86,7 @@ async fn queues_are_not_moved_while_others_consume_them_and_nothing_they_held_is
     let id = uuid::Uuid::new_v4().simple().to_string();
     let topology = Topology::with_prefix(&format!("test-move-{id}"));
     let (connection, channel) = channel().await;
-    declare_classic(&channel, &topology).await;
+    declare_classic(&connection, &topology).await;
     for n in 0..50 {
         publish_created(&channel, &topology, &format!("held-{n}")).await;
     }
@@ -113,7 +113,7 @@ async fn queues_are_not_moved_while_others_consume_them_and_nothing_they_held_is
     }
 
     let (mover, _) = self::channel().await;
-    let refused = topology::declare(&mover, &topology, Declarer::Consumer).await;
+    let refused = topology::declare(&mover, &topology).await;
     assert!(
         matches!(&refused, Err(TopologyError::InUse { consumers: 1, .. })),
         "{refused:?}"
@@ -122,7 +122,7 @@ async fn queues_are_not_moved_while_others_consume_them_and_nothing_they_held_is
     old.close(200, "stopped".into()).await.unwrap();
     let mut moved = Err(TopologyError::Busy(String::new()));
     for _ in 0..50 {
-        moved = topology::declare(&mover, &topology, Declarer::Consumer).await;
+        moved = topology::declare(&mover, &topology).await;
         if moved.is_ok() {
             break;
         }

@@ -9,11 +9,10 @@
 mod interrupted;
 mod upgrade;
 
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
-use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
-use lapin::types::FieldTable;
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ErrorKind};
-use shared_messages::topology::{QueueType, declare_queue};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use service_support::broker::queues;
+use shared_messages::topology::{QueueType, declared_as};
 use shared_messages::{EventChange, EventStatus, Topology};
 
 use crate::helpers::{amqp_url, event, message};
@@ -32,13 +31,14 @@ async fn channel() -> (Connection, Channel) {
 
 /// The queues as versions before quorum queues declared them: classic, the dead letters going
 /// to the dead-letter queue (`shared-messages` pins these arguments to the old ones).
-async fn declare_classic(channel: &Channel, topology: &Topology) {
-    topology
+async fn declare_classic(connection: &Connection, topology: &Topology) {
+    let declared = topology
         .clone()
         .with_queue_type(QueueType::Classic)
-        .declare(channel)
+        .declare(connection)
         .await
         .unwrap();
+    assert!(declared.as_asked(), "{declared:?}");
 }
 
 /// Publishes the creation of `id` to the exchange, confirmed.
@@ -78,39 +78,21 @@ async fn publish(
         .unwrap();
 }
 
-fn refused_with(error: &lapin::Error, kind: AMQPSoftError) -> bool {
-    matches!(error.kind(), ErrorKind::ProtocolError(amqp)
-        if *amqp.kind() == AMQPErrorKind::Soft(kind))
-}
-
 /// Whether `queue` is declared as the contract says now (a quorum queue with these
 /// arguments): a declaration with other arguments would be refused.
 async fn declared_as_contract(connection: &Connection, topology: &Topology, queue: &str) -> bool {
-    let channel = connection.create_channel().await.unwrap();
-    let result = if queue == topology.queue {
-        declare_queue(&channel, queue, &topology.queue_arguments()).await
+    let arguments = if queue == topology.queue {
+        topology.queue_arguments()
     } else {
-        declare_queue(&channel, queue, &topology.dead_letter_queue_arguments()).await
+        topology.dead_letter_queue_arguments()
     };
-    match result {
-        Ok(()) => true,
-        Err(error) if refused_with(&error, AMQPSoftError::PRECONDITIONFAILED) => false,
-        Err(error) => panic!("declaring {queue}: {error}"),
-    }
+    declared_as(connection, queue, &arguments)
+        .await
+        .unwrap_or_else(|error| panic!("declaring {queue}: {error}"))
 }
 
 async fn exists(connection: &Connection, queue: &str) -> bool {
-    let channel = connection.create_channel().await.unwrap();
-    let passive = QueueDeclareOptions {
-        passive: true,
-        ..QueueDeclareOptions::default()
-    };
-    match channel
-        .queue_declare(queue.into(), passive, FieldTable::default())
+    queues::exists(connection, queue)
         .await
-    {
-        Ok(_) => true,
-        Err(error) if refused_with(&error, AMQPSoftError::NOTFOUND) => false,
-        Err(error) => panic!("declaring {queue} passively: {error}"),
-    }
+        .unwrap_or_else(|error| panic!("declaring {queue} passively: {error}"))
 }

@@ -21,7 +21,7 @@ async fn classic_queues_of_an_older_version_become_quorum_queues_without_losing_
     let id = uuid::Uuid::new_v4().simple().to_string();
     let topology = Topology::with_prefix(&format!("test-move-{id}"));
     let (connection, channel) = channel().await;
-    declare_classic(&channel, &topology).await;
+    declare_classic(&connection, &topology).await;
     assert!(!declared_as_contract(&connection, &topology, &topology.queue).await);
     for n in 0..WAITING {
         publish_created(&channel, &topology, &format!("waiting-{n}")).await;
@@ -114,7 +114,7 @@ async fn quorum_queues_become_classic_ones_when_the_service_is_told_to_use_class
     let id = uuid::Uuid::new_v4().simple().to_string();
     let quorum = Topology::with_prefix(&format!("test-move-{id}"));
     let (connection, channel) = channel().await;
-    quorum.declare(&channel).await.unwrap();
+    assert!(quorum.declare(&connection).await.unwrap().as_asked());
     for n in 0..50 {
         publish_created(&channel, &quorum, &format!("waiting-{n}")).await;
     }
