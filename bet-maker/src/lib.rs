@@ -16,7 +16,8 @@
 //! - [`domain`]: validated values (`Amount`, `IdempotencyKey`, ...).
 //! - [`service`]: applying messages (a finish settles) and placing a bet.
 //! - [`consumer`]: applying line-provider's messages, on `service-support`'s supervised broker
-//!   connection (the topology is declared by `shared-messages`).
+//!   connection (the topology is declared by `shared-messages`; queues declared otherwise are
+//!   moved to it here, in `consumer/moving/`).
 //! - [`db`]: every SQL statement; migrations live in `migrations/bet-maker/`.
 //! - [`open_events`]: `GET /events` from memory, invalidated by the consumer.
 //! - [`metrics`]: Prometheus metrics.

@@ -69,7 +69,7 @@ pub fn present<'de, D: Deserializer<'de>>(
     Box::<RawValue>::deserialize(deserializer).map(Some)
 }
 
-/// Longest numeric string accepted; longer ones cannot be a valid amount or odds anyway.
+/// Longest numeric string accepted; longer ones cannot be a valid amount anyway.
 pub const MAX_NUMERIC_STRING: usize = 20;
 
 /// The exact text of a JSON number or of a plain numeric string; anything else is refused.
@@ -135,7 +135,7 @@ pub fn string_or_integer(field: &'static str, raw: &RawValue) -> Result<String, 
 }
 
 /// An id given as a string or an integer (see [`string_or_integer`]), checked by `parse`
-/// (`EventId::parse`, say), whose refusal is reported against `field`.
+/// (a newtype's `parse`, say), whose refusal is reported against `field`.
 pub fn id_from_json<T, E: std::fmt::Display>(
     field: &'static str,
     raw: &RawValue,
@@ -172,21 +172,18 @@ mod tests {
             }
         };
         assert_eq!(
-            id_from_json("event_id", &raw(r#""ok""#), refuse).unwrap(),
+            id_from_json("item_id", &raw(r#""ok""#), refuse).unwrap(),
             "ok"
         );
-        let error = id_from_json("event_id", &raw(r#""a b""#), refuse).unwrap_err();
-        assert_eq!(
-            (error.field, error.message.as_str()),
-            ("event_id", "not ok")
-        );
+        let error = id_from_json("item_id", &raw(r#""a b""#), refuse).unwrap_err();
+        assert_eq!((error.field, error.message.as_str()), ("item_id", "not ok"));
     }
 
     #[test]
     fn a_fractional_huge_or_boolean_id_is_refused() {
         for text in ["4.2", "1e-2", "true", "null", "9223372036854775808", "{}"] {
-            let error = string_or_integer("event_id", &raw(text)).unwrap_err();
-            assert_eq!(error.field, "event_id", "{text}");
+            let error = string_or_integer("item_id", &raw(text)).unwrap_err();
+            assert_eq!(error.field, "item_id", "{text}");
         }
     }
 

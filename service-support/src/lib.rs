@@ -20,7 +20,8 @@
 //! - [`db`]: the Postgres pool, the database created when missing, migrations under an
 //!   advisory lock, [`db::DbError`] sorted by what a client should be told.
 //! - [`broker`]: one supervised RabbitMQ connection (backoff, timeouts, reconnect metric,
-//!   readiness) for a publisher or a consumer.
+//!   readiness) for a publisher or a consumer, and what a service may do to one queue besides
+//!   publishing and consuming ([`broker::queues`]: does it exist, its counts, deleting it).
 //! - [`run`]: the HTTP server and the service's background worker under one shutdown.
 //! - [`healthcheck`]: the `healthcheck` subcommand of the container images.
 

@@ -25,10 +25,10 @@ pub enum LogFormat {
 /// Installs the global subscriber; `RUST_LOG` filters (default `info`).
 ///
 /// lapin logs every channel the broker closes as an error, also the ones the services close
-/// on purpose: a passive declaration of a queue that does not exist (how bet-maker looks for
-/// a move of its queues cut short, at every connection) closes its channel. Each close the
-/// services do not expect comes back to them as an error, which they log where they handle
-/// it, so lapin's own line is off unless `RUST_LOG` names lapin.
+/// on purpose: a passive declaration of a queue that does not exist (how a service asks
+/// whether a queue exists, [`crate::broker::queues::exists`]) closes its channel. Each close
+/// the services do not expect comes back to them as an error, which they log where they
+/// handle it, so lapin's own line is off unless `RUST_LOG` names lapin.
 ///
 /// Call once, from `main`; tests run without a subscriber.
 pub fn init(format: LogFormat) {
@@ -94,11 +94,7 @@ mod tests {
     fn lapin_s_channel_close_lines_alone_are_off_unless_rust_log_names_lapin() {
         assert!(!shown("lapin::channel", false));
         assert!(shown("lapin::channel", true));
-        for target in [
-            "lapin::channels",
-            "lapin::connection",
-            "bet_maker::consumer",
-        ] {
+        for target in ["lapin::channels", "lapin::connection", "a_service::worker"] {
             assert!(shown(target, false), "{target}");
         }
     }

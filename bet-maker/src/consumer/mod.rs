@@ -3,13 +3,16 @@
 //!
 //! It runs on `service-support`'s supervised broker connection: on any broker error the
 //! supervisor drops the connection, waits with exponential backoff and reconnects, and the
-//! consumer re-declares the topology and consumes again. Deliveries are acknowledged only after
+//! consumer re-declares the topology (`topology.rs`, which moves bet-maker's queues when they
+//! are declared otherwise: `moving/`) and consumes again. Deliveries are acknowledged only after
 //! their transaction committed; a delivery that can never be applied is rejected into the
 //! dead-letter queue; a database outage is waited out, never turned into a rejection.
 
 mod apply;
 mod decode;
+mod moving;
 mod record;
+pub mod topology;
 
 pub use decode::{DecodeError, IncomingMessage, decode};
 
@@ -21,8 +24,7 @@ use lapin::message::Delivery;
 use lapin::options::{BasicConsumeOptions, BasicRejectOptions};
 use lapin::types::FieldTable;
 use service_support::broker::{
-    BrokerStatus, ChannelMode, Declarer, Link, Session, Supervisor, TopologyError,
-    declare_unless_stopped, unless_stopped,
+    BrokerStatus, ChannelMode, Link, Session, Supervisor, unless_stopped, until_stopped,
 };
 use shared_messages::Topology;
 use tokio_util::sync::CancellationToken;
@@ -32,6 +34,7 @@ use crate::metrics::Metrics;
 use crate::open_events::OpenEvents;
 use apply::Batch;
 use record::span;
+use topology::TopologyError;
 
 /// Deliveries the broker may push ahead of the acknowledgements.
 const PREFETCH: u16 = 64;
@@ -111,9 +114,8 @@ impl Session for Applier {
     type Error = Stop;
 
     async fn run(&mut self, link: &Link<'_>, shutdown: &CancellationToken) -> Result<(), Stop> {
-        let Some(declared) =
-            declare_unless_stopped(shutdown, link, &self.topology, Declarer::Consumer).await
-        else {
+        let declaring = topology::declare(link.connection, &self.topology);
+        let Some(declared) = until_stopped(shutdown, declaring).await else {
             return Ok(());
         };
         declared?;

@@ -269,12 +269,8 @@ async fn bet_maker_s_queue_declared_otherwise_by_an_older_version_still_receives
             .await
             .unwrap();
     let channel = connection.create_channel().await.unwrap();
-    topology
-        .clone()
-        .with_queue_type(QueueType::Classic)
-        .declare(&channel)
-        .await
-        .unwrap();
+    let classic = topology.clone().with_queue_type(QueueType::Classic);
+    assert!(classic.declare(&connection).await.unwrap().as_asked());
 
     // line-provider serves and publishes; the move is bet-maker's.
     let mut app = spawn_app_with(Options {

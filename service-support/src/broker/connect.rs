@@ -5,7 +5,8 @@ use lapin::options::{BasicQosOptions, ConfirmSelectOptions};
 use lapin::uri::AMQPUri;
 use lapin::{Channel, Connection, ConnectionProperties};
 
-use super::{ChannelMode, FRAME_MAX, Supervisor, bounded};
+use super::timeout::bounded;
+use super::{ChannelMode, FRAME_MAX, Supervisor};
 
 impl Supervisor {
     /// Connects to the first URL that answers, starting with [`Supervisor::next`]; the

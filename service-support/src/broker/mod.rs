@@ -3,6 +3,10 @@
 //! to the service's [`Session`], and when the session reports the connection broken, closes it,
 //! waits with exponential backoff and connects again, until shutdown. It keeps the readiness
 //! flag ([`BrokerStatus`]) and the reconnect and connected metrics.
+//!
+//! What a service declares on the connection is its own; [`queues`] holds what it may do to
+//! one queue besides publishing and consuming, each step within [`BROKER_TIMEOUT`]
+//! (`timeout.rs`), and `connect.rs` opens the connection.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,10 +17,6 @@ use lapin::{Channel, Connection};
 use prometheus::{IntCounter, IntGauge};
 use tokio_util::sync::CancellationToken;
 
-/// How long connecting, and any one broker operation run through [`bounded`], may take before
-/// the broker counts as lost (a stalled broker would otherwise hold the service until
-/// heartbeats notice, minutes later).
-pub const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long closing a connection may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The largest frame this service asks for. lapin keeps a buffer of 32 frames each way per
@@ -26,11 +26,10 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 const FRAME_MAX: u32 = 16 * 1024;
 
 mod connect;
-mod moving;
-mod queues;
-pub mod topology;
+pub mod queues;
+mod timeout;
 
-pub use topology::{Declarer, TopologyError};
+pub use timeout::{BROKER_TIMEOUT, bounded};
 
 /// Whether the supervised connection is usable, shared with the readiness check.
 #[derive(Debug, Clone, Default)]
@@ -221,39 +220,18 @@ pub async fn unless_stopped<T>(
     shutdown: &CancellationToken,
     operation: impl Future<Output = lapin::Result<T>>,
 ) -> Option<lapin::Result<T>> {
-    tokio::select! {
-        result = bounded(operation) => Some(result),
-        () = shutdown.cancelled() => None,
-    }
+    until_stopped(shutdown, bounded(operation)).await
 }
 
-/// Declares `topology` on `link`'s connection for `declarer` ([`topology::declare`], which may
-/// move bet-maker's queues and then takes as long as they hold messages): `None` when shutdown
-/// came first.
-pub async fn declare_unless_stopped(
+/// Work that prepares a session and may take long (moving queues, say), so that no time limit
+/// fits it: `None` when shutdown came first, else its outcome.
+pub async fn until_stopped<T>(
     shutdown: &CancellationToken,
-    link: &Link<'_>,
-    topology: &shared_messages::Topology,
-    declarer: Declarer,
-) -> Option<Result<(), TopologyError>> {
+    work: impl Future<Output = T>,
+) -> Option<T> {
     tokio::select! {
-        result = topology::declare(link.connection, topology, declarer) => Some(result),
+        outcome = work => Some(outcome),
         () = shutdown.cancelled() => None,
-    }
-}
-
-/// A broker operation that gives up after [`BROKER_TIMEOUT`], as an I/O time-out.
-pub async fn bounded<T>(operation: impl Future<Output = lapin::Result<T>>) -> lapin::Result<T> {
-    match tokio::time::timeout(BROKER_TIMEOUT, operation).await {
-        Ok(result) => result,
-        Err(_) => Err(lapin::ErrorKind::IOError(
-            std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("the broker did not answer within {BROKER_TIMEOUT:?}"),
-            )
-            .into(),
-        )
-        .into()),
     }
 }
 

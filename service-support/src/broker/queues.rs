@@ -1,5 +1,7 @@
-//! What the declaration and a move of bet-maker's queues do with one queue: whether it exists
-//! or is declared as asked, its counts, deleting it once empty; and why they fail.
+//! What a service may do with one queue besides publishing to it and consuming it: ask whether
+//! it exists and what it holds, delete it once nothing is in it or on it, and tell why the
+//! broker refused a step. Each takes the channel or connection it works on, and gives up after
+//! [`BROKER_TIMEOUT`](super::BROKER_TIMEOUT).
 
 use std::time::Duration;
 
@@ -7,44 +9,37 @@ use lapin::options::{QueueDeclareOptions, QueueDeleteOptions};
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, ErrorKind};
-use shared_messages::topology::{ArgumentValue, declare_queue};
 
-use super::bounded;
+use super::timeout::bounded;
 
 /// How often, and how far apart, a queue's consumers are counted again before they count as
 /// another's.
 const CONSUMER_GONE_CHECKS: usize = 3;
 const CONSUMER_GONE_WAIT: Duration = Duration::from_millis(100);
 
-/// Why the topology is not declared.
-#[derive(Debug, thiserror::Error)]
-pub enum TopologyError {
-    /// The broker refused or failed.
-    #[error(transparent)]
-    Broker(#[from] lapin::Error),
-    /// Another connection holds the lock of a move.
-    #[error("another connection is moving {0}")]
-    Busy(String),
-    /// Others consume a queue to be moved: deleting it would drop what they hold unacknowledged.
-    #[error(
-        "{queue} has {consumers} other consumer(s) (bet-makers of an older version?); the move waits until they stop"
-    )]
-    InUse {
-        /// The queue.
-        queue: String,
-        /// How many consume it.
-        consumers: u32,
-    },
-    /// A copy of a message was not confirmed; its original stays where it was.
-    #[error("the broker did not take a message moved to {0}")]
-    NotTaken(String),
-    /// The broker cancelled the consumer of a move (the queue was deleted, say).
-    #[error("the broker cancelled the move of {0}")]
-    Cancelled(String),
+/// What a queue holds, as the broker counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Messages ready for delivery (not those delivered and unacknowledged).
+    pub messages: u32,
+    /// Consumers on the queue.
+    pub consumers: u32,
+}
+
+/// What [`delete_when_unused`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    /// The queue is gone.
+    Deleted,
+    /// The queue holds messages still; it stays.
+    HoldsMessages,
+    /// Others consume the queue (this many): deleting it would drop what they hold
+    /// unacknowledged, so it stays.
+    Consumed(u32),
 }
 
 /// Whether `queue` exists (a passive declaration, on a channel of its own).
-pub(super) async fn exists(connection: &Connection, queue: &str) -> Result<bool, TopologyError> {
+pub async fn exists(connection: &Connection, queue: &str) -> lapin::Result<bool> {
     let channel = bounded(connection.create_channel()).await?;
     match bounded(channel.queue_declare(queue.into(), passive(), FieldTable::default())).await {
         Ok(_) => {
@@ -52,61 +47,41 @@ pub(super) async fn exists(connection: &Connection, queue: &str) -> Result<bool,
             Ok(true)
         }
         Err(error) if refused_with(&error, AMQPSoftError::NOTFOUND) => Ok(false),
-        Err(error) => Err(error.into()),
+        Err(error) => Err(error),
     }
 }
 
-/// Whether `queue` is declared with `arguments` (it is once this declares it, when it did not
-/// exist); `false` when it exists declared otherwise.
-pub(super) async fn declared_as(
-    connection: &Connection,
-    queue: &str,
-    arguments: &[(&str, ArgumentValue<'_>)],
-) -> Result<bool, TopologyError> {
-    let channel = bounded(connection.create_channel()).await?;
-    match bounded(declare_queue(&channel, queue, arguments)).await {
-        Ok(()) => {
-            close(&channel).await;
-            Ok(true)
-        }
-        Err(error) if refused_with(&error, AMQPSoftError::PRECONDITIONFAILED) => Ok(false),
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// How many messages `queue` holds ready, and how many consumers it has.
-pub(super) async fn counts(channel: &Channel, queue: &str) -> Result<(u32, u32), TopologyError> {
+/// What `queue` holds (a passive declaration on `channel`, which a missing queue closes).
+pub async fn counts(channel: &Channel, queue: &str) -> lapin::Result<Counts> {
     let declared =
         bounded(channel.queue_declare(queue.into(), passive(), FieldTable::default())).await?;
-    Ok((declared.message_count(), declared.consumer_count()))
+    Ok(Counts {
+        messages: declared.message_count(),
+        consumers: declared.consumer_count(),
+    })
 }
 
-/// Deletes `queue` once it holds no message and has no consumer: nothing reaches it by then
-/// (a move unbinds it first, and only consumers of bet-maker's queue dead-letter), so nothing
-/// is lost. Queues are not deleted with `if-empty`: quorum queues refuse it.
-pub(super) async fn delete_when_empty(
-    channel: &Channel,
-    queue: &str,
-) -> Result<bool, TopologyError> {
+/// Deletes `queue` once it holds no message and has no consumer. Whether anything can still
+/// reach it is the caller's to rule out (unbind it first). Queues are not deleted with
+/// `if-empty`: quorum queues refuse it.
+pub async fn delete_when_unused(channel: &Channel, queue: &str) -> lapin::Result<Deletion> {
     let mut counted = counts(channel, queue).await?;
     // A quorum queue counts a cancelled consumer until the acknowledgements it owed are
-    // applied: the mover's own, a moment ago.
+    // applied: the caller's own, a moment ago.
     for _ in 0..CONSUMER_GONE_CHECKS {
-        if counted.1 == 0 {
+        if counted.consumers == 0 {
             break;
         }
         tokio::time::sleep(CONSUMER_GONE_WAIT).await;
         counted = counts(channel, queue).await?;
     }
     match counted {
-        (0, 0) => {}
-        (_, 0) => return Ok(false),
-        (_, consumers) => {
-            return Err(TopologyError::InUse {
-                queue: queue.to_owned(),
-                consumers,
-            });
-        }
+        Counts {
+            consumers: 0,
+            messages: 0,
+        } => {}
+        Counts { consumers: 0, .. } => return Ok(Deletion::HoldsMessages),
+        Counts { consumers, .. } => return Ok(Deletion::Consumed(consumers)),
     }
     bounded(channel.queue_delete(
         queue.into(),
@@ -117,7 +92,18 @@ pub(super) async fn delete_when_empty(
         },
     ))
     .await?;
-    Ok(true)
+    Ok(Deletion::Deleted)
+}
+
+/// Whether the broker refused with `kind` (which closes the channel, not the connection).
+pub fn refused_with(error: &lapin::Error, kind: AMQPSoftError) -> bool {
+    matches!(error.kind(), ErrorKind::ProtocolError(amqp)
+        if *amqp.kind() == AMQPErrorKind::Soft(kind))
+}
+
+/// Closes a channel whose work is done; a failure to close is no failure of that work.
+pub async fn close(channel: &Channel) {
+    let _ = bounded(channel.close(200, "done".into())).await;
 }
 
 fn passive() -> QueueDeclareOptions {
@@ -128,14 +114,4 @@ fn passive() -> QueueDeclareOptions {
         auto_delete: false,
         nowait: false,
     }
-}
-
-/// Whether the broker refused with `kind` (which closes the channel, not the connection).
-pub(super) fn refused_with(error: &lapin::Error, kind: AMQPSoftError) -> bool {
-    matches!(error.kind(), ErrorKind::ProtocolError(amqp)
-        if *amqp.kind() == AMQPErrorKind::Soft(kind))
-}
-
-pub(super) async fn close(channel: &Channel) {
-    let _ = bounded(channel.close(200, "done".into())).await;
 }

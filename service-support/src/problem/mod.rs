@@ -25,7 +25,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem: `urn:problem:<service>:<kind>`.
-    #[schema(example = "urn:problem:bet-maker:invalid-value")]
+    #[schema(example = "urn:problem:service:invalid-value")]
     pub r#type: String,
     /// A short summary of the kind of problem.
     #[schema(example = "Invalid value")]
@@ -40,7 +40,7 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Members of this kind of problem beyond the standard ones (RFC 9457 "extension
-    /// members"), such as the current odds when they changed.
+    /// members"), such as the bounds a refused value had to keep to.
     #[serde(flatten)]
     #[schema(ignore)]
     pub members: serde_json::Map<String, serde_json::Value>,

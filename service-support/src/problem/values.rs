@@ -9,7 +9,8 @@ pub fn shown(id: &str) -> String {
     }
 }
 
-/// Money or odds as a problem's member: a JSON number with exactly two decimals, or null.
+/// Money (or any amount written with two decimals) as a problem's member: a JSON number with
+/// exactly two decimals, or null.
 pub fn money(value: Option<rust_decimal::Decimal>) -> serde_json::Value {
     value
         .and_then(|value| {

@@ -77,7 +77,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         Some(topology) => topology.clone(),
         None => {
             let topology = Topology::with_prefix(&format!("test-{id}"));
-            topology.declare(&publisher).await.expect("topology");
+            let declared = topology.declare(&amqp).await.expect("topology");
+            assert!(declared.as_asked(), "{declared:?}");
             topology
         }
     };

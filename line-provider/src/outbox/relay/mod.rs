@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Pool;
 use lapin::Channel;
 use service_support::broker::{
-    self, BrokerStatus, ChannelMode, Declarer, Link, Session, Supervisor, TopologyError,
+    BrokerStatus, ChannelMode, Link, Session, Supervisor, unless_stopped,
 };
 use shared_messages::Topology;
 use shared_messages::topology::APP_ID;
@@ -81,7 +81,7 @@ enum RelayError {
     #[error("broker error: {0}")]
     Broker(#[from] lapin::Error),
     #[error("cannot declare the topology: {0}")]
-    Topology(#[from] TopologyError),
+    Topology(lapin::Error),
     #[error("the broker returned message {0} as unroutable; re-declaring the topology")]
     Unroutable(uuid::Uuid),
     #[error("the broker connection is closed")]
@@ -150,13 +150,16 @@ impl Session for Publisher {
         link: &Link<'_>,
         shutdown: &CancellationToken,
     ) -> Result<(), RelayError> {
-        let Some(declared) =
-            broker::declare_unless_stopped(shutdown, link, &self.topology, Declarer::Publisher)
-                .await
+        let Some(declared) = unless_stopped(shutdown, self.topology.declare(link.connection)).await
         else {
             return Ok(());
         };
-        declared?;
+        let declared = declared.map_err(RelayError::Topology)?;
+        if !declared.as_asked() {
+            // A queue's type cannot change in place: bet-maker, their consumer, moves them.
+            tracing::warn!(queues = ?declared.otherwise, queue_type = self.topology.queue_type.as_str(),
+                "bet-maker's queues are declared otherwise (by another version?); bet-maker moves them when it starts, and messages reach them meanwhile");
+        }
         link.ready();
         tracing::info!(exchange = %self.topology.exchange, "connected to the broker; relaying the outbox");
         self.relay_until_broken(link, shutdown).await?;

@@ -1,114 +1,19 @@
-//! Least privilege as the deployment sets it up: `docker/postgres/init.sql` gives each service
-//! a role that owns only its own database, and `docker/rabbitmq/definitions.json` gives each a
-//! broker user with only the permissions it needs. Both are applied here to the shared servers
-//! under names of the test's own (the script's role and database names prefixed; the
-//! definitions' permissions, unchanged, in a vhost of the test's own), and each refusal is
-//! proved: bet-maker's role reading line-provider's events (and the other way round), and
-//! bet-maker's broker user publishing to `line.events`.
-
-#![allow(clippy::unwrap_used)]
+//! Each service's broker user, as `docker/rabbitmq/definitions.json` makes it, does only what
+//! its service needs, and the definitions declare the topology as the services do.
 
 use std::process::Command;
 
+use bet_maker::consumer;
 use lapin::options::{
     BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions,
     QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use service_support::broker::topology::{self, Declarer};
 use shared_messages::Topology;
 use shared_messages::topology::QueueType;
-use tokio_postgres::NoTls;
 
-fn workspace_file(path: &str) -> String {
-    let path = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
-}
-
-async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
-    tokio::spawn(connection);
-    Ok(client)
-}
-
-fn url_as(role: &str, database: &str) -> String {
-    let server = integration_tests::server_url();
-    let host = server
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or("127.0.0.1:5432");
-    format!("postgres://{role}:{role}@{host}/{database}")
-}
-
-#[tokio::test]
-async fn each_service_s_role_reaches_its_own_database_only() {
-    let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
-    let (lp, bm) = (format!("test_lp_{id}"), format!("test_bm_{id}"));
-    let script = workspace_file("docker/postgres/init.sql")
-        .replace("line_provider", &lp)
-        .replace("bet_maker", &bm);
-    let admin = connect(&integration_tests::server_url()).await.unwrap();
-    // One statement at a time, as psql runs the script (CREATE DATABASE refuses a transaction).
-    let statements = script
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    for statement in statements
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        admin.batch_execute(statement).await.unwrap();
-    }
-    let outcome = async {
-        // Each role runs its service's migrations in its own database.
-        let mut own = connect(&url_as(&bm, &bm)).await.unwrap();
-        embedded_bet_maker::migrations::runner()
-            .run_async(&mut own)
-            .await
-            .expect("bet-maker's role runs its migrations");
-        let mut own = connect(&url_as(&lp, &lp)).await.unwrap();
-        embedded_line_provider::migrations::runner()
-            .run_async(&mut own)
-            .await
-            .expect("line-provider's role runs its migrations");
-        own.execute("SELECT count(*) FROM events", &[])
-            .await
-            .unwrap();
-
-        // And neither reaches the other's.
-        for (role, database) in [(&bm, &lp), (&lp, &bm)] {
-            let refused = connect(&url_as(role, database)).await.err().unwrap();
-            let code = refused.code().map(|c| c.code().to_owned());
-            assert_eq!(
-                code.as_deref(),
-                Some("42501"),
-                "{role} on {database}: {refused}"
-            );
-        }
-    }
-    .await;
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {lp} WITH (FORCE)"),
-        format!("DROP DATABASE IF EXISTS {bm} WITH (FORCE)"),
-        format!("DROP ROLE IF EXISTS {lp}"),
-        format!("DROP ROLE IF EXISTS {bm}"),
-    ] {
-        admin.batch_execute(&statement).await.unwrap();
-    }
-    outcome
-}
-
-mod embedded_bet_maker {
-    refinery::embed_migrations!("../migrations/bet-maker");
-}
-
-mod embedded_line_provider {
-    refinery::embed_migrations!("../migrations/line-provider");
-}
+use super::workspace_file;
 
 /// `rabbitmqctl ARGS`, which must succeed.
 fn rabbitmqctl(args: &[&str]) {
@@ -189,11 +94,12 @@ async fn each_service_s_broker_user_does_only_what_it_needs() {
             let topology = Topology::default();
             // line-provider declares the whole topology and publishes to its exchange.
             let lp = broker_as(&vhost, &lp).await;
-            let channel = lp.create_channel().await.unwrap();
-            topology
-                .declare(&channel)
+            let declared = topology
+                .declare(&lp)
                 .await
                 .expect("line-provider declares the topology");
+            assert!(declared.as_asked(), "{declared:?}");
+            let channel = lp.create_channel().await.unwrap();
             channel
                 .confirm_select(ConfirmSelectOptions::default())
                 .await
@@ -212,11 +118,12 @@ async fn each_service_s_broker_user_does_only_what_it_needs() {
                 .expect("line-provider publishes to line.events");
             // bet-maker declares it too and consumes its queue...
             let bm = broker_as(&vhost, &bm).await;
-            let channel = bm.create_channel().await.unwrap();
-            topology
-                .declare(&channel)
+            let declared = topology
+                .declare(&bm)
                 .await
                 .expect("bet-maker declares the topology");
+            assert!(declared.as_asked(), "{declared:?}");
+            let channel = bm.create_channel().await.unwrap();
             channel
                 .basic_consume(
                     topology.queue.as_str().into(),
@@ -315,11 +222,11 @@ async fn the_definitions_declare_the_queues_as_the_services_do_and_bet_maker_mov
             // The services declare exactly what the definitions declared (RabbitMQ refuses a
             // declaration with other arguments, a number for a string included).
             let service = broker_as(&vhost, &bm).await;
-            let channel = service.create_channel().await.unwrap();
-            topology
-                .declare(&channel)
-                .await
-                .expect("the services' declaration equals the definitions'");
+            let declared = topology.declare(&service).await.unwrap();
+            assert!(
+                declared.as_asked(),
+                "the services' declaration equals the definitions': {declared:?}"
+            );
 
             // The queues as an older version declared them: classic, one message in each.
             let admin = broker_with(&vhost, "guest", "guest").await;
@@ -334,24 +241,21 @@ async fn the_definitions_declare_the_queues_as_the_services_do_and_bet_maker_mov
                     .await
                     .unwrap();
             }
-            topology
-                .clone()
-                .with_queue_type(QueueType::Classic)
-                .declare(&channel)
-                .await
-                .unwrap();
+            let classic = topology.clone().with_queue_type(QueueType::Classic);
+            assert!(classic.declare(&admin).await.unwrap().as_asked());
             publish_to(&channel, &topology.exchange, "event.created", b"waiting").await;
             publish_to(&channel, "", &topology.dead_letter_queue, b"dead").await;
 
             // bet-maker's user moves them, with the definitions' permissions.
-            topology::declare(&service, &topology, Declarer::Consumer)
+            consumer::topology::declare(&service, &topology)
                 .await
                 .expect("bet-maker's user moves the queues");
+            let declared = topology.declare(&service).await.unwrap();
+            assert!(
+                declared.as_asked(),
+                "the queues are declared as the definitions declare them: {declared:?}"
+            );
             let channel = service.create_channel().await.unwrap();
-            topology
-                .declare(&channel)
-                .await
-                .expect("the queues are declared as the definitions declare them");
             for (queue, body, routing_key) in [
                 (&topology.queue, &b"waiting"[..], "event.created"),
                 (
