@@ -50,7 +50,7 @@ impl Definition for LineProvider {
             settings.topology.clone(),
             metrics.clone(),
         );
-        if settings.admin_token.is_none() {
+        if service.admin_token.is_none() {
             tracing::warn!(
                 "ADMIN_TOKEN is not set: the routes that change events are open to anyone"
             );
@@ -68,7 +68,7 @@ impl Definition for LineProvider {
             pool: pool.clone(),
             relay: relay.handle(),
             metrics,
-            admin_token: settings.admin_token.clone(),
+            admin_token: service.admin_token.clone(),
             bet_maker_url: settings.bet_maker_url.clone(),
         };
         let server = http::serve(
