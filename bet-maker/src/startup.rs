@@ -80,7 +80,6 @@ impl Definition for BetMaker {
             metrics,
             history_streams: Arc::new(Semaphore::new(HISTORY_STREAMS)),
             open_events,
-            admin_token: service.admin_token.clone(),
         };
         if service.admin_token.is_none() {
             tracing::warn!("ADMIN_TOKEN is not set: the exposure routes are open to anyone");

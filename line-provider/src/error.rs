@@ -2,6 +2,7 @@
 //! `service-support`'s.
 
 use actix_web::http::StatusCode;
+use service_support::auth::NotOperator;
 use service_support::problem::{Answer, Described, RequestError};
 
 use crate::domain::{ChangeRefused, StateConflict};
@@ -34,6 +35,12 @@ pub enum ApiError {
 }
 
 service_support::api_error!(ApiError);
+
+impl From<NotOperator> for ApiError {
+    fn from(_: NotOperator) -> Self {
+        Self::Unauthorized
+    }
+}
 
 impl From<ChangeRefused> for ApiError {
     fn from(refused: ChangeRefused) -> Self {

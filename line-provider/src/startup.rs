@@ -68,7 +68,6 @@ impl Definition for LineProvider {
             pool: pool.clone(),
             relay: relay.handle(),
             metrics,
-            admin_token: service.admin_token.clone(),
             bet_maker_url: settings.bet_maker_url.clone(),
         };
         let server = http::serve(

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::auth::Operator;
+use super::Operator;
 use crate::error::{ApiError, Problem};
 use crate::service;
 use crate::state::AppState;

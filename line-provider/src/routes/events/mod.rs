@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared_messages::EventStatus;
 
-use super::auth::Operator;
+use super::Operator;
 use crate::db;
 use crate::domain::{Correction, EventId, Finish, Reason, ValidationError};
 use crate::error::{ApiError, Problem, shown};
