@@ -10,6 +10,7 @@
 //! - [`topology`]: exchange, routing keys, queue and dead-letter queue names, the queue
 //!   arguments, and the one declaration both services run.
 //! - [`event_id`]: [`EventId`], the only form of an event id either service accepts.
+//! - [`money`]: [`Money`], the rule of a stake and of a limit, in both services.
 //! - [`decimal_text`]: amounts and odds read from their exact text, and their bounds.
 //! - [`two_decimals`] and [`optional_two_decimals`]: serde of amounts and odds as JSON numbers
 //!   with exactly two decimals; [`utc_rfc3339`]: serde of instants.
@@ -21,6 +22,7 @@ pub mod decimal_text;
 pub mod event;
 pub mod event_id;
 pub mod message;
+pub mod money;
 pub mod optional_two_decimals;
 pub mod topology;
 pub mod two_decimals;
@@ -29,4 +31,5 @@ pub mod utc_rfc3339;
 pub use event::{EventSnapshot, EventStatus};
 pub use event_id::{EventId, EventIdError};
 pub use message::{EventChange, EventMessage, SCHEMA_VERSION, SCHEMA_VERSION_HEADER};
+pub use money::Money;
 pub use topology::Topology;

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use super::schemas;
 use crate::db;
-use crate::domain::{Amount, Bet, BetStatus, Consent, EventId, IdempotencyKey, id_from_json};
+use crate::domain::{
+    Bet, BetStatus, Consent, EventId, IdempotencyKey, Money, decimal_from_json, id_from_json,
+};
 use crate::error::{ApiError, Problem, shown};
 use crate::service::{self, BetRequest, Placed, Refused};
 use crate::state::AppState;
@@ -208,7 +210,7 @@ pub async fn place(
     let wire: PlaceBetRequest = json_body::parse(&request, &body)?;
     let bet_request = BetRequest {
         event_id: id_from_json("event_id", &wire.event_id, EventId::parse)?,
-        amount: Amount::from_json("amount", &wire.amount)?,
+        amount: decimal_from_json("amount", &wire.amount, Money::parse)?,
         consent: Consent::from_json(wire.coefficient.as_deref(), wire.accept_odds.as_deref())?,
     };
     let placed = service::place_bet(&state.pool, &state.metrics, bet_request, key)

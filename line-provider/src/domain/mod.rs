@@ -5,14 +5,12 @@ mod deadline;
 mod event;
 pub mod json;
 mod limits;
-mod money;
 
 pub use coefficient::Coefficient;
 pub use deadline::Deadline;
 pub use event::{
     ChangeRefused, Correction, Event, EventChanges, Finish, NewEvent, Reason, StateConflict,
 };
-pub use json::{Scalar, ValidationError, id_from_json, present};
+pub use json::{Scalar, ValidationError, decimal_from_json, id_from_json, present};
 pub use limits::{LimitChanges, Limits};
-pub use money::Money;
-pub use shared_messages::{EventId, EventStatus};
+pub use shared_messages::{EventId, EventStatus, Money};
