@@ -11,6 +11,7 @@ use crate::db::{self, Exposure};
 use crate::domain::EventId;
 use crate::error::{ApiError, Problem, shown};
 use crate::state::AppState;
+use service_support::problem::{DatabaseUnavailable, OperatorTokenMissing};
 
 /// One event's exposure.
 #[derive(Debug, Serialize, ToSchema)]
@@ -71,8 +72,7 @@ impl From<&Exposure> for ExposureBody {
     security(("operator_token" = [])),
     responses(
         (status = 200, description = "Every event with bets", body = Vec<ExposureBody>),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        OperatorTokenMissing, DatabaseUnavailable,
     )
 )]
 pub async fn list(_: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -89,9 +89,8 @@ pub async fn list(_: Operator, state: web::Data<AppState>) -> Result<HttpRespons
     params(("id" = String, Path, description = "The event's id")),
     responses(
         (status = 200, description = "The event's exposure", body = ExposureBody),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "bet-maker knows no such event", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        OperatorTokenMissing, DatabaseUnavailable,
     )
 )]
 pub async fn get(
