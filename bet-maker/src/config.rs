@@ -1,7 +1,6 @@
 //! Typed configuration, read from the environment once at start: the variables every service
 //! reads (`service-support`'s) and bet-maker's own.
 
-use secrecy::SecretString;
 use serde::Deserialize;
 use service_support::config::{self, Defaults, ServiceSettings};
 use shared_messages::Topology;
@@ -16,7 +15,7 @@ pub fn variables() -> Vec<&'static str> {
 }
 
 /// The variables only bet-maker reads.
-const OWN: [&str; 2] = ["ADMIN_TOKEN", "CORS_ALLOWED_ORIGINS"];
+const OWN: [&str; 1] = ["CORS_ALLOWED_ORIGINS"];
 
 /// What bet-maker defaults to on a developer machine.
 const DEFAULTS: Defaults = Defaults {
@@ -24,41 +23,23 @@ const DEFAULTS: Defaults = Defaults {
     port: 8081,
 };
 
-/// Everything the service can be told; see the README for the variables.
-#[derive(Clone)]
+/// Everything the service can be told; see the README for the variables. Its `Debug` shows no
+/// secret (`ServiceSettings` hides the token and the passwords).
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Where it listens, its database (events and bets) and the broker it consumes from.
     pub service: ServiceSettings,
-    /// The operator token required by the exposure routes; `None` leaves them open (a
-    /// developer machine) and logs a warning at start.
-    pub admin_token: Option<SecretString>,
-    /// The names of the exchange and queues; the contract's names unless a test isolates itself.
+    /// The names of the exchange and queues: the contract's, with `AMQP_NAME_PREFIX` before
+    /// them when it is set (a test isolates itself so), and queues of `AMQP_QUEUE_TYPE`.
     pub topology: Topology,
     /// Origins of other services' pages allowed to call bet-maker from a browser (the
     /// operator console of line-provider, for exposure).
     pub cors_allowed_origins: Vec<String>,
 }
 
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("service", &self.service)
-            .field(
-                "admin_token",
-                &self.admin_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("topology", &self.topology)
-            .field("cors_allowed_origins", &self.cors_allowed_origins)
-            .finish()
-    }
-}
-
 /// bet-maker's own variables as they arrive.
 #[derive(Debug, Deserialize)]
 struct Own {
-    admin_token: Option<String>,
-    amqp_name_prefix: Option<String>,
-    amqp_queue_type: Option<String>,
     cors_allowed_origins: Option<String>,
 }
 
@@ -69,16 +50,13 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Ok(Self {
-            service,
-            admin_token: config::token("ADMIN_TOKEN", own.admin_token)?,
-            topology: config::topology(
-                own.amqp_name_prefix.as_deref(),
-                own.amqp_queue_type.as_deref(),
-            )?,
+            topology: Topology::with_optional_prefix(service.amqp_name_prefix.as_deref())
+                .with_queue_type(service.amqp_queue_type),
             cors_allowed_origins: config::origins(
                 "CORS_ALLOWED_ORIGINS",
                 own.cors_allowed_origins,
             )?,
+            service,
         })
     }
 }
@@ -94,7 +72,7 @@ mod tests {
             jail.clear_env();
             jail.set_env("ADMIN_TOKEN", "s3cret-token");
             let settings = Settings::from_env().unwrap();
-            assert!(settings.admin_token.is_some());
+            assert!(settings.service.admin_token.is_some());
             assert!(!format!("{settings:?}").contains("s3cret-token"));
             assert!(variables().contains(&"ADMIN_TOKEN"));
             Ok(())

@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
+use service_support::auth::NotOperator;
 use service_support::problem::{Answer, Described, RequestError, money};
 
 pub use service_support::problem::{Problem, shown};
@@ -64,6 +65,12 @@ pub enum ApiError {
 }
 
 service_support::api_error!(ApiError);
+
+impl From<NotOperator> for ApiError {
+    fn from(_: NotOperator) -> Self {
+        Self::Unauthorized
+    }
+}
 
 impl Described for ApiError {
     const SERVICE: &'static str = "bet-maker";

@@ -13,7 +13,7 @@
 //! - [`startup`]: [`Application`] builds the server and the consumer and runs them until
 //!   shutdown.
 //! - [`routes`]: HTTP handlers and their wire types; [`error`]: the problem+json errors.
-//! - [`domain`]: validated values (`Amount`, `IdempotencyKey`, ...).
+//! - [`domain`]: validated values (`Money`, the contract's, `IdempotencyKey`, ...).
 //! - [`service`]: applying messages (a finish settles) and placing a bet.
 //! - [`consumer`]: applying line-provider's messages, on `service-support`'s supervised broker
 //!   connection (the topology is declared by `shared-messages`; queues declared otherwise are

@@ -80,9 +80,8 @@ impl Definition for BetMaker {
             metrics,
             history_streams: Arc::new(Semaphore::new(HISTORY_STREAMS)),
             open_events,
-            admin_token: settings.admin_token.clone(),
         };
-        if settings.admin_token.is_none() {
+        if service.admin_token.is_none() {
             tracing::warn!("ADMIN_TOKEN is not set: the exposure routes are open to anyone");
         }
         let server = http::serve(

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use deadpool_postgres::Pool;
-use secrecy::SecretString;
 use tokio::sync::Semaphore;
 
 use crate::metrics::Metrics;
@@ -20,6 +19,4 @@ pub struct AppState {
     pub history_streams: Arc<Semaphore>,
     /// `GET /events`, served from memory.
     pub open_events: Arc<OpenEvents>,
-    /// The operator token, when the exposure routes are protected.
-    pub admin_token: Option<SecretString>,
 }

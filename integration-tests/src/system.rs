@@ -1,6 +1,7 @@
 //! [`System`]: the names of one test's system, its proxies, and starting its services
 //! in-process or as processes; dropping it removes its databases and topology.
 
+use service_support::config::ServiceSettings;
 use shared_messages::Topology;
 use test_support::address_of;
 
@@ -98,11 +99,13 @@ impl System {
     /// Starts a line-provider of this system.
     pub async fn start_line_provider(&self) -> Running {
         let settings = line_provider::Settings {
-            service: test_support::local_service(
-                self.database_url(&self.line_provider_database),
-                self.broker_url(),
-            ),
-            admin_token: Some(TOKEN.to_owned().into()),
+            service: ServiceSettings {
+                admin_token: Some(TOKEN.to_owned().into()),
+                ..test_support::local_service(
+                    self.database_url(&self.line_provider_database),
+                    self.broker_url(),
+                )
+            },
             topology: self.topology.clone(),
             bet_maker_url: "http://localhost:8081".to_owned(),
         };
@@ -120,11 +123,13 @@ impl System {
     /// Starts a bet-maker of this system (several may run on one database and queue).
     pub async fn start_bet_maker(&self) -> Running {
         let settings = bet_maker::Settings {
-            service: test_support::local_service(
-                self.database_url(&self.bet_maker_database),
-                self.broker_url(),
-            ),
-            admin_token: Some(TOKEN.to_owned().into()),
+            service: ServiceSettings {
+                admin_token: Some(TOKEN.to_owned().into()),
+                ..test_support::local_service(
+                    self.database_url(&self.bet_maker_database),
+                    self.broker_url(),
+                )
+            },
             topology: self.topology.clone(),
             cors_allowed_origins: Vec::new(),
         };

@@ -1,7 +1,6 @@
 //! Typed configuration, read from the environment once at start: the variables every service
 //! reads (`service-support`'s) and line-provider's own.
 
-use secrecy::SecretString;
 use serde::Deserialize;
 use service_support::config::{self, Defaults, ServiceSettings};
 use shared_messages::Topology;
@@ -16,7 +15,7 @@ pub fn variables() -> Vec<&'static str> {
 }
 
 /// The variables only line-provider reads.
-const OWN: [&str; 2] = ["ADMIN_TOKEN", "BET_MAKER_URL"];
+const OWN: [&str; 1] = ["BET_MAKER_URL"];
 
 /// What line-provider defaults to on a developer machine.
 const DEFAULTS: Defaults = Defaults {
@@ -24,41 +23,23 @@ const DEFAULTS: Defaults = Defaults {
     port: 8080,
 };
 
-/// Everything the service can be told; see the README for the variables.
-#[derive(Clone)]
+/// Everything the service can be told; see the README for the variables. Its `Debug` shows no
+/// secret (`ServiceSettings` hides the token and the passwords).
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Where it listens, its database (events and outbox) and the broker the relay publishes to.
     pub service: ServiceSettings,
-    /// The operator token required by every route that changes something; `None` leaves
-    /// those routes open (a developer machine) and logs a warning at start.
-    pub admin_token: Option<SecretString>,
-    /// The names of the exchange and queues; the contract's names unless a test isolates itself.
+    /// The names of the exchange and queues: the contract's, with `AMQP_NAME_PREFIX` before
+    /// them when it is set (a test isolates itself so), and queues of `AMQP_QUEUE_TYPE`.
     pub topology: Topology,
     /// Where the operator's browser reaches bet-maker, for the console's exposure column (an
     /// origin; bet-maker must allow this service's origin in `CORS_ALLOWED_ORIGINS`).
     pub bet_maker_url: String,
 }
 
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("service", &self.service)
-            .field(
-                "admin_token",
-                &self.admin_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("topology", &self.topology)
-            .field("bet_maker_url", &self.bet_maker_url)
-            .finish()
-    }
-}
-
 /// line-provider's own variables as they arrive.
 #[derive(Debug, Deserialize)]
 struct Own {
-    admin_token: Option<String>,
-    amqp_name_prefix: Option<String>,
-    amqp_queue_type: Option<String>,
     bet_maker_url: Option<String>,
 }
 
@@ -69,13 +50,10 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Ok(Self {
-            service,
-            admin_token: config::token("ADMIN_TOKEN", own.admin_token)?,
-            topology: config::topology(
-                own.amqp_name_prefix.as_deref(),
-                own.amqp_queue_type.as_deref(),
-            )?,
+            topology: Topology::with_optional_prefix(service.amqp_name_prefix.as_deref())
+                .with_queue_type(service.amqp_queue_type),
             bet_maker_url: bet_maker_url(own.bet_maker_url)?,
+            service,
         })
     }
 }
@@ -104,7 +82,7 @@ mod tests {
             jail.set_env("ADMIN_TOKEN", "s3cret-token");
             jail.set_env("AMQP_NAME_PREFIX", "t1");
             let settings = Settings::from_env().unwrap();
-            assert!(settings.admin_token.is_some());
+            assert!(settings.service.admin_token.is_some());
             assert!(!format!("{settings:?}").contains("s3cret-token"));
             assert_eq!(settings.topology, Topology::with_prefix("t1"));
             Ok(())

@@ -2,6 +2,7 @@
 //! `service-support`'s.
 
 use actix_web::http::StatusCode;
+use service_support::auth::NotOperator;
 use service_support::problem::{Answer, Described, RequestError};
 
 use crate::commits::WriteError;
@@ -35,6 +36,12 @@ pub enum ApiError {
 }
 
 service_support::api_error!(ApiError);
+
+impl From<NotOperator> for ApiError {
+    fn from(_: NotOperator) -> Self {
+        Self::Unauthorized
+    }
+}
 
 /// The one way a write's outcome becomes an answer.
 impl From<WriteError> for ApiError {

@@ -50,7 +50,7 @@ impl Definition for LineProvider {
             settings.topology.clone(),
             metrics.clone(),
         );
-        if settings.admin_token.is_none() {
+        if service.admin_token.is_none() {
             tracing::warn!(
                 "ADMIN_TOKEN is not set: the routes that change events are open to anyone"
             );
@@ -67,7 +67,6 @@ impl Definition for LineProvider {
             commits: Committer::start(pool.clone(), metrics.clone(), relay.handle()),
             pool: pool.clone(),
             metrics,
-            admin_token: settings.admin_token.clone(),
             bet_maker_url: settings.bet_maker_url.clone(),
         };
         let server = http::serve(

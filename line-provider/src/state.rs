@@ -1,7 +1,6 @@
 //! What every handler shares.
 
 use deadpool_postgres::Pool;
-use secrecy::SecretString;
 
 use crate::commits::Committer;
 use crate::metrics::Metrics;
@@ -15,8 +14,6 @@ pub struct AppState {
     pub commits: Committer,
     /// The Prometheus registry.
     pub metrics: Metrics,
-    /// The operator token, when the admin routes are protected.
-    pub admin_token: Option<SecretString>,
     /// bet-maker's origin, which the console's page calls for exposure.
     pub bet_maker_url: String,
 }

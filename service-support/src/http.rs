@@ -17,6 +17,7 @@ use prometheus::{HistogramOpts, HistogramVec};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::ExpectedToken;
 use crate::config::ServiceSettings;
 use crate::health::{self, Health};
 use crate::problem::{self, Problem, problem_response};
@@ -66,8 +67,9 @@ pub fn request_histogram() -> Result<HistogramVec, prometheus::Error> {
 }
 
 /// Listens where `settings` say and serves `site` until the returned server is stopped
-/// (signals are the caller's: see [`crate::run`]); also returns the port (the one picked when
-/// the settings say 0).
+/// (signals are the caller's: see [`crate::run`]), its operator routes behind the settings'
+/// `ADMIN_TOKEN` ([`crate::auth::Operator`]); also returns the port (the one picked when the
+/// settings say 0).
 pub fn serve<S: Send + Sync + 'static>(
     settings: &ServiceSettings,
     site: Site<S>,
@@ -92,6 +94,7 @@ pub fn serve<S: Send + Sync + 'static>(
     let cors_allowed_origins = std::sync::Arc::new(cors_allowed_origins);
     let state = web::Data::new(state);
     let health = web::Data::new(health);
+    let operator_token = web::Data::new(ExpectedToken(settings.admin_token.clone()));
     let server = HttpServer::new(move || {
         let requests = requests.clone();
         App::new()
@@ -131,6 +134,7 @@ pub fn serve<S: Send + Sync + 'static>(
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(state.clone())
             .app_data(health.clone())
+            .app_data(operator_token.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(move |error, _| {
                 let problem = Problem::new(

@@ -1,10 +1,13 @@
 //! Shapes the contract accepts for one value, as raw JSON text ([`RawValue`]) so that a number
 //! reaches its parser exactly as the client wrote it and nothing else can pass for a number:
-//! [`Scalar`] says what a value is, [`number_text`] and [`integer_value`] read numbers, and a
-//! broken rule is a [`ValidationError`] naming the field.
+//! [`Scalar`] says what a value is, [`number_text`] and [`integer_value`] read numbers,
+//! [`decimal_from_json`] and [`id_from_json`] hand a value to its type's `parse`, and a broken
+//! rule is a [`ValidationError`] naming the field.
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
+use shared_messages::decimal_text::parse_two_decimals;
 
 /// A value a client sent that breaks a rule; `field` names it, `message` says what to send.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,6 +93,20 @@ pub fn number_text(field: &'static str, raw: &RawValue) -> Result<String, Valida
             format!("must be a number or a numeric string, got {}", other.kind()),
         )),
     }
+}
+
+/// A number with at most two decimals, given as a JSON number or a numeric string (see
+/// [`number_text`]), read exactly and checked by `parse` (`Money::parse`, say); a refusal of
+/// either is reported against `field`.
+pub fn decimal_from_json<T, E: std::fmt::Display>(
+    field: &'static str,
+    raw: &RawValue,
+    parse: impl FnOnce(Decimal) -> Result<T, E>,
+) -> Result<T, ValidationError> {
+    let text = number_text(field, raw)?;
+    let value =
+        parse_two_decimals(&text).map_err(|e| ValidationError::new(field, e.to_string()))?;
+    parse(value).map_err(|e| ValidationError::new(field, e.to_string()))
 }
 
 /// The value of a JSON number that is a whole number within 64 bits, however written (`42`,
@@ -198,6 +215,43 @@ mod tests {
         assert!(number_text("x", &raw(r#""1e2""#)).is_err());
         assert!(number_text("x", &raw(&format!("\"{}1.5\"", "0".repeat(30)))).is_err());
         assert_eq!(number_text("x", &raw(r#""12.5""#)).unwrap(), "12.5");
+    }
+
+    fn money(text: &str) -> Result<shared_messages::Money, ValidationError> {
+        decimal_from_json("max_stake", &raw(text), shared_messages::Money::parse)
+    }
+
+    #[test]
+    fn a_number_a_numeric_string_and_an_integer_are_accepted_with_two_decimals() {
+        for (text, value) in [
+            ("10.50", "10.50"),
+            (r#""7.5""#, "7.50"),
+            ("100", "100.00"),
+            ("0.01", "0.01"),
+            (r#""1000000000""#, "1000000000.00"),
+        ] {
+            assert_eq!(money(text).unwrap().to_string(), value, "{text}");
+        }
+    }
+
+    #[test]
+    fn zero_and_negative_sums_are_refused() {
+        for text in ["0", r#""0.00""#, "-0.01", "-5"] {
+            let error = money(text).unwrap_err();
+            assert_eq!(error.field, "max_stake");
+            assert!(error.message.contains("greater than zero"), "{text}");
+        }
+        let error = money(r#""10.000""#).unwrap_err();
+        assert!(error.message.contains("two decimals"), "{error}");
+    }
+
+    #[test]
+    fn nan_words_and_other_types_are_refused() {
+        for text in [
+            r#""NaN""#, r#""ten""#, r#""""#, "true", "null", "{}", "[1]", r#""1e2""#,
+        ] {
+            assert_eq!(money(text).unwrap_err().field, "max_stake", "{text}");
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! database.
 //!
 //! # Layout
-//! - [`auth`]: the operator token of admin routes.
+//! - [`auth`]: the operator token of admin routes: the [`auth::Operator`] extractor, compared in
+//!   constant time, and its OpenAPI scheme.
 //! - [`config`]: the variables every service reads, and a service's own from the same read.
 //! - [`telemetry`]: [`LogFormat`], the global subscriber, [`telemetry::RequestSpan`].
 //! - [`http`]: the HTTP server (request ids and metrics, limits, docs, health routes).

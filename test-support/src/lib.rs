@@ -26,7 +26,7 @@ pub use proxy::Proxy;
 pub use running::Running;
 
 /// The settings of a service under test: its database and broker, listening on a free port of
-/// the loopback interface, logging as text.
+/// the loopback interface, logging as text, with no operator token (a test sets its own).
 pub fn local_service(
     database_url: String,
     amqp_url: String,
@@ -37,6 +37,9 @@ pub fn local_service(
         bind_address: [127, 0, 0, 1].into(),
         port: 0,
         log_format: service_support::LogFormat::Text,
+        admin_token: None,
+        amqp_name_prefix: None,
+        amqp_queue_type: shared_messages::topology::QueueType::default(),
     }
 }
 

@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::{AcceptOdds, Amount, Bet, BetFilter, BetStatus, Consent, IdempotencyKey};
+use crate::domain::{AcceptOdds, Bet, BetFilter, BetStatus, Consent, IdempotencyKey, Money};
 
 /// How many bets each of the events `ids` (each once) has: the sum of its tally stripes (at
 /// most 16 rows each), not a count of its bets; an event without bets is not listed. Read after the events' row
@@ -55,7 +55,8 @@ pub(super) fn bet_from_row(row: &Row) -> Result<Bet, DbError> {
     Ok(Bet {
         id: row.try_get("id")?,
         event_id: EventId::parse(event_id).map_err(|e| DbError::invalid("event_id", &e))?,
-        amount: Amount::new("amount", amount).map_err(|e| DbError::invalid("amount", &e))?,
+        amount: Money::parse(amount)
+            .map_err(|e| DbError::invalid("amount", &format!("amount {e}")))?,
         coefficient: row.try_get("coefficient")?,
         status: BetStatus::of(status),
         created_at: row.try_get("created_at")?,

@@ -16,7 +16,7 @@ use tokio_postgres::types::ToSql;
 use super::DbError;
 use super::bets::bet_from_row;
 use super::placement::{NewBet, Placement, event_for_bet, refusal};
-use crate::domain::{Amount, IdempotencyKey};
+use crate::domain::{IdempotencyKey, Money};
 
 /// Stripes per event: a bet's connection picks one (`pg_backend_pid() % 16`).
 const STRIPES: i64 = 16;
@@ -96,7 +96,7 @@ async fn spread(
 pub async fn spread_limit(
     client: &impl GenericClient,
     event_id: &EventId,
-    max_liability: Amount,
+    max_liability: Money,
 ) -> Result<(), DbError> {
     let id = event_id.as_str();
     ensure_stripes(client, id).await?;

@@ -4,7 +4,7 @@ use deadpool_postgres::GenericClient;
 use shared_messages::{EventId, EventStatus};
 
 use super::DbError;
-use crate::domain::{Amount, IncomingEvent, Limits, OpenEvent};
+use crate::domain::{IncomingEvent, Limits, Money, OpenEvent};
 
 /// Events open for betting by the database clock, soonest deadline first.
 pub async fn open_events(client: &impl GenericClient) -> Result<Vec<OpenEvent>, DbError> {
@@ -33,10 +33,12 @@ pub async fn open_events(client: &impl GenericClient) -> Result<Vec<OpenEvent>, 
         .collect()
 }
 
-fn amount(row: &tokio_postgres::Row, column: &'static str) -> Result<Option<Amount>, DbError> {
+fn amount(row: &tokio_postgres::Row, column: &'static str) -> Result<Option<Money>, DbError> {
     let value: Option<rust_decimal::Decimal> = row.try_get(column)?;
     value
-        .map(|value| Amount::new(column, value).map_err(|e| DbError::invalid(column, &e)))
+        .map(|value| {
+            Money::parse(value).map_err(|e| DbError::invalid(column, &format!("{column} {e}")))
+        })
         .transpose()
 }
 
@@ -108,10 +110,10 @@ pub async fn apply_events(
              RETURNING id, xmax = 0 AS inserted",
         )
         .await?;
-    let amounts = |limit: fn(&Limits) -> Option<Amount>| -> Vec<Option<rust_decimal::Decimal>> {
+    let amounts = |limit: fn(&Limits) -> Option<Money>| -> Vec<Option<rust_decimal::Decimal>> {
         events
             .iter()
-            .map(|event| limit(&event.limits).map(Amount::value))
+            .map(|event| limit(&event.limits).map(Money::value))
             .collect()
     };
     let ids: Vec<&str> = events.iter().map(|event| event.id.as_str()).collect();

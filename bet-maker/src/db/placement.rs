@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::DbError;
 use super::bets::bet_from_row;
-use crate::domain::{Amount, Bet, Consent, IdempotencyKey};
+use crate::domain::{Bet, Consent, IdempotencyKey, Money};
 
 /// What placing a bet came to.
 #[derive(Debug)]
@@ -143,7 +143,7 @@ pub struct NewBet<'a> {
     /// The event.
     pub event_id: &'a EventId,
     /// The stake.
-    pub amount: Amount,
+    pub amount: Money,
     /// The client's Idempotency-Key.
     pub idempotency_key: Option<&'a IdempotencyKey>,
     /// The price the bettor agreed to.

@@ -5,7 +5,7 @@ use shared_messages::{EventId, EventStatus};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Amount, ValidationError};
+use super::{Money, ValidationError};
 
 /// Where a bet stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,7 +81,7 @@ pub struct Bet {
     /// The event it is on.
     pub event_id: EventId,
     /// The stake.
-    pub amount: Amount,
+    pub amount: Money,
     /// The odds locked when it was placed.
     pub coefficient: Decimal,
     /// Where it stands: its event's result ([`BetStatus::of`]).

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use shared_messages::{EventId, EventSnapshot, EventStatus};
 use time::OffsetDateTime;
 
-use super::Amount;
+use super::Money;
 
 /// A message's event, checked against the contract before it may touch the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +27,12 @@ pub struct IncomingEvent {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
     /// The smallest stake accepted.
-    pub min_stake: Option<Amount>,
+    pub min_stake: Option<Money>,
     /// The largest stake accepted.
-    pub max_stake: Option<Amount>,
+    pub max_stake: Option<Money>,
     /// The most the book may lose if the event is won: the sum over its bets of
     /// `amount × (coefficient − 1)`.
-    pub max_liability: Option<Amount>,
+    pub max_liability: Option<Money>,
 }
 
 /// Why a message's event can never be applied.
@@ -77,9 +77,9 @@ impl Limits {
     fn from_snapshot(snapshot: &EventSnapshot) -> Result<Self, InvalidEvent> {
         let amount = |field: &'static str, value: Option<Decimal>| {
             value
-                .map(|value| Amount::new(field, value))
+                .map(Money::parse)
                 .transpose()
-                .map_err(|e| InvalidEvent::Limit(e.to_string()))
+                .map_err(|e| InvalidEvent::Limit(format!("{field} {e}")))
         };
         let limits = Self {
             min_stake: amount("min_stake", snapshot.min_stake)?,

@@ -2,7 +2,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::Amount;
+use super::Money;
 
 /// The largest stake a limit with `free` left accepts at `coefficient`, within the stake
 /// limits: whole cents, rounded down; zero when not even the smallest stake fits.
@@ -14,7 +14,7 @@ pub fn max_amount(
 ) -> Decimal {
     let margin = coefficient - Decimal::ONE;
     let mut most = if margin <= Decimal::ZERO {
-        Amount::MAX
+        Money::MAX
     } else if free <= Decimal::ZERO {
         Decimal::ZERO
     } else {
@@ -24,7 +24,7 @@ pub fn max_amount(
         while most > Decimal::ZERO && most * margin > free {
             most -= cent;
         }
-        most.min(Amount::MAX)
+        most.min(Money::MAX)
     };
     if let Some(max) = max_stake {
         most = most.min(max);

@@ -1,6 +1,5 @@
 //! Domain types: every value here was checked once, when it was parsed, and is valid for good.
 
-mod amount;
 mod bet;
 mod consent;
 mod event;
@@ -8,10 +7,9 @@ mod idempotency;
 pub mod json;
 pub mod liability;
 
-pub use amount::Amount;
 pub use bet::{Bet, BetFilter, BetStatus, PageSize};
 pub use consent::{AcceptOdds, Consent};
 pub use event::{IncomingEvent, InvalidEvent, Limits, OpenEvent};
 pub use idempotency::IdempotencyKey;
-pub use json::{Scalar, ValidationError, id_from_json};
-pub use shared_messages::{EventId, EventStatus};
+pub use json::{Scalar, ValidationError, decimal_from_json, id_from_json};
+pub use shared_messages::{EventId, EventStatus, Money};

@@ -11,12 +11,15 @@ use uuid::Uuid;
 
 use super::schemas;
 use crate::db;
-use crate::domain::{Amount, Bet, BetStatus, Consent, EventId, IdempotencyKey, id_from_json};
+use crate::domain::{
+    Bet, BetStatus, Consent, EventId, IdempotencyKey, Money, decimal_from_json, id_from_json,
+};
 use crate::error::{ApiError, Problem, shown};
 use crate::service::{self, BetRequest, Placed, Refused};
 use crate::state::AppState;
 use service_support::json::present;
 use service_support::json_body;
+use service_support::problem::{DatabaseUnavailable, JsonBodyRefused};
 
 /// Body of `POST /bet`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -186,13 +189,10 @@ pub struct BetHeaders {
     responses(
         (status = 201, description = "Placed", body = BetBody, headers(("Location" = String))),
         (status = 200, description = "Placed earlier with the same Idempotency-Key and body", body = BetBody),
-        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown event", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The event is finished or its deadline passed (`event-closed`); its odds are not the ones accepted (`odds-changed`, with the member `coefficient`: the current odds); the bet would take the event's liability above its limit (`liability-limit`, with the member `max_amount`: the largest stake still accepted)", body = BetRefusal, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid value; the stake is outside the event's limits (`stake-out-of-range`, with the members `min_stake` and `max_stake`); or the Idempotency-Key was used for another bet", body = BetRefusal, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefused, DatabaseUnavailable,
     )
 )]
 pub async fn place(
@@ -208,7 +208,7 @@ pub async fn place(
     let wire: PlaceBetRequest = json_body::parse(&request, &body)?;
     let bet_request = BetRequest {
         event_id: id_from_json("event_id", &wire.event_id, EventId::parse)?,
-        amount: Amount::from_json("amount", &wire.amount)?,
+        amount: decimal_from_json("amount", &wire.amount, Money::parse)?,
         consent: Consent::from_json(wire.coefficient.as_deref(), wire.accept_odds.as_deref())?,
     };
     let placed = service::place_bet(&state.pool, &state.metrics, bet_request, key)
@@ -253,7 +253,7 @@ pub async fn place(
     responses(
         (status = 200, description = "The bet", body = BetBody),
         (status = 404, description = "No such bet", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     )
 )]
 pub async fn get(

@@ -1,11 +1,9 @@
 //! The OpenAPI document, served with the interactive docs from the binary (no internet needed).
 
+use service_support::auth::OperatorTokenScheme;
 use service_support::health;
 use service_support::problem::Problem;
 use utoipa::OpenApi;
-
-use utoipa::Modify;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use super::{bets, events, exposure, history};
 
@@ -19,7 +17,7 @@ use super::{bets, events, exposure, history};
         health::live, health::ready, health::metrics
     ),
     components(schemas(Problem)),
-    modifiers(&OperatorToken),
+    modifiers(&OPERATOR_TOKEN),
     tags(
         (name = "events", description = "Events open for betting"),
         (name = "bets", description = "Placing bets and their history"),
@@ -29,19 +27,6 @@ use super::{bets, events, exposure, history};
 )]
 pub struct ApiDoc;
 
-struct OperatorToken;
-
-impl Modify for OperatorToken {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "operator_token",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The ADMIN_TOKEN bet-maker was started with"))
-                    .build(),
-            ),
-        );
-    }
-}
+/// The operator token, as bet-maker's document describes it.
+const OPERATOR_TOKEN: OperatorTokenScheme =
+    OperatorTokenScheme::new("The ADMIN_TOKEN bet-maker was started with");

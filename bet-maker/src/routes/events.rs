@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::domain::{Amount, OpenEvent};
+use crate::domain::{Money, OpenEvent};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -56,9 +56,9 @@ impl From<&OpenEvent> for OpenEventBody {
             coefficient: event.coefficient,
             deadline: event.deadline,
             status: event.status.as_str(),
-            min_stake: event.limits.min_stake.map(Amount::value),
-            max_stake: event.limits.max_stake.map(Amount::value),
-            max_liability: event.limits.max_liability.map(Amount::value),
+            min_stake: event.limits.min_stake.map(Money::value),
+            max_stake: event.limits.max_stake.map(Money::value),
+            max_liability: event.limits.max_liability.map(Money::value),
         }
     }
 }

@@ -1,42 +1,17 @@
 //! `GET /exposure` and `GET /events/{id}/exposure`: what the book stands to lose, for
 //! operators. Read from each event's tally (at most 16 rows), never from its bets.
 
-use std::future::{Ready, ready};
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::Operator;
 use crate::db::{self, Exposure};
 use crate::domain::EventId;
 use crate::error::{ApiError, Problem, shown};
 use crate::state::AppState;
-
-/// Proof that the request carries bet-maker's operator token (or that none is configured).
-#[derive(Debug)]
-pub struct Operator;
-
-impl FromRequest for Operator {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authorize(request))
-    }
-}
-
-fn authorize(request: &HttpRequest) -> Result<Operator, ApiError> {
-    let state = request
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-    if service_support::auth::is_operator(request, state.admin_token.as_ref()) {
-        Ok(Operator)
-    } else {
-        Err(ApiError::Unauthorized)
-    }
-}
+use service_support::problem::{DatabaseUnavailable, OperatorTokenMissing};
 
 /// One event's exposure.
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,8 +72,7 @@ impl From<&Exposure> for ExposureBody {
     security(("operator_token" = [])),
     responses(
         (status = 200, description = "Every event with bets", body = Vec<ExposureBody>),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        OperatorTokenMissing, DatabaseUnavailable,
     )
 )]
 pub async fn list(_: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -115,9 +89,8 @@ pub async fn list(_: Operator, state: web::Data<AppState>) -> Result<HttpRespons
     params(("id" = String, Path, description = "The event's id")),
     responses(
         (status = 200, description = "The event's exposure", body = ExposureBody),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "bet-maker knows no such event", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        OperatorTokenMissing, DatabaseUnavailable,
     )
 )]
 pub async fn get(

@@ -15,6 +15,7 @@ use crate::db::{self, DbError};
 use crate::domain::{BetFilter, BetStatus, EventId, PageSize, ValidationError};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+use service_support::problem::DatabaseUnavailable;
 
 /// Rows read from the cursor per round trip while streaming the history.
 const STREAM_BATCH: i32 = 500;
@@ -51,7 +52,7 @@ pub struct HistoryQuery {
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`before` names no bet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter, limit or before", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     )
 )]
 pub async fn list(

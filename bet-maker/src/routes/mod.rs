@@ -11,7 +11,13 @@ mod schemas;
 
 use actix_web::web;
 
+use crate::error::ApiError;
+
 pub use docs::ApiDoc;
+
+/// Proof of the operator token, which the exposure routes take; a request without it is
+/// answered with bet-maker's 401.
+type Operator = service_support::auth::Operator<ApiError>;
 
 /// Registers every route of bet-maker's own.
 pub fn configure(cfg: &mut web::ServiceConfig) {

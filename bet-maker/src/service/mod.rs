@@ -8,7 +8,7 @@ use deadpool_postgres::Pool;
 use shared_messages::EventStatus;
 
 use crate::db::{self, DbError};
-use crate::domain::{Amount, BetStatus, IncomingEvent};
+use crate::domain::{BetStatus, IncomingEvent, Money};
 
 /// What applying a message did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,7 @@ async fn apply_together(
     // The limit of each event's last applied open version that has one: where one message
     // after the other would have left the event's budgets, whatever followed (a final status
     // or a limit removed leaves them as they are).
-    let mut limits: HashMap<&str, Amount> = HashMap::new();
+    let mut limits: HashMap<&str, Money> = HashMap::new();
     for event in events {
         let id = event.id.as_str();
         let before = held.get(id).copied();
@@ -153,7 +153,7 @@ async fn apply_together(
     if !as_worked_out {
         return Ok(None);
     }
-    let mut limits: Vec<(&str, Amount)> = limits.into_iter().collect();
+    let mut limits: Vec<(&str, Money)> = limits.into_iter().collect();
     limits.sort_unstable_by_key(|(id, _)| *id);
     for (id, max_liability) in limits {
         if let Some(event) = writes.iter().find(|event| event.id.as_str() == id) {

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::{self, DbError, NewBet, Placement};
-use crate::domain::{Amount, Bet, Consent, EventId, IdempotencyKey};
+use crate::domain::{Bet, Consent, EventId, IdempotencyKey, Money};
 use crate::metrics::Metrics;
 
 /// A bet request, parsed.
@@ -18,7 +18,7 @@ pub struct BetRequest {
     /// The event to bet on.
     pub event_id: EventId,
     /// The stake.
-    pub amount: Amount,
+    pub amount: Money,
     /// The price the bettor agreed to, when they said.
     pub consent: Option<Consent>,
 }

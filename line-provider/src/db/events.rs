@@ -27,9 +27,9 @@ fn event_from_row(row: &Row) -> Result<Event, DbError> {
     let money = |field: &'static str| -> Result<Option<Money>, DbError> {
         let value: Option<Decimal> = row.try_get(field)?;
         value
-            .map(|value| Money::new(field, value))
+            .map(Money::parse)
             .transpose()
-            .map_err(|e| invalid(field, &e))
+            .map_err(|e| invalid(field, &format!("{field} {e}")))
     };
     let limits = Limits::new(
         money("min_stake")?,

@@ -3,7 +3,8 @@
 //! themselves are `service-support`'s (an event id: `json::id_from_json` with `EventId::parse`).
 
 pub use service_support::json::{
-    MAX_NUMERIC_STRING, Scalar, ValidationError, id_from_json, integer_value, number_text, present,
+    MAX_NUMERIC_STRING, Scalar, ValidationError, decimal_from_json, id_from_json, integer_value,
+    number_text, present,
 };
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ mod tests {
     use super::*;
 
     fn money(units: i64) -> Money {
-        Money::new("x", Decimal::from(units)).unwrap()
+        Money::parse(Decimal::from(units)).unwrap()
     }
 
     #[test]

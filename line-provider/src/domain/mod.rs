@@ -5,7 +5,6 @@ mod deadline;
 mod event;
 pub mod json;
 mod limits;
-mod money;
 
 pub use coefficient::Coefficient;
 pub use deadline::Deadline;
@@ -13,7 +12,6 @@ pub use event::{
     ChangeRefused, Correction, Event, EventChanges, Finish, NewEvent, Reason, Refused,
     StateConflict,
 };
-pub use json::{Scalar, ValidationError, id_from_json, present};
+pub use json::{Scalar, ValidationError, decimal_from_json, id_from_json, present};
 pub use limits::{LimitChanges, Limits};
-pub use money::Money;
-pub use shared_messages::{EventId, EventStatus};
+pub use shared_messages::{EventId, EventStatus, Money};

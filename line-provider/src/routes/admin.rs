@@ -4,10 +4,11 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::auth::Operator;
-use crate::error::{ApiError, Problem};
+use super::Operator;
+use crate::error::ApiError;
 use crate::service;
 use crate::state::AppState;
+use service_support::problem::{DatabaseUnavailable, OperatorTokenMissing};
 
 /// Answer of `POST /admin/republish`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -22,8 +23,7 @@ pub struct RepublishBody {
     security(("operator_token" = [])),
     responses(
         (status = 202, description = "Queued in the outbox; the relay publishes them in order", body = RepublishBody),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        OperatorTokenMissing, DatabaseUnavailable,
     )
 )]
 pub async fn republish(

@@ -1,8 +1,8 @@
 //! The OpenAPI document, served with the interactive docs from the binary (no internet needed).
 
+use service_support::auth::OperatorTokenScheme;
 use service_support::health;
 use service_support::problem::Problem;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
@@ -18,7 +18,7 @@ use super::{admin, events};
         admin::republish, health::live, health::ready, health::metrics
     ),
     components(schemas(Problem)),
-    modifiers(&OperatorToken, &AtLeastOneChange),
+    modifiers(&OPERATOR_TOKEN, &AtLeastOneChange),
     tags(
         (name = "events", description = "Events and their results"),
         (name = "admin", description = "Maintenance"),
@@ -28,22 +28,9 @@ use super::{admin, events};
 #[derive(Debug)]
 pub struct ApiDoc;
 
-struct OperatorToken;
-
-impl Modify for OperatorToken {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "operator_token",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The ADMIN_TOKEN the service was started with"))
-                    .build(),
-            ),
-        );
-    }
-}
+/// The operator token, as line-provider's document describes it.
+const OPERATOR_TOKEN: OperatorTokenScheme =
+    OperatorTokenScheme::new("The ADMIN_TOKEN the service was started with");
 
 /// `PATCH /events/{id}` needs at least one field. (Set here: utoipa 5.5 writes its
 /// `min_properties` attribute as `maxProperties`.)

@@ -2,7 +2,6 @@
 //! problem+json for every error, health and metrics routes, docs) is `service-support`'s.
 
 mod admin;
-mod auth;
 mod console;
 mod docs;
 mod events;
@@ -10,7 +9,13 @@ mod schemas;
 
 use actix_web::web;
 
+use crate::error::ApiError;
+
 pub use docs::ApiDoc;
+
+/// Proof of the operator token, which every route that changes something takes; a request
+/// without it is answered with line-provider's 401.
+type Operator = service_support::auth::Operator<ApiError>;
 
 /// Registers every route of line-provider's own.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,7 +1,7 @@
 //! Every error answer is a problem+json document (RFC 9457): the document ([`Problem`]), how an
 //! error type describes itself ([`Described`]) and is answered ([`respond`]), the failures any
-//! request of any service can meet ([`RequestError`]), and the rewriting of actix-web's own
-//! errors (no route, wrong method, body too large) into documents (`unhandled`).
+//! request of any service can meet ([`RequestError`]) and their OpenAPI answers (`responses`),
+//! and the rewriting of actix-web's own errors (no route, wrong method, body too large).
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
@@ -12,9 +12,11 @@ use crate::db::DbError;
 use crate::json::ValidationError;
 use crate::json_body::BodyError;
 
+mod responses;
 mod unhandled;
 mod values;
 
+pub use responses::{DatabaseUnavailable, JsonBodyRefused, OperatorTokenMissing};
 pub use unhandled::{no_route, rewrite_unhandled};
 pub use values::{money, shown};
 

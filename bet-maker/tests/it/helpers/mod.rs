@@ -11,6 +11,7 @@ use std::time::Duration;
 use bet_maker::{Application, Settings};
 use lapin::options::ConfirmSelectOptions;
 use lapin::{Channel, Connection, ConnectionProperties};
+use service_support::config::ServiceSettings;
 use shared_messages::Topology;
 
 use test_support::{Proxy, Running, address_of};
@@ -104,8 +105,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         None => with_database(&server_url(), &database),
     };
     let settings = Settings {
-        service: test_support::local_service(database_url, amqp_url),
-        admin_token: options.admin_token.map(secrecy::SecretString::from),
+        service: ServiceSettings {
+            admin_token: options.admin_token.map(secrecy::SecretString::from),
+            ..test_support::local_service(database_url, amqp_url)
+        },
         topology: topology.clone(),
         cors_allowed_origins: options.cors_allowed_origins.clone(),
     };

@@ -10,7 +10,7 @@ use crate::domain::{LimitChanges, Limits};
 const AT: OffsetDateTime = datetime!(2026-11-24 12:01 UTC);
 
 fn money(units: i64) -> Money {
-    Money::new("x", Decimal::from(units)).unwrap()
+    Money::parse(Decimal::from(units)).unwrap()
 }
 
 fn event(status: EventStatus, limits: Limits) -> Event {

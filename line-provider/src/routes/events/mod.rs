@@ -4,13 +4,14 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared_messages::EventStatus;
 
-use super::auth::Operator;
+use super::Operator;
 use crate::db;
 use crate::domain::{Correction, EventId, Finish, Reason, ValidationError};
 use crate::error::{ApiError, Problem, shown};
 use crate::service;
 use crate::state::AppState;
 use service_support::json_body;
+use service_support::problem::{DatabaseUnavailable, JsonBodyRefused, OperatorTokenMissing};
 
 mod parse;
 mod wire;
@@ -27,13 +28,9 @@ use wire::{
     security(("operator_token" = [])),
     responses(
         (status = 201, description = "Created", body = EventBody, headers(("Location" = String))),
-        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The id is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid value, or a min_stake above the max_stake", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefused, OperatorTokenMissing, DatabaseUnavailable,
     )
 )]
 pub async fn create(
@@ -58,7 +55,7 @@ pub async fn create(
         (status = 200, description = "Every event, or those with the status asked for", body = Vec<EventBody>),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     )
 )]
 pub async fn list(
@@ -89,7 +86,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The event", body = EventBody),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     )
 )]
 pub async fn get(
@@ -112,14 +109,11 @@ pub async fn get(
     security(("operator_token" = [])),
     responses(
         (status = 200, description = "The event after the change (unchanged when the values were the same)", body = EventBody),
-        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The event is finished or cancelled", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid value, or a min_stake above the max_stake the event would have", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, or the event kept changing under other requests; retry shortly", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefused, OperatorTokenMissing,
     )
 )]
 pub async fn change(
@@ -144,14 +138,11 @@ pub async fn change(
     security(("operator_token" = [])),
     responses(
         (status = 200, description = "The finished or cancelled event (also when it already had this status)", body = EventBody),
-        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already finished or cancelled otherwise (post a correction)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a final status (\"new\" included), or a reason that is empty or over 500 characters", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, or the event kept changing under other requests; retry shortly", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefused, OperatorTokenMissing,
     )
 )]
 pub async fn finish(
@@ -181,14 +172,11 @@ pub async fn finish(
     security(("operator_token" = [])),
     responses(
         (status = 200, description = "The corrected event, a new version (also when it already had this status: no new version)", body = EventBody),
-        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The event is new: finish or cancel it instead", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a final status, or no reason, or a reason that is empty or over 500 characters", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable, or the event kept changing under other requests; retry shortly", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefused, OperatorTokenMissing,
     )
 )]
 pub async fn correct(
@@ -213,7 +201,7 @@ pub async fn correct(
     responses(
         (status = 200, description = "Its versions, oldest first", body = Vec<VersionBody>),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable, retry shortly", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     )
 )]
 pub async fn history(

@@ -5,8 +5,8 @@ use serde_json::value::RawValue;
 
 use super::wire::{ChangeEventRequest, CreateEventRequest};
 use crate::domain::{
-    Coefficient, Deadline, EventChanges, EventId, LimitChanges, Limits, Money, NewEvent,
-    ValidationError, id_from_json,
+    Coefficient, Deadline, EventChanges, EventId, LimitChanges, Limits, Money, NewEvent, Scalar,
+    ValidationError, decimal_from_json, id_from_json,
 };
 
 /// `POST /events`: absent and null limits are no limits.
@@ -53,13 +53,37 @@ pub(super) fn changes(wire: &ChangeEventRequest) -> Result<EventChanges, Validat
     EventChanges::new(coefficient, deadline, limits)
 }
 
-/// A limit member: `None` when absent, `Some(None)` when null, else the money it sets.
+/// A limit member: `None` when absent, `Some(None)` when null (no limit), else the money it
+/// sets.
 fn limit_change(
     field: &'static str,
     value: &Option<Box<RawValue>>,
 ) -> Result<Option<Option<Money>>, ValidationError> {
     value
         .as_deref()
-        .map(|value| Money::from_nullable_json(field, value))
+        .map(|value| match Scalar::of(value) {
+            Scalar::Other("null") => Ok(None),
+            _ => decimal_from_json(field, value, Money::parse).map(Some),
+        })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::domain::json::raw;
+
+    #[test]
+    fn null_is_no_limit_where_a_member_may_be_null() {
+        let limit = |text: &str| limit_change("min_stake", &Some(raw(text)));
+        assert_eq!(limit("null"), Ok(Some(None)));
+        assert_eq!(
+            limit("2.5").map(|m| m.flatten().map(Money::value)),
+            Ok(Some(Decimal::new(250, 2)))
+        );
+        assert_eq!(limit(r#""null""#).unwrap_err().field, "min_stake");
+        assert_eq!(limit_change("min_stake", &None), Ok(None));
+    }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use lapin::{Connection, Consumer};
 use line_provider::{Application, Settings};
 use secrecy::SecretString;
+use service_support::config::ServiceSettings;
 use shared_messages::Topology;
 
 use test_support::{Proxy, Running, address_of};
@@ -106,10 +107,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         None => database_url(&database),
     };
     let settings = Settings {
-        service: test_support::local_service(database_url, amqp_url),
-        admin_token: options
-            .admin_token
-            .map(|t| SecretString::from(t.to_owned())),
+        service: ServiceSettings {
+            admin_token: options
+                .admin_token
+                .map(|t| SecretString::from(t.to_owned())),
+            ..test_support::local_service(database_url, amqp_url)
+        },
         topology: topology.clone(),
         bet_maker_url: "http://localhost:8081".to_owned(),
     };
@@ -137,8 +140,10 @@ impl TestApp {
     pub async fn spawn_replica(&self) -> TestApp {
         let (amqp, probe) = probe(&self.topology).await;
         let settings = Settings {
-            service: test_support::local_service(database_url(&self.database), amqp_url()),
-            admin_token: Some(SecretString::from(TOKEN.to_owned())),
+            service: ServiceSettings {
+                admin_token: Some(SecretString::from(TOKEN.to_owned())),
+                ..test_support::local_service(database_url(&self.database), amqp_url())
+            },
             topology: self.topology.clone(),
             bet_maker_url: "http://localhost:8081".to_owned(),
         };

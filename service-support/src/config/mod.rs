@@ -8,23 +8,29 @@ use figment::providers::{Env, Serialized};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use shared_messages::topology::QueueType;
 
 use crate::telemetry::LogFormat;
 
-/// The variables every service reads (`RUST_LOG` by the log filter, `AMQP_NAME_PREFIX` and
-/// `AMQP_QUEUE_TYPE` by the service's topology, [`topology`], the others here).
-pub const VARIABLES: [&str; 8] = [
+mod values;
+
+pub use values::origins;
+
+/// The variables every service reads (`RUST_LOG` by the log filter, the others here).
+pub const VARIABLES: [&str; 9] = [
     "DATABASE_URL",
     "AMQP_URL",
     "BIND_ADDRESS",
     "PORT",
     "LOG_FORMAT",
     "RUST_LOG",
+    "ADMIN_TOKEN",
     "AMQP_NAME_PREFIX",
     "AMQP_QUEUE_TYPE",
 ];
 
-/// Where a service listens and what it connects to.
+/// Where a service listens, what it connects to, its operator token and how it names its
+/// broker queues.
 #[derive(Clone)]
 pub struct ServiceSettings {
     /// The service's own Postgres database; created if missing.
@@ -37,6 +43,14 @@ pub struct ServiceSettings {
     pub port: u16,
     /// `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
+    /// `ADMIN_TOKEN`, which the service's operator routes require; `None` leaves them open (a
+    /// developer machine; the service warns at start). Never printed.
+    pub admin_token: Option<SecretString>,
+    /// `AMQP_NAME_PREFIX`, put before each broker name the service uses, so that tests (or
+    /// several deployments) share one broker; `None` when unset or empty.
+    pub amqp_name_prefix: Option<String>,
+    /// `AMQP_QUEUE_TYPE`: the type of the queues the service declares.
+    pub amqp_queue_type: QueueType,
 }
 
 /// What a service defaults to on a developer machine.
@@ -51,33 +65,18 @@ pub struct Defaults {
 impl std::fmt::Debug for ServiceSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServiceSettings")
-            .field("database_url", &redact(&self.database_url))
-            .field("amqp_url", &redact(&self.amqp_url))
+            .field("database_url", &values::redact(&self.database_url))
+            .field("amqp_url", &values::redact(&self.amqp_url))
             .field("bind_address", &self.bind_address)
             .field("port", &self.port)
             .field("log_format", &self.log_format)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("amqp_name_prefix", &self.amqp_name_prefix)
+            .field("amqp_queue_type", &self.amqp_queue_type)
             .finish()
-    }
-}
-
-/// The URL with its password replaced, for logs.
-fn redact(urls: &str) -> String {
-    urls.split(',')
-        .map(redact_one)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn redact_one(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.rsplit_once('@') {
-        Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:[redacted]@{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
     }
 }
 
@@ -86,14 +85,17 @@ fn redact_one(url: &str) -> String {
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(pub String);
 
-/// The common variables as they arrive, before checks.
-#[derive(Debug, Serialize, Deserialize)]
+/// The common variables as they arrive, before checks (no `Debug`: it holds the token).
+#[derive(Serialize, Deserialize)]
 struct Raw {
     database_url: String,
     amqp_url: String,
     bind_address: IpAddr,
     port: u16,
     log_format: LogFormat,
+    admin_token: Option<String>,
+    amqp_name_prefix: Option<String>,
+    amqp_queue_type: Option<String>,
 }
 
 impl Raw {
@@ -104,6 +106,9 @@ impl Raw {
             bind_address: IpAddr::from([0, 0, 0, 0]),
             port: defaults.port,
             log_format: LogFormat::Text,
+            admin_token: None,
+            amqp_name_prefix: None,
+            amqp_queue_type: None,
         }
     }
 
@@ -123,6 +128,9 @@ impl Raw {
                 .map_err(|e| ConfigError(format!("AMQP_URL holds a URL lapin cannot read: {e}")))?;
         }
         Ok(ServiceSettings {
+            admin_token: values::token("ADMIN_TOKEN", self.admin_token)?,
+            amqp_name_prefix: self.amqp_name_prefix.filter(|prefix| !prefix.is_empty()),
+            amqp_queue_type: values::queue_type(self.amqp_queue_type.as_deref())?,
             database_url: self.database_url,
             amqp_url: self.amqp_url,
             bind_address: self.bind_address,
@@ -144,65 +152,6 @@ pub fn load<E: DeserializeOwned>(
     let common: Raw = figment.extract().map_err(|e| ConfigError(describe(e)))?;
     let service: E = figment.extract().map_err(|e| ConfigError(describe(e)))?;
     Ok((common.validate()?, service))
-}
-
-/// An operator token as set in `variable`: unset is `None`; set but empty, or with spaces no
-/// client could send, is refused rather than leaving routes open.
-pub fn token(variable: &str, value: Option<String>) -> Result<Option<SecretString>, ConfigError> {
-    match value {
-        Some(token) if token.trim().is_empty() => {
-            Err(ConfigError(format!("{variable} is set but empty")))
-        }
-        Some(token) if token.trim() != token => Err(ConfigError(format!(
-            "{variable} starts or ends with whitespace; no client could send it"
-        ))),
-        token => Ok(token.map(SecretString::from)),
-    }
-}
-
-/// The topology of `AMQP_NAME_PREFIX` and `AMQP_QUEUE_TYPE` (`quorum`, the default, or
-/// `classic`).
-pub fn topology(
-    prefix: Option<&str>,
-    queue_type: Option<&str>,
-) -> Result<shared_messages::Topology, ConfigError> {
-    let queue_type = match queue_type.map(str::trim) {
-        None | Some("") => shared_messages::topology::QueueType::default(),
-        Some(text) => text
-            .parse()
-            .map_err(|error| ConfigError(format!("AMQP_QUEUE_TYPE holds {error}")))?,
-    };
-    Ok(shared_messages::Topology::with_optional_prefix(prefix).with_queue_type(queue_type))
-}
-
-/// A comma-separated list of origins (`scheme://host[:port]`, no path) as `variable` gives it;
-/// empty when unset.
-pub fn origins(variable: &str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
-    let Some(value) = value else {
-        return Ok(Vec::new());
-    };
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|origin| !origin.is_empty())
-        .map(|origin| {
-            let rest = origin
-                .strip_prefix("http://")
-                .or_else(|| origin.strip_prefix("https://"));
-            let host_chars = |host: &str| {
-                host.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-            };
-            match rest {
-                Some(host) if !host.is_empty() && host_chars(host) => {
-                    Ok(origin.to_ascii_lowercase())
-                }
-                _ => Err(ConfigError(format!(
-                    "{variable} holds {origin:?}: an origin is scheme://host[:port], such as http://localhost:8080"
-                ))),
-            }
-        })
-        .collect()
 }
 
 /// Names the variable at fault in upper case, as the operator wrote it.
@@ -245,6 +194,18 @@ mod tests {
     }
 
     #[test]
+    fn the_operator_token_never_appears_in_debug_output() {
+        let raw = Raw {
+            admin_token: Some("s3cret-token".into()),
+            ..Raw::defaults(DEFAULTS)
+        };
+        let settings = raw.validate().unwrap();
+        assert!(settings.admin_token.is_some());
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("s3cret-token"), "{shown}");
+    }
+
+    #[test]
     fn the_broker_defaults_to_a_developer_machine() {
         let settings = Raw::defaults(DEFAULTS).validate().unwrap();
         assert_eq!(settings.amqp_url, "amqp://guest:guest@127.0.0.1:5672/%2f");
@@ -281,15 +242,6 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_token_is_refused_rather_than_leaving_routes_open() {
-        for value in ["  ", " padded"] {
-            let error = token("ADMIN_TOKEN", Some(value.into())).unwrap_err();
-            assert!(error.to_string().contains("ADMIN_TOKEN"), "{error}");
-        }
-        assert!(token("ADMIN_TOKEN", None).unwrap().is_none());
-    }
-
-    #[test]
     #[allow(clippy::result_large_err)] // figment::Jail's own error type
     fn a_port_that_is_not_a_number_names_the_variable() {
         figment::Jail::expect_with(|jail| {
@@ -300,21 +252,5 @@ mod tests {
             assert!(error.contains("PORT"), "{error}");
             Ok(())
         });
-    }
-
-    #[test]
-    fn the_queue_type_is_quorum_unless_classic_is_asked_for() {
-        use shared_messages::topology::QueueType;
-        for unset in [None, Some(""), Some("  ")] {
-            let topology = topology(None, unset).unwrap();
-            assert_eq!(topology.queue_type, QueueType::Quorum, "{unset:?}");
-        }
-        let topology = topology(Some("t1"), Some(" classic ")).unwrap();
-        assert_eq!(topology.queue_type, QueueType::Classic);
-        assert_eq!(topology.queue, "t1.bet-maker.events");
-        let error = super::topology(None, Some("mirrored"))
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("AMQP_QUEUE_TYPE"), "{error}");
     }
 }

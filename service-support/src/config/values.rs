@@ -1,0 +1,109 @@
+//! One variable's value at a time: an operator token, the queue type, a list of origins, and a
+//! URL with its password hidden for the logs.
+
+use secrecy::SecretString;
+use shared_messages::topology::QueueType;
+
+use super::ConfigError;
+
+/// The URLs (one, or several separated by commas) with their passwords replaced, for logs.
+pub(super) fn redact(urls: &str) -> String {
+    urls.split(',')
+        .map(redact_one)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn redact_one(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:[redacted]@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// An operator token as set in `variable`: unset is `None`; set but empty, or with spaces no
+/// client could send, is refused rather than leaving routes open.
+pub(super) fn token(
+    variable: &str,
+    value: Option<String>,
+) -> Result<Option<SecretString>, ConfigError> {
+    match value {
+        Some(token) if token.trim().is_empty() => {
+            Err(ConfigError(format!("{variable} is set but empty")))
+        }
+        Some(token) if token.trim() != token => Err(ConfigError(format!(
+            "{variable} starts or ends with whitespace; no client could send it"
+        ))),
+        token => Ok(token.map(SecretString::from)),
+    }
+}
+
+/// `AMQP_QUEUE_TYPE`: `quorum` (also when unset or blank) or `classic`.
+pub(super) fn queue_type(value: Option<&str>) -> Result<QueueType, ConfigError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(QueueType::default()),
+        Some(text) => text
+            .parse()
+            .map_err(|error| ConfigError(format!("AMQP_QUEUE_TYPE holds {error}"))),
+    }
+}
+
+/// A comma-separated list of origins (`scheme://host[:port]`, no path) as `variable` gives it;
+/// empty when unset.
+pub fn origins(variable: &str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let rest = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            let host_chars = |host: &str| {
+                host.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+            };
+            match rest {
+                Some(host) if !host.is_empty() && host_chars(host) => {
+                    Ok(origin.to_ascii_lowercase())
+                }
+                _ => Err(ConfigError(format!(
+                    "{variable} holds {origin:?}: an origin is scheme://host[:port], such as http://localhost:8080"
+                ))),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_token_is_refused_rather_than_leaving_routes_open() {
+        for value in ["  ", " padded"] {
+            let error = token("ADMIN_TOKEN", Some(value.into())).unwrap_err();
+            assert!(error.to_string().contains("ADMIN_TOKEN"), "{error}");
+        }
+        assert!(token("ADMIN_TOKEN", None).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_queue_type_is_quorum_unless_classic_is_asked_for() {
+        for unset in [None, Some(""), Some("  ")] {
+            assert_eq!(queue_type(unset).unwrap(), QueueType::Quorum, "{unset:?}");
+        }
+        assert_eq!(queue_type(Some(" classic ")).unwrap(), QueueType::Classic);
+        let error = queue_type(Some("mirrored")).unwrap_err().to_string();
+        assert!(error.contains("AMQP_QUEUE_TYPE"), "{error}");
+    }
+}
