@@ -2,10 +2,12 @@
 //! `service-support`'s.
 
 use actix_web::http::StatusCode;
-use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use service_support::auth::NotOperator;
 use service_support::problem::{Answer, Described, RequestError, money};
+
+use crate::domain::BetRefused;
+use crate::service::PlaceError;
 
 pub use service_support::problem::{Problem, shown};
 
@@ -22,35 +24,9 @@ pub enum ApiError {
     /// No bet with this id (404).
     #[error("no bet with id {0:?}")]
     BetNotFound(String),
-    /// The event is finished or its deadline passed (409).
-    #[error("{0}")]
-    EventClosed(String),
-    /// The stake is outside the event's limits (422).
-    #[error("{detail}")]
-    StakeOutOfRange {
-        /// What to send instead.
-        detail: String,
-        /// The smallest stake accepted, if any.
-        min_stake: Option<Decimal>,
-        /// The largest stake accepted, if any.
-        max_stake: Option<Decimal>,
-    },
-    /// The event's odds are not the ones the bettor accepted (409).
-    #[error("{detail}")]
-    OddsChanged {
-        /// What happened and what to do.
-        detail: String,
-        /// The current odds.
-        coefficient: Decimal,
-    },
-    /// The bet would take the event's liability above its limit (409).
-    #[error("{detail}")]
-    LiabilityLimit {
-        /// What happened and what to do.
-        detail: String,
-        /// The largest stake still accepted at the current odds.
-        max_amount: Decimal,
-    },
+    /// The bet is refused (404, 409 or 422 by why).
+    #[error(transparent)]
+    Bet(#[from] BetRefused),
     /// No operator token, or a wrong one, on an operator route (401).
     #[error("this route needs the operator token: send Authorization: Bearer <ADMIN_TOKEN>")]
     Unauthorized,
@@ -72,6 +48,17 @@ impl From<NotOperator> for ApiError {
     }
 }
 
+/// The one way a bet's refusal becomes an answer.
+impl From<PlaceError> for ApiError {
+    fn from(error: PlaceError) -> Self {
+        match error {
+            PlaceError::Refused(refused) => Self::Bet(refused),
+            PlaceError::KeyReused(key) => Self::IdempotencyKeyReused(key),
+            PlaceError::Database(error) => error.into(),
+        }
+    }
+}
+
 impl Described for ApiError {
     const SERVICE: &'static str = "bet-maker";
 
@@ -82,30 +69,12 @@ impl Described for ApiError {
                 Answer::new(S::NOT_FOUND, "event-not-found", "Event not found")
             }
             Self::BetNotFound(_) => Answer::new(S::NOT_FOUND, "bet-not-found", "Bet not found"),
-            Self::EventClosed(_) => {
-                Answer::new(S::CONFLICT, "event-closed", "Event closed for betting")
-            }
             Self::IdempotencyKeyReused(_) => Answer::new(
                 S::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",
                 "Idempotency-Key reused",
             ),
-            Self::StakeOutOfRange { .. } => Answer {
-                field: Some("amount"),
-                ..Answer::new(
-                    S::UNPROCESSABLE_ENTITY,
-                    "stake-out-of-range",
-                    "Stake out of range",
-                )
-            },
-            Self::OddsChanged { .. } => Answer {
-                field: Some("coefficient"),
-                ..Answer::new(S::CONFLICT, "odds-changed", "Odds changed")
-            },
-            Self::LiabilityLimit { .. } => Answer {
-                field: Some("amount"),
-                ..Answer::new(S::CONFLICT, "liability-limit", "Liability limit reached")
-            },
+            Self::Bet(refused) => bet_answer(refused),
             Self::Unauthorized => Answer::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
             Self::Busy(_) => {
                 Answer::new(S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
@@ -117,22 +86,51 @@ impl Described for ApiError {
     fn members(&self) -> Map<String, Value> {
         let mut members = Map::new();
         match self {
-            Self::StakeOutOfRange {
+            Self::Bet(BetRefused::StakeOutOfRange {
                 min_stake,
                 max_stake,
                 ..
-            } => {
+            }) => {
                 members.insert("min_stake".into(), money(*min_stake));
                 members.insert("max_stake".into(), money(*max_stake));
             }
-            Self::OddsChanged { coefficient, .. } => {
+            Self::Bet(BetRefused::OddsChanged { coefficient, .. }) => {
                 members.insert("coefficient".into(), money(Some(*coefficient)));
             }
-            Self::LiabilityLimit { max_amount, .. } => {
+            Self::Bet(BetRefused::LiabilityLimit { max_amount, .. }) => {
                 members.insert("max_amount".into(), money(Some(*max_amount)));
             }
             _ => {}
         }
         members
+    }
+}
+
+/// A refused bet's status, kind and title, and the request member at fault.
+fn bet_answer(refused: &BetRefused) -> Answer {
+    use StatusCode as S;
+    match refused {
+        BetRefused::UnknownEvent(_) => {
+            Answer::new(S::NOT_FOUND, "event-not-found", "Event not found")
+        }
+        BetRefused::Closed { .. } => {
+            Answer::new(S::CONFLICT, "event-closed", "Event closed for betting")
+        }
+        BetRefused::StakeOutOfRange { .. } => Answer {
+            field: Some("amount"),
+            ..Answer::new(
+                S::UNPROCESSABLE_ENTITY,
+                "stake-out-of-range",
+                "Stake out of range",
+            )
+        },
+        BetRefused::OddsChanged { .. } => Answer {
+            field: Some("coefficient"),
+            ..Answer::new(S::CONFLICT, "odds-changed", "Odds changed")
+        },
+        BetRefused::LiabilityLimit { .. } => Answer {
+            field: Some("amount"),
+            ..Answer::new(S::CONFLICT, "liability-limit", "Liability limit reached")
+        },
     }
 }

@@ -16,7 +16,7 @@ use tokio_postgres::types::ToSql;
 use super::DbError;
 use super::bets::bet_from_row;
 use super::placement::{NewBet, Placement, event_for_bet, refusal};
-use crate::domain::{IdempotencyKey, Money};
+use crate::domain::{BetRefused, IdempotencyKey, Money};
 
 /// Stripes per event: a bet's connection picks one (`pg_backend_pid() % 16`).
 const STRIPES: i64 = 16;
@@ -131,10 +131,12 @@ pub async fn place_bet_within_limit(
     let amount = bet.amount.value();
     let parameters: [&(dyn ToSql + Sync); 4] = [&event_id, &amount, &accept, &seen];
     let Some(event) = transaction.query_opt(&statement, &parameters).await? else {
-        return Ok(Placement::UnknownEvent);
+        return Ok(Placement::Refused(BetRefused::UnknownEvent(
+            bet.event_id.clone(),
+        )));
     };
-    if let Some(refused) = refusal(&event)? {
-        return Ok(refused);
+    if let Some(refused) = refusal(&event, bet)? {
+        return Ok(Placement::Refused(refused));
     }
     let coefficient: Decimal = event.try_get("event_coefficient")?;
     let limit: Option<Decimal> = event.try_get("max_liability")?;
@@ -152,7 +154,10 @@ pub async fn place_bet_within_limit(
                     event.try_get("min_stake")?,
                     event.try_get("max_stake")?,
                 );
-                return Ok(Placement::LiabilityLimit { max_amount });
+                return Ok(Placement::Refused(BetRefused::LiabilityLimit {
+                    event_id: bet.event_id.clone(),
+                    max_amount,
+                }));
             }
             Some((free - liability).max(Decimal::ZERO))
         }

@@ -4,46 +4,21 @@
 use deadpool_postgres::GenericClient;
 use rust_decimal::Decimal;
 use shared_messages::{EventId, EventStatus};
-use time::OffsetDateTime;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::DbError;
 use super::bets::bet_from_row;
-use crate::domain::{Bet, Consent, IdempotencyKey, Money};
+use crate::domain::{Bet, BetRefused, Consent, IdempotencyKey, Money};
 
 /// What placing a bet came to.
 #[derive(Debug)]
 pub enum Placement {
     /// The bet was stored.
     Placed(Bet),
-    /// bet-maker knows no such event.
-    UnknownEvent,
-    /// The event is finished or its deadline passed.
-    Closed {
-        /// The event's status.
-        status: EventStatus,
-        /// Its deadline.
-        deadline: OffsetDateTime,
-    },
-    /// The stake is outside the event's limits.
-    StakeOutOfRange {
-        /// The smallest stake accepted, if any.
-        min_stake: Option<Decimal>,
-        /// The largest stake accepted, if any.
-        max_stake: Option<Decimal>,
-    },
-    /// The event's odds are not the ones the bettor accepted.
-    OddsChanged {
-        /// The current odds.
-        coefficient: Decimal,
-    },
-    /// The bet would take the event's liability above its limit.
-    LiabilityLimit {
-        /// The largest stake still accepted at the current odds (possibly zero).
-        max_amount: Decimal,
-    },
+    /// The bet was refused.
+    Refused(BetRefused),
     /// The share of the event's liability limit this connection's stripe holds is used up:
     /// place the bet against the whole limit ([`super::place_bet_within_limit`]).
     StripeFull,
@@ -184,10 +159,12 @@ pub async fn place_bet(
         }
     };
     let Some(row) = row else {
-        return Ok(Placement::UnknownEvent);
+        return Ok(Placement::Refused(BetRefused::UnknownEvent(
+            bet.event_id.clone(),
+        )));
     };
-    if let Some(refused) = refusal(&row)? {
-        return Ok(refused);
+    if let Some(refused) = refusal(&row, bet)? {
+        return Ok(Placement::Refused(refused));
     }
     if row.try_get::<_, Option<Uuid>>("id")?.is_none() {
         // The stripe is full. While the bet holds the event's row, its odds stand, so every
@@ -204,39 +181,45 @@ pub async fn place_bet(
             && liability > Decimal::ZERO
             && liability > room
         {
-            return Ok(Placement::LiabilityLimit {
+            return Ok(Placement::Refused(BetRefused::LiabilityLimit {
+                event_id: bet.event_id.clone(),
                 max_amount: crate::domain::liability::max_amount(
                     room,
                     coefficient,
                     row.try_get("min_stake")?,
                     row.try_get("max_stake")?,
                 ),
-            });
+            }));
         }
         return Ok(Placement::StripeFull);
     }
     Ok(Placement::Placed(bet_from_row(&row)?))
 }
 
-/// Why the event refuses the bet, from the columns of [`event_for_bet!`]: closed first, then
+/// Why the event refuses `bet`, from the columns of [`event_for_bet!`]: closed first, then
 /// the stake, then the odds; `None` when it takes it.
-pub(super) fn refusal(row: &Row) -> Result<Option<Placement>, DbError> {
+pub(super) fn refusal(row: &Row, bet: &NewBet<'_>) -> Result<Option<BetRefused>, DbError> {
+    let event_id = bet.event_id.clone();
     if !row.try_get::<_, bool>("open")? {
         let status: String = row.try_get("event_status")?;
-        return Ok(Some(Placement::Closed {
+        return Ok(Some(BetRefused::Closed {
+            event_id,
             status: EventStatus::parse(&status)
                 .ok_or_else(|| DbError::invalid("status", &status))?,
             deadline: row.try_get("event_deadline")?,
         }));
     }
     if !row.try_get::<_, bool>("stake_ok")? {
-        return Ok(Some(Placement::StakeOutOfRange {
+        return Ok(Some(BetRefused::StakeOutOfRange {
+            event_id,
+            amount: bet.amount.value(),
             min_stake: row.try_get("min_stake")?,
             max_stake: row.try_get("max_stake")?,
         }));
     }
     if !row.try_get::<_, bool>("odds_ok")? {
-        return Ok(Some(Placement::OddsChanged {
+        return Ok(Some(BetRefused::OddsChanged {
+            event_id,
             coefficient: row.try_get("event_coefficient")?,
         }));
     }

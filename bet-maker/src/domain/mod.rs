@@ -6,10 +6,12 @@ mod event;
 mod idempotency;
 pub mod json;
 pub mod liability;
+mod refused;
 
 pub use bet::{Bet, BetFilter, BetStatus, PageSize};
 pub use consent::{AcceptOdds, Consent};
 pub use event::{IncomingEvent, InvalidEvent, Limits, OpenEvent};
 pub use idempotency::IdempotencyKey;
 pub use json::{Scalar, ValidationError, decimal_from_json, id_from_json};
+pub use refused::BetRefused;
 pub use shared_messages::{EventId, EventStatus, Money};

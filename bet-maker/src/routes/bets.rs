@@ -15,7 +15,7 @@ use crate::domain::{
     Bet, BetStatus, Consent, EventId, IdempotencyKey, Money, decimal_from_json, id_from_json,
 };
 use crate::error::{ApiError, Problem, shown};
-use crate::service::{self, BetRequest, Placed, Refused};
+use crate::service::{self, BetRequest, Placed};
 use crate::state::AppState;
 use service_support::json::present;
 use service_support::json_body;
@@ -211,31 +211,7 @@ pub async fn place(
         amount: decimal_from_json("amount", &wire.amount, Money::parse)?,
         consent: Consent::from_json(wire.coefficient.as_deref(), wire.accept_odds.as_deref())?,
     };
-    let placed = service::place_bet(&state.pool, &state.metrics, bet_request, key)
-        .await
-        .map_err(|refused| match refused {
-            Refused::UnknownEvent(id) => ApiError::EventNotFound(id.to_string()),
-            Refused::Closed { .. } => ApiError::EventClosed(refused.to_string()),
-            Refused::StakeOutOfRange {
-                min_stake,
-                max_stake,
-                ..
-            } => ApiError::StakeOutOfRange {
-                detail: refused.to_string(),
-                min_stake,
-                max_stake,
-            },
-            Refused::OddsChanged { coefficient, .. } => ApiError::OddsChanged {
-                detail: refused.to_string(),
-                coefficient,
-            },
-            Refused::LiabilityLimit { max_amount, .. } => ApiError::LiabilityLimit {
-                detail: refused.to_string(),
-                max_amount,
-            },
-            Refused::KeyReused(key) => ApiError::IdempotencyKeyReused(key),
-            Refused::Database(error) => error.into(),
-        })?;
+    let placed = service::place_bet(&state.pool, &state.metrics, bet_request, key).await?;
     Ok(match placed {
         Placed::New(bet) => HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/bets/{}", bet.id)))

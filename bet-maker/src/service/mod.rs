@@ -213,4 +213,4 @@ async fn apply_open(
 
 mod placing;
 
-pub use placing::{BetRequest, Placed, Refused, place_bet};
+pub use placing::{BetRequest, PlaceError, Placed, place_bet};
