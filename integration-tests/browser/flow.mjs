@@ -1,7 +1,8 @@
 // The pages for people in a real browser (Debian's chromium, driven by playwright-core), against
 // both services as release binaries (started by `scripts/check-deploy browser`):
 //
-//   an operator creates an event in the console → the bettor page lists it → the bettor bets at
+//   the console refuses a wrong operator token at sign-in and takes the right one → an operator
+//   creates an event in the console → the bettor page lists it → the bettor bets at
 //   the odds shown → the operator changes the odds → a bet at the old odds is refused with the
 //   odds-changed message, then placed at the new ones → the operator finishes the event → the
 //   bettor's history shows `won` without a reload → the operator corrects it → `lost`.
@@ -26,8 +27,9 @@ const browser = await chromium.launch({
 });
 
 // Chromium logs every 4xx answer as a console error; a refusal the page shows to its user
-// (409, 422) is the flow under test, anything else is a problem.
-const REFUSAL = /^Failed to load resource: the server responded with a status of (409|422) /;
+// (401 for the wrong token at sign-in, 409, 422) is the flow under test, anything else is a
+// problem.
+const REFUSAL = /^Failed to load resource: the server responded with a status of (401|409|422) /;
 
 function watch(page, name) {
   page.on("console", (message) => {
@@ -87,11 +89,20 @@ try {
   operator.on("dialog", (dialog) =>
     dialog.accept(dialog.type() === "prompt" ? "the result was entered for the wrong side" : undefined),
   );
-  step("the operator signs in to the console and creates an event");
+  step("the console refuses a wrong token at sign-in, and takes line-provider's ADMIN_TOKEN");
   await operator.goto(`${LP_URL}/console`);
   await accessible(operator, "console, signed out");
-  await operator.getByLabel("Token (kept for this tab only)").fill(TOKEN);
-  await operator.getByRole("button", { name: "Use this token" }).click();
+  const tokenField = operator.getByLabel("line-provider's ADMIN_TOKEN (kept for this tab only)");
+  await tokenField.fill(`not-${TOKEN}`);
+  await operator.getByRole("button", { name: "Sign in" }).click();
+  await untilText(operator, "the wrong token is refused", "#sign-in-message", "startsWith", "line-provider refused this token");
+  await until(operator, "the console stays signed out", () => document.querySelector("#book").hidden);
+  await accessible(operator, "console, token refused");
+  await tokenField.fill(TOKEN);
+  await operator.getByRole("button", { name: "Sign in" }).click();
+  await until(operator, "the console signs in", () => !document.querySelector("#book").hidden);
+
+  step("the operator creates an event");
   await operator.getByLabel("Id (optional)").fill("final");
   await operator.getByLabel("Odds", { exact: true }).fill("1.85");
   await operator.getByLabel("Betting closes (your time)").fill("2099-01-01T18:00");

@@ -1,8 +1,9 @@
-//! The services as real processes, for faults that only a process shows: `kill -9`.
+//! The services as real processes, for faults that only a process shows: `kill -9`, a signal,
+//! a log nobody reads.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 /// A service binary running as a child process; killed (SIGKILL) when dropped.
@@ -38,8 +39,22 @@ fn free_port() -> u16 {
 }
 
 impl Process {
-    /// Starts `name` with `env`, on a free port of its own.
+    /// Starts `name` with `env`, on a free port of its own; its log is not kept.
     pub fn start(name: &str, env: &[(&str, String)]) -> Self {
+        Self::spawn(name, env, Stdio::null(), Stdio::inherit())
+    }
+
+    /// Starts `name` as [`Process::start`] does, with its standard output and standard error
+    /// on pipes of their own: the read ends are returned, and dropping them leaves the service
+    /// writing its log where nobody reads it.
+    pub fn start_on_pipes(name: &str, env: &[(&str, String)]) -> (Self, ChildStdout, ChildStderr) {
+        let mut process = Self::spawn(name, env, Stdio::piped(), Stdio::piped());
+        let stdout = process.child.stdout.take().expect("a piped stdout");
+        let stderr = process.child.stderr.take().expect("a piped stderr");
+        (process, stdout, stderr)
+    }
+
+    fn spawn(name: &str, env: &[(&str, String)], stdout: Stdio, stderr: Stdio) -> Self {
         let port = free_port();
         let mut command = Command::new(binary(name));
         command
@@ -47,8 +62,8 @@ impl Process {
             .env("BIND_ADDRESS", "127.0.0.1")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stdout(stdout)
+            .stderr(stderr);
         for (key, value) in env {
             command.env(key, value);
         }
@@ -62,6 +77,32 @@ impl Process {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-s", "INT", &self.pid().to_string()])
+            .stdin(Stdio::null())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -s INT {}: {status}", self.pid());
+    }
+
+    /// Waits until the process exits, for `within` at most: its exit status.
+    pub async fn exited(&mut self, within: Duration) -> ExitStatus {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the child's status") {
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} still runs after {within:?}",
+                self.address
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// `kill -9`: no shutdown, nothing flushed, nothing acknowledged.

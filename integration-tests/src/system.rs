@@ -1,6 +1,8 @@
 //! [`System`]: the names of one test's system, its proxies, and starting its services
 //! in-process or as processes; dropping it removes its databases and topology.
 
+use std::process::{ChildStderr, ChildStdout};
+
 use service_support::config::ServiceSettings;
 use shared_messages::Topology;
 use test_support::address_of;
@@ -144,37 +146,50 @@ impl System {
         })
     }
 
-    /// The environment of a service process of this system.
-    fn process_env(&self, database: &str) -> Vec<(&'static str, String)> {
+    /// The environment of a process of `service` (`line-provider` or `bet-maker`) in this
+    /// system: its database, the broker, the token, the names of the system's topology.
+    fn process_env(&self, service: &str) -> Vec<(&'static str, String)> {
+        let database = match service {
+            "line-provider" => &self.line_provider_database,
+            "bet-maker" => &self.bet_maker_database,
+            other => panic!("no service {other}"),
+        };
         vec![
             ("DATABASE_URL", self.database_url(database)),
             ("AMQP_URL", self.broker_url()),
             ("ADMIN_TOKEN", TOKEN.to_owned()),
             ("LOG_FORMAT", "text".to_owned()),
+            ("AMQP_NAME_PREFIX", self.topology_prefix.clone()),
         ]
     }
 
     /// Starts line-provider as a process.
     pub async fn start_line_provider_process(&self) -> process::Process {
-        let mut env = self.process_env(&self.line_provider_database);
-        env.extend(self.process_topology_env());
-        let process = process::Process::start("line-provider", &env);
+        let process = process::Process::start("line-provider", &self.process_env("line-provider"));
         process.wait_ready(&self.http).await;
         process
     }
 
     /// Starts bet-maker as a process.
     pub async fn start_bet_maker_process(&self) -> process::Process {
-        let mut env = self.process_env(&self.bet_maker_database);
-        env.extend(self.process_topology_env());
-        let process = process::Process::start("bet-maker", &env);
+        let process = process::Process::start("bet-maker", &self.process_env("bet-maker"));
         process.wait_ready(&self.http).await;
         process
     }
 
-    /// The names of this system's exchange and queues, for a process.
-    fn process_topology_env(&self) -> Vec<(&'static str, String)> {
-        vec![("AMQP_NAME_PREFIX", self.topology_prefix.clone())]
+    /// Starts `service` as a process with `more` in its environment and its standard output
+    /// and standard error on pipes ([`process::Process::start_on_pipes`]); returns it once
+    /// ready, with the pipes' read ends.
+    pub async fn start_process_on_pipes(
+        &self,
+        service: &str,
+        more: &[(&'static str, String)],
+    ) -> (process::Process, ChildStdout, ChildStderr) {
+        let mut env = self.process_env(service);
+        env.extend_from_slice(more);
+        let (process, stdout, stderr) = process::Process::start_on_pipes(service, &env);
+        process.wait_ready(&self.http).await;
+        (process, stdout, stderr)
     }
 }
 

@@ -38,7 +38,7 @@ async function api(path, options = {}) {
   const response = await fetch(path, { ...options, headers, signal: AbortSignal.timeout(5_000) });
   const body = await response.json().catch(() => null);
   const own = new URL(path, location.href).origin === location.origin;
-  if (response.status === 401 && own) signOut("The token was refused: enter the operator token again.");
+  if (response.status === 401 && own) signOut(REFUSED);
   return { ok: response.ok, status: response.status, body };
 }
 
@@ -55,12 +55,46 @@ function signOut(reason) {
   $("#token").focus();
 }
 
-function signIn(submit) {
+/**
+ * Whether line-provider takes `value` as its operator token: `GET /admin/token` changes
+ * nothing and answers 204 for the token (or when the service has none), 401 otherwise.
+ * Returns "taken", "refused", or why it could not be asked.
+ */
+async function checkToken(value) {
+  try {
+    const response = await fetch("/admin/token", {
+      headers: { Authorization: `Bearer ${value}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (response.status === 204) return "taken";
+    if (response.status === 401) return "refused";
+    return `line-provider answered ${response.status}`;
+  } catch (error) {
+    return `line-provider could not be reached (${error.message})`;
+  }
+}
+
+const REFUSED = "line-provider refused this token: it is not the ADMIN_TOKEN the service was started with.";
+
+async function signIn(submit) {
   submit.preventDefault();
-  const value = $("#token").value.trim();
+  const input = $("#token");
+  const value = input.value.trim();
   if (!value) return;
+  const button = $("#token-form button");
+  button.disabled = true;
+  say($("#sign-in-message"), "Checking the token…", "");
+  const answer = await checkToken(value);
+  button.disabled = false;
+  if (answer !== "taken") {
+    input.setAttribute("aria-invalid", "true");
+    say($("#sign-in-message"), answer === "refused" ? REFUSED : `The token was not checked: ${answer}. Try again.`, "refused");
+    input.focus();
+    return;
+  }
+  input.removeAttribute("aria-invalid");
   sessionStorage.setItem(TOKEN_KEY, value);
-  $("#token").value = "";
+  input.value = "";
   say($("#sign-in-message"), "", "");
   show();
   refresh();
@@ -418,6 +452,12 @@ function start() {
   $("#filter-status").addEventListener("change", refresh);
   $("#search").addEventListener("input", render);
   show();
+  // A token kept from earlier in this tab may have been changed on the service since.
+  if (token()) {
+    checkToken(token()).then((answer) => {
+      if (answer === "refused") signOut(REFUSED);
+    });
+  }
   fetch("/console/config.json")
     .then((r) => r.json())
     .then((config) => { betMaker = config.bet_maker_url || ""; })

@@ -6,13 +6,14 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use deadpool_postgres::Pool;
+use prometheus::core::Collector;
 use prometheus::{Encoder, Registry, TextEncoder};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::broker::BrokerStatus;
-use crate::db;
 use crate::problem::{Problem, problem_response};
+use crate::{db, telemetry};
 
 /// How long readiness waits for Postgres before calling it unreachable.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -103,9 +104,12 @@ pub async fn metrics(health: web::Data<Health>) -> HttpResponse {
     }
 }
 
-/// Every metric of `registry` in Prometheus' text format.
+/// Every metric of `registry`, and the process's count of log lines it could not write, in
+/// Prometheus' text format.
 pub fn render(registry: &Registry) -> Result<String, prometheus::Error> {
+    let mut families = registry.gather();
+    families.extend(telemetry::LOG_LINES_DROPPED.collect());
     let mut buffer = Vec::new();
-    TextEncoder::new().encode(&registry.gather(), &mut buffer)?;
+    TextEncoder::new().encode(&families, &mut buffer)?;
     String::from_utf8(buffer).map_err(|e| prometheus::Error::Msg(e.to_string()))
 }

@@ -9,7 +9,8 @@
 //! - [`auth`]: the operator token of admin routes: the [`auth::Operator`] extractor, compared in
 //!   constant time, and its OpenAPI scheme.
 //! - [`config`]: the variables every service reads, and a service's own from the same read.
-//! - [`telemetry`]: [`LogFormat`], the global subscriber, [`telemetry::RequestSpan`].
+//! - [`telemetry`]: [`LogFormat`], the global subscriber (its writer drops a line it cannot
+//!   write, and counts it), [`telemetry::RequestSpan`].
 //! - [`http`]: the HTTP server (request ids and metrics, limits, docs, health routes).
 //! - [`pages`]: a service's pages for people, compiled into the binary.
 //! - [`problem`]: problem+json documents, the errors every request can meet, the middleware

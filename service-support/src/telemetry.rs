@@ -1,13 +1,19 @@
-//! Logging: readable text on a terminal, JSON lines in containers.
+//! Logging: readable text on a terminal, JSON lines in containers, written so that a log that
+//! goes away never takes the service with it.
+
+use std::io::{self, Write};
+use std::sync::LazyLock;
 
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use prometheus::IntCounter;
 use serde::{Deserialize, Serialize};
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -38,6 +44,7 @@ pub fn init(format: LogFormat) {
     let names_lapin = directives.contains("lapin");
     let shown = filter_fn(move |metadata| shown(metadata.target(), names_lapin));
     let builder = tracing_subscriber::fmt()
+        .with_writer(LossyStdout)
         .with_env_filter(filter)
         .with_span_events(FmtSpan::NONE);
     match format {
@@ -51,6 +58,55 @@ pub fn init(format: LogFormat) {
             .finish()
             .with(shown)
             .init(),
+    }
+}
+
+/// Log lines this process could not write since it started, served in `/metrics` by
+/// [`crate::health::render`]. One counter for the process, whatever the number of services in
+/// it, since they share one standard output.
+pub static LOG_LINES_DROPPED: LazyLock<IntCounter> = LazyLock::new(|| {
+    IntCounter::new(
+        "log_lines_dropped_total",
+        "Log lines the process could not write (its standard output gone)",
+    )
+    .expect("a valid counter name")
+});
+
+/// Standard output for the log lines, which never fails: a line it cannot write is dropped
+/// and counted, and the service goes on.
+///
+/// A service's output goes away when the reader of its pipe does (a terminal's log prefixer
+/// stopped by Ctrl-C, a supervisor that died). Left to itself, tracing-subscriber reports a
+/// failed write on standard error with `eprintln!`, which panics when standard error is that
+/// same pipe: a service stopping on Ctrl-C died at its first line instead (exit 101).
+#[derive(Debug, Clone, Copy)]
+struct LossyStdout;
+
+impl<'a> MakeWriter<'a> for LossyStdout {
+    type Writer = LossyStdout;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        LossyStdout
+    }
+}
+
+impl Write for LossyStdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    /// tracing-subscriber writes each line with one `write_all`.
+    fn write_all(&mut self, line: &[u8]) -> io::Result<()> {
+        if io::stdout().write_all(line).is_err() {
+            LOG_LINES_DROPPED.inc();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let _ = io::stdout().flush();
+        Ok(())
     }
 }
 

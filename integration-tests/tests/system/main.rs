@@ -10,4 +10,5 @@ mod crashes;
 mod faults;
 mod flows;
 mod lifecycle;
+mod log_pipes;
 mod nodes;

@@ -1,4 +1,4 @@
-//! Operators' maintenance routes.
+//! Operators' maintenance routes, and the check of an operator's token.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -32,4 +32,18 @@ pub async fn republish(
 ) -> Result<HttpResponse, ApiError> {
     let events = service::republish_all(&state.commits).await?;
     Ok(HttpResponse::Accepted().json(RepublishBody { events }))
+}
+
+/// Check the operator token, changing nothing: the console asks it when an operator signs in,
+/// so that a wrong token is refused at once rather than at the first change.
+#[utoipa::path(
+    get, path = "/admin/token", tag = "admin", operation_id = "check_token",
+    security(("operator_token" = [])),
+    responses(
+        (status = 204, description = "The token is the service's ADMIN_TOKEN (or the service has none)"),
+        OperatorTokenMissing,
+    )
+)]
+pub async fn check_token(_operator: Operator) -> HttpResponse {
+    HttpResponse::NoContent().finish()
 }

@@ -15,7 +15,7 @@ use super::{admin, events};
     paths(
         events::create, events::list, events::get, events::change, events::finish,
         events::correct, events::history,
-        admin::republish, health::live, health::ready, health::metrics
+        admin::republish, admin::check_token, health::live, health::ready, health::metrics
     ),
     components(schemas(Problem)),
     modifiers(&OPERATOR_TOKEN, &AtLeastOneChange),

@@ -33,5 +33,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/events/{id}/corrections").route(web::post().to(events::correct)))
     .service(web::resource("/events/{id}/history").route(web::get().to(events::history)))
     .service(web::resource("/admin/republish").route(web::post().to(admin::republish)))
+    .service(web::resource("/admin/token").route(web::get().to(admin::check_token)))
     .configure(console::configure);
 }

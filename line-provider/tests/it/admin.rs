@@ -1,4 +1,4 @@
-//! The operator token and the re-publish route.
+//! The operator token, its check, and the re-publish route.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -70,6 +70,46 @@ async fn without_an_admin_token_configured_the_changing_routes_are_open() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+}
+
+#[tokio::test]
+async fn the_token_check_answers_204_for_the_token_and_401_for_a_wrong_one_or_none() {
+    let app = spawn_app().await;
+
+    let right = app.admin(Method::GET, "/admin/token").send().await.unwrap();
+    let wrong = app
+        .http
+        .get(app.url("/admin/token"))
+        .bearer_auth("not-the-token")
+        .send()
+        .await
+        .unwrap();
+    let none = app.get("/admin/token").await;
+
+    assert_eq!(right.status(), 204);
+    assert_eq!(none.headers()["www-authenticate"], "Bearer");
+    assert_problem(wrong, 401).await;
+    assert_problem(none, 401).await;
+}
+
+#[tokio::test]
+async fn without_an_admin_token_configured_the_token_check_passes_any_token() {
+    let app = spawn_app_with(Options {
+        admin_token: None,
+        ..Options::default()
+    })
+    .await;
+
+    let any = app
+        .http
+        .get(app.url("/admin/token"))
+        .bearer_auth("anything")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(any.status(), 204);
+    assert_eq!(app.get("/admin/token").await.status(), 204);
 }
 
 #[tokio::test]

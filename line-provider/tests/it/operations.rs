@@ -91,6 +91,7 @@ async fn the_openapi_document_describes_every_route() {
         ("/events/{id}", "patch"),
         ("/events/{id}/status", "put"),
         ("/admin/republish", "post"),
+        ("/admin/token", "get"),
         ("/health/live", "get"),
         ("/health/ready", "get"),
         ("/metrics", "get"),

@@ -10,9 +10,9 @@ use anyhow::{bail, ensure};
 use rust_decimal::Decimal;
 
 use super::{Results, bet_call, thousands, wait_count};
-use crate::Sizes;
 use crate::load::{self, Call, Connection, Measured, histogram};
 use crate::report::{Goal, Row};
+use crate::sizes::Sizes;
 use crate::system::{System, TOKEN, unix_seconds};
 
 /// How many refusals each client of [`reach_the_limit`] meets at least.

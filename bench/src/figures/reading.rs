@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 use anyhow::ensure;
 
 use super::{BETTING_EVENTS, Results, wait_count};
-use crate::Sizes;
 use crate::load::{self, Call, Connection};
 use crate::report::{Goal, Row};
+use crate::sizes::Sizes;
 use crate::system::System;
 
 /// Figure 2: GET /events with 100 and 1 000 open events and GET /bets/{id}, against

@@ -6,11 +6,11 @@ use anyhow::Context;
 use serde_json::json;
 
 use super::Results;
-use crate::Sizes;
 use crate::baseline::{self, Acks};
 use crate::footprint::{CpuSnapshot, CpuSplit};
 use crate::load::Connection;
 use crate::report::{Goal, Row, number};
+use crate::sizes::Sizes;
 use crate::system::System;
 
 /// What one flow of changes measured.

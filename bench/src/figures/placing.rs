@@ -8,11 +8,11 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{BETTING_EVENTS, Results, bet_call, betting_event, wait_count};
-use crate::Sizes;
 use crate::baseline;
 use crate::footprint::CpuSnapshot;
 use crate::load::{self};
 use crate::report::{Goal, Row};
+use crate::sizes::Sizes;
 use crate::system::System;
 
 /// Creates the events bets are placed on and waits until bet-maker has them.

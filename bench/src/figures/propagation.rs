@@ -6,10 +6,10 @@ use anyhow::{Context, ensure};
 use serde_json::json;
 
 use super::{Results, contains, poll_until};
-use crate::Sizes;
 use crate::baseline;
 use crate::load::{self, Call, Connection, Measured};
 use crate::report::{Goal, Row};
+use crate::sizes::Sizes;
 use crate::system::{System, finish_call};
 
 /// Figure 3: line-provider's 201 → listed by bet-maker, and the finish's 200 → bet settled,

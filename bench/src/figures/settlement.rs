@@ -10,10 +10,10 @@ use anyhow::{Context, ensure};
 use serde_json::json;
 
 use super::{Results, bet_call, contains, poll_until, thousands, wait_count};
-use crate::Sizes;
 use crate::baseline::TIME_ORDERED_UUID;
 use crate::load::{self, Call, Connection};
 use crate::report::{Goal, Row};
+use crate::sizes::Sizes;
 use crate::system::{System, TOKEN, finish_call, unix_seconds};
 
 /// How long after the big finish the next changes are made (the time a user would look).

@@ -9,17 +9,20 @@ mod baseline;
 mod figures;
 mod footprint;
 mod load;
+mod machine;
 mod report;
+mod sizes;
 mod system;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Parser;
-use procfs::Current;
 use serde_json::json;
 
 use figures::Results;
+use machine::{machine, machine_line};
+use sizes::Sizes;
 use system::System;
 
 /// Benchmarks the whole system against baselines measured in the same run.
@@ -47,47 +50,6 @@ struct Chosen(Vec<u8>);
 impl Chosen {
     fn includes(&self, figure: u8) -> bool {
         self.0.is_empty() || self.0.contains(&figure)
-    }
-}
-
-/// How much work each figure does.
-#[derive(Debug)]
-pub struct Sizes {
-    /// Uncounted load before each measured load.
-    pub warmup: Duration,
-    /// Each measured load.
-    pub load: Duration,
-    /// Events of figure 3.
-    pub propagation_events: usize,
-    /// Events created and finished in figure 4, and in each flow of figure 9.
-    pub flow_events: usize,
-    /// How many times figure 4 runs its flow and its baseline, one after the other.
-    pub flow_rounds: usize,
-    /// Bets of the events finished in figure 5, in order; the last also feeds figure 6.
-    pub settlements: Vec<usize>,
-}
-
-impl Sizes {
-    fn new(quick: bool) -> Self {
-        if quick {
-            Self {
-                warmup: Duration::from_millis(300),
-                load: Duration::from_secs(1),
-                propagation_events: 50,
-                flow_events: 200,
-                flow_rounds: 1,
-                settlements: vec![1_000, 10_000],
-            }
-        } else {
-            Self {
-                warmup: Duration::from_secs(1),
-                load: Duration::from_secs(8),
-                propagation_events: 1_000,
-                flow_events: 5_000,
-                flow_rounds: 3,
-                settlements: vec![10_000, 100_000, 1_000_000],
-            }
-        }
     }
 }
 
@@ -212,69 +174,4 @@ fn runs_table(results: &Results) -> String {
         ));
     }
     out
-}
-
-/// What the figures were measured on.
-async fn machine() -> serde_json::Value {
-    let cpu = procfs::CpuInfo::current().ok();
-    let model = cpu
-        .as_ref()
-        .and_then(|c| c.model_name(0).map(str::to_owned))
-        .unwrap_or_default();
-    let cores = cpu.as_ref().map_or(0, procfs::CpuInfo::num_cores);
-    let memory_gib = procfs::Meminfo::current()
-        .map(|m| m.mem_total as f64 / f64::from(1 << 30))
-        .unwrap_or_default();
-    let postgres = match tokio_postgres::connect(
-        &integration_tests::server_url(),
-        tokio_postgres::NoTls,
-    )
-    .await
-    {
-        Ok((client, connection)) => {
-            tokio::spawn(connection);
-            client
-                .query_one("SHOW server_version", &[])
-                .await
-                .map(|row| row.get::<_, String>(0))
-                .unwrap_or_default()
-        }
-        Err(_) => String::new(),
-    };
-    let rabbitmq = tokio::time::timeout(
-        Duration::from_secs(10),
-        tokio::process::Command::new("rabbitmqctl")
-            .args(["-q", "version"])
-            .output(),
-    )
-    .await
-    .ok()
-    .and_then(Result::ok)
-    .filter(|o| o.status.success())
-    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    .unwrap_or_else(|| "(rabbitmqctl not at hand)".to_owned());
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
-    json!({
-        "cpu": model, "cores": cores, "memory_gib": (memory_gib * 10.0).round() / 10.0,
-        "postgres": postgres, "rabbitmq": rabbitmq, "commit": commit,
-        "date": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-    })
-}
-
-fn machine_line(machine: &serde_json::Value) -> String {
-    format!(
-        "Machine: {} ({} cores), {} GiB; PostgreSQL {}, RabbitMQ {}; commit {}, {}",
-        machine["cpu"].as_str().unwrap_or("?"),
-        machine["cores"],
-        machine["memory_gib"],
-        machine["postgres"].as_str().unwrap_or("?"),
-        machine["rabbitmq"].as_str().unwrap_or("?"),
-        machine["commit"].as_str().unwrap_or("?"),
-        machine["date"].as_str().unwrap_or("?"),
-    )
 }

@@ -11,9 +11,9 @@ use shared_messages::topology::QueueType;
 
 use super::throughput::{Flow, changes_end_to_end};
 use super::{Results, bet_call, seed_betting_events};
-use crate::Sizes;
 use crate::load::{self, Measured};
 use crate::report::Row;
+use crate::sizes::Sizes;
 use crate::system::System;
 
 /// Clients placing bets in this figure.
