@@ -14,7 +14,7 @@ pub struct AppState {
     pub pool: Pool,
     /// Writes the changes of concurrent requests together.
     pub commits: Committer,
-    /// Wakes the outbox relay after a commit; tells whether the broker is reachable.
+    /// Wakes the outbox relay after a commit.
     pub relay: RelayHandle,
     /// The Prometheus registry.
     pub metrics: Metrics,
