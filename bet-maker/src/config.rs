@@ -3,7 +3,6 @@
 
 use serde::Deserialize;
 use service_support::config::{self, Defaults, ServiceSettings};
-use shared_messages::Topology;
 
 pub use service_support::LogFormat;
 pub use service_support::config::ConfigError;
@@ -11,7 +10,7 @@ pub use service_support::config::ConfigError;
 /// Every environment variable the service reads; deployment files are checked against this
 /// list.
 pub fn variables() -> Vec<&'static str> {
-    config::VARIABLES.into_iter().chain(OWN).collect()
+    config::variables(&OWN)
 }
 
 /// The variables only bet-maker reads.
@@ -29,9 +28,6 @@ const DEFAULTS: Defaults = Defaults {
 pub struct Settings {
     /// Where it listens, its database (events and bets) and the broker it consumes from.
     pub service: ServiceSettings,
-    /// The names of the exchange and queues: the contract's, with `AMQP_NAME_PREFIX` before
-    /// them when it is set (a test isolates itself so), and queues of `AMQP_QUEUE_TYPE`.
-    pub topology: Topology,
     /// Origins of other services' pages allowed to call bet-maker from a browser (the
     /// operator console of line-provider, for exposure).
     pub cors_allowed_origins: Vec<String>,
@@ -50,8 +46,6 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Ok(Self {
-            topology: Topology::with_optional_prefix(service.amqp_name_prefix.as_deref())
-                .with_queue_type(service.amqp_queue_type),
             cors_allowed_origins: config::origins(
                 "CORS_ALLOWED_ORIGINS",
                 own.cors_allowed_origins,

@@ -2,7 +2,10 @@
 //! share counters).
 
 use prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    Histogram, HistogramVec, IntCounter, IntCounterVec, IntGauge, Registry,
+    register_histogram_vec_with_registry, register_histogram_with_registry,
+    register_int_counter_vec_with_registry, register_int_counter_with_registry,
+    register_int_gauge_with_registry,
 };
 use service_support::broker::BrokerMetrics;
 
@@ -52,109 +55,92 @@ impl Metrics {
     /// Creates and registers every metric.
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new_custom(Some("bet_maker".into()), None)?;
-        let bets_placed = IntCounter::new("bets_placed_total", "Bets accepted")?;
-        let bets_refused = IntCounterVec::new(
-            Opts::new("bets_refused_total", "Bets refused, by reason"),
-            &["reason"],
-        )?;
-        let limit_spreads = IntCounter::new(
-            "liability_limit_spreads_total",
-            "Bets decided against an event's whole liability limit after their stripe ran out",
-        )?;
-        let bets_settled = IntCounterVec::new(
-            Opts::new("bets_settled_total", "Bets settled, by outcome"),
-            &["outcome"],
-        )?;
-        let bets_resettled = IntCounterVec::new(
-            Opts::new(
+        let http_requests = service_support::http::request_histogram()?;
+        registry.register(Box::new(http_requests.clone()))?;
+        Ok(Self {
+            bets_placed: register_int_counter_with_registry!(
+                "bets_placed_total",
+                "Bets accepted",
+                registry,
+            )?,
+            bets_refused: register_int_counter_vec_with_registry!(
+                "bets_refused_total",
+                "Bets refused, by reason",
+                &["reason"],
+                registry,
+            )?,
+            limit_spreads: register_int_counter_with_registry!(
+                "liability_limit_spreads_total",
+                "Bets decided against an event's whole liability limit after their stripe ran out",
+                registry,
+            )?,
+            bets_settled: register_int_counter_vec_with_registry!(
+                "bets_settled_total",
+                "Bets settled, by outcome",
+                &["outcome"],
+                registry,
+            )?,
+            bets_resettled: register_int_counter_vec_with_registry!(
                 "bets_resettled_total",
                 "Bets settled again by a correction, by their new outcome",
-            ),
-            &["outcome"],
-        )?;
-        let messages_applied = IntCounter::new(
-            "messages_applied_total",
-            "Messages applied to the events table",
-        )?;
-        let messages_stale = IntCounter::new(
-            "messages_stale_total",
-            "Messages ignored: an equal or newer version was already held",
-        )?;
-        let messages_dead_lettered = IntCounter::new(
-            "messages_dead_lettered_total",
-            "Messages sent to the dead-letter queue",
-        )?;
-        let message_retries = IntCounter::new(
-            "message_retries_total",
-            "Failed attempts to apply a message, retried (database unreachable or refusing)",
-        )?;
-        let consumer_reconnects =
-            IntCounter::new("consumer_reconnects_total", "Reconnections to the broker")?;
-        let broker_connected =
-            IntGauge::new("broker_connected", "1 while connected to the broker")?;
-        let apply_seconds = HistogramVec::new(
-            HistogramOpts::new(
+                &["outcome"],
+                registry,
+            )?,
+            messages_applied: register_int_counter_with_registry!(
+                "messages_applied_total",
+                "Messages applied to the events table",
+                registry,
+            )?,
+            messages_stale: register_int_counter_with_registry!(
+                "messages_stale_total",
+                "Messages ignored: an equal or newer version was already held",
+                registry,
+            )?,
+            messages_dead_lettered: register_int_counter_with_registry!(
+                "messages_dead_lettered_total",
+                "Messages sent to the dead-letter queue",
+                registry,
+            )?,
+            message_retries: register_int_counter_with_registry!(
+                "message_retries_total",
+                "Failed attempts to apply a message, retried (database unreachable or refusing)",
+                registry,
+            )?,
+            consumer_reconnects: register_int_counter_with_registry!(
+                "consumer_reconnects_total",
+                "Reconnections to the broker",
+                registry,
+            )?,
+            broker_connected: register_int_gauge_with_registry!(
+                "broker_connected",
+                "1 while connected to the broker",
+                registry,
+            )?,
+            apply_seconds: register_histogram_vec_with_registry!(
                 "message_apply_duration_seconds",
                 "Time to apply one message",
-            )
-            .buckets(vec![
-                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0, 5.0, 30.0,
-            ]),
-            &["routing_key"],
-        )?;
-        let batch_messages = Histogram::with_opts(
-            HistogramOpts::new(
+                &["routing_key"],
+                vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0, 5.0, 30.0
+                ],
+                registry,
+            )?,
+            batch_messages: register_histogram_with_registry!(
                 "consumer_batch_messages",
                 "Messages applied in one transaction",
-            )
-            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
-        )?;
-        let consumer_lag_seconds = Histogram::with_opts(
-            HistogramOpts::new(
+                vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+                registry,
+            )?,
+            consumer_lag_seconds: register_histogram_with_registry!(
                 "consumer_lag_seconds",
                 "Seconds from a change at line-provider to its commit in bet-maker",
-            )
-            .buckets(vec![
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0, 300.0,
-            ]),
-        )?;
-        let http_requests = service_support::http::request_histogram()?;
-        for collector in [
-            Box::new(bets_placed.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(bets_refused.clone()),
-            Box::new(limit_spreads.clone()),
-            Box::new(bets_settled.clone()),
-            Box::new(bets_resettled.clone()),
-            Box::new(messages_applied.clone()),
-            Box::new(messages_stale.clone()),
-            Box::new(messages_dead_lettered.clone()),
-            Box::new(message_retries.clone()),
-            Box::new(consumer_reconnects.clone()),
-            Box::new(broker_connected.clone()),
-            Box::new(apply_seconds.clone()),
-            Box::new(batch_messages.clone()),
-            Box::new(consumer_lag_seconds.clone()),
-            Box::new(http_requests.clone()),
-        ] {
-            registry.register(collector)?;
-        }
-        Ok(Self {
-            registry,
-            bets_placed,
-            bets_refused,
-            limit_spreads,
-            bets_settled,
-            bets_resettled,
-            messages_applied,
-            messages_stale,
-            messages_dead_lettered,
-            message_retries,
-            consumer_reconnects,
-            broker_connected,
-            apply_seconds,
-            batch_messages,
-            consumer_lag_seconds,
+                vec![
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0, 300.0
+                ],
+                registry,
+            )?,
             http_requests,
+            registry,
         })
     }
 

@@ -49,9 +49,7 @@ impl Definition for BetMaker {
     async fn build(settings: Settings) -> anyhow::Result<Parts<Consumer>> {
         let service = &settings.service;
         let http_config = db::pg_config(&service.database_url, Some(HTTP_LOCK_TIMEOUT))?;
-        service_support::db::wait_for_database(&http_config).await?;
-        let pool = db::pool(http_config, POOL_SIZE)?;
-        db::migrate(&pool).await?;
+        let pool = db::open(http_config, POOL_SIZE).await?;
         // The consumer has connections of its own, so busy HTTP clients never hold up the
         // messages, and the consumer never takes a connection from them.
         let consumer_pool = db::pool(
@@ -63,7 +61,7 @@ impl Definition for BetMaker {
         let consumer = Consumer::new(
             consumer_pool.clone(),
             service.amqp_url.clone(),
-            settings.topology.clone(),
+            settings.service.topology.clone(),
             metrics.clone(),
             open_events.clone(),
         );

@@ -103,12 +103,12 @@ impl System {
         let settings = line_provider::Settings {
             service: ServiceSettings {
                 admin_token: Some(TOKEN.to_owned().into()),
+                topology: self.topology.clone(),
                 ..test_support::local_service(
                     self.database_url(&self.line_provider_database),
                     self.broker_url(),
                 )
             },
-            topology: self.topology.clone(),
             bet_maker_url: "http://localhost:8081".to_owned(),
         };
         let application = line_provider::Application::build(settings)
@@ -127,12 +127,12 @@ impl System {
         let settings = bet_maker::Settings {
             service: ServiceSettings {
                 admin_token: Some(TOKEN.to_owned().into()),
+                topology: self.topology.clone(),
                 ..test_support::local_service(
                     self.database_url(&self.bet_maker_database),
                     self.broker_url(),
                 )
             },
-            topology: self.topology.clone(),
             cors_allowed_origins: Vec::new(),
         };
         let application = bet_maker::Application::build(settings)

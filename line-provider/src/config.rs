@@ -3,7 +3,6 @@
 
 use serde::Deserialize;
 use service_support::config::{self, Defaults, ServiceSettings};
-use shared_messages::Topology;
 
 pub use service_support::LogFormat;
 pub use service_support::config::ConfigError;
@@ -11,7 +10,7 @@ pub use service_support::config::ConfigError;
 /// Every environment variable the service reads; deployment files are checked against this
 /// list.
 pub fn variables() -> Vec<&'static str> {
-    config::VARIABLES.into_iter().chain(OWN).collect()
+    config::variables(&OWN)
 }
 
 /// The variables only line-provider reads.
@@ -29,9 +28,6 @@ const DEFAULTS: Defaults = Defaults {
 pub struct Settings {
     /// Where it listens, its database (events and outbox) and the broker the relay publishes to.
     pub service: ServiceSettings,
-    /// The names of the exchange and queues: the contract's, with `AMQP_NAME_PREFIX` before
-    /// them when it is set (a test isolates itself so), and queues of `AMQP_QUEUE_TYPE`.
-    pub topology: Topology,
     /// Where the operator's browser reaches bet-maker, for the console's exposure column (an
     /// origin; bet-maker must allow this service's origin in `CORS_ALLOWED_ORIGINS`).
     pub bet_maker_url: String,
@@ -50,8 +46,6 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Ok(Self {
-            topology: Topology::with_optional_prefix(service.amqp_name_prefix.as_deref())
-                .with_queue_type(service.amqp_queue_type),
             bet_maker_url: bet_maker_url(own.bet_maker_url)?,
             service,
         })
@@ -84,7 +78,10 @@ mod tests {
             let settings = Settings::from_env().unwrap();
             assert!(settings.service.admin_token.is_some());
             assert!(!format!("{settings:?}").contains("s3cret-token"));
-            assert_eq!(settings.topology, Topology::with_prefix("t1"));
+            assert_eq!(
+                settings.service.topology,
+                shared_messages::Topology::with_prefix("t1")
+            );
             Ok(())
         });
     }
@@ -108,12 +105,12 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.clear_env();
             assert_eq!(
-                Settings::from_env().unwrap().topology.queue_type,
+                Settings::from_env().unwrap().service.topology.queue_type,
                 QueueType::Quorum
             );
             jail.set_env("AMQP_QUEUE_TYPE", "classic");
             assert_eq!(
-                Settings::from_env().unwrap().topology.queue_type,
+                Settings::from_env().unwrap().service.topology.queue_type,
                 QueueType::Classic
             );
             jail.set_env("AMQP_QUEUE_TYPE", "mirrored");

@@ -2,7 +2,9 @@
 //! share counters).
 
 use prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    Histogram, HistogramVec, IntCounter, IntCounterVec, IntGauge, Registry,
+    register_histogram_with_registry, register_int_counter_vec_with_registry,
+    register_int_counter_with_registry, register_int_gauge_with_registry,
 };
 use service_support::broker::BrokerMetrics;
 
@@ -42,93 +44,77 @@ impl Metrics {
     /// Creates and registers every metric.
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new_custom(Some("line_provider".into()), None)?;
-        let event_changes = IntCounterVec::new(
-            Opts::new(
+        let http_requests = service_support::http::request_histogram()?;
+        registry.register(Box::new(http_requests.clone()))?;
+        Ok(Self {
+            event_changes: register_int_counter_vec_with_registry!(
                 "event_changes_total",
                 "Committed changes of events, by routing key",
-            ),
-            &["routing_key"],
-        )?;
-        let change_retries = IntCounter::new(
-            "event_change_retries_total",
-            "Changes decided again after another change of the same event committed first",
-        )?;
-        let commit_batch_changes = Histogram::with_opts(
-            HistogramOpts::new(
+                &["routing_key"],
+                registry,
+            )?,
+            change_retries: register_int_counter_with_registry!(
+                "event_change_retries_total",
+                "Changes decided again after another change of the same event committed first",
+                registry,
+            )?,
+            commit_batch_changes: register_histogram_with_registry!(
                 "commit_batch_changes",
                 "New events and changes of concurrent requests done in one batch",
-            )
-            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
-        )?;
-        let commit_batch_seconds = Histogram::with_opts(
-            HistogramOpts::new(
+                vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0],
+                registry,
+            )?,
+            commit_batch_seconds: register_histogram_with_registry!(
                 "commit_batch_seconds",
                 "Time to write one batch of changes, commit included",
-            )
-            .buckets(prometheus::exponential_buckets(0.0005, 2.0, 12)?),
-        )?;
-        let commit_waiting = IntGauge::new(
-            "commit_waiting",
-            "Work waiting for the writer to take it into a batch",
-        )?;
-        let commit_handed_back = IntCounterVec::new(
-            Opts::new(
+                prometheus::exponential_buckets(0.0005, 2.0, 12)?,
+                registry,
+            )?,
+            commit_waiting: register_int_gauge_with_registry!(
+                "commit_waiting",
+                "Work waiting for the writer to take it into a batch",
+                registry,
+            )?,
+            commit_handed_back: register_int_counter_vec_with_registry!(
                 "commit_handed_back_total",
                 "Work handed back by the writer to be done alone, by reason (held_or_changed, \
                  not_found, batch_failed)",
-            ),
-            &["reason"],
-        )?;
-        let outbox_published =
-            IntCounter::new("outbox_published_total", "Messages confirmed by the broker")?;
-        let outbox_batch_messages = Histogram::with_opts(
-            HistogramOpts::new(
+                &["reason"],
+                registry,
+            )?,
+            outbox_published: register_int_counter_with_registry!(
+                "outbox_published_total",
+                "Messages confirmed by the broker",
+                registry,
+            )?,
+            outbox_batch_messages: register_histogram_with_registry!(
                 "outbox_batch_messages",
                 "Messages the relay read from the outbox and published in one batch",
-            )
-            .buckets(vec![
-                1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 500.0,
-            ]),
-        )?;
-        let outbox_publish_failures =
-            IntCounter::new("outbox_publish_failures_total", "Failed publish attempts")?;
-        let outbox_pending = IntGauge::new(
-            "outbox_pending",
-            "Messages waiting in the outbox, as the relay last saw them",
-        )?;
-        let broker_connected =
-            IntGauge::new("broker_connected", "1 while connected to the broker")?;
-        let broker_reconnects =
-            IntCounter::new("broker_reconnects_total", "Reconnections to the broker")?;
-        let http_requests = service_support::http::request_histogram()?;
-        registry.register(Box::new(event_changes.clone()))?;
-        registry.register(Box::new(change_retries.clone()))?;
-        registry.register(Box::new(commit_batch_changes.clone()))?;
-        registry.register(Box::new(commit_batch_seconds.clone()))?;
-        registry.register(Box::new(commit_waiting.clone()))?;
-        registry.register(Box::new(commit_handed_back.clone()))?;
-        registry.register(Box::new(outbox_published.clone()))?;
-        registry.register(Box::new(outbox_batch_messages.clone()))?;
-        registry.register(Box::new(outbox_publish_failures.clone()))?;
-        registry.register(Box::new(outbox_pending.clone()))?;
-        registry.register(Box::new(broker_connected.clone()))?;
-        registry.register(Box::new(broker_reconnects.clone()))?;
-        registry.register(Box::new(http_requests.clone()))?;
-        Ok(Self {
-            registry,
-            event_changes,
-            change_retries,
-            commit_batch_changes,
-            commit_batch_seconds,
-            commit_waiting,
-            commit_handed_back,
-            outbox_published,
-            outbox_batch_messages,
-            outbox_publish_failures,
-            outbox_pending,
-            broker_connected,
-            broker_reconnects,
+                vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 500.0],
+                registry,
+            )?,
+            outbox_publish_failures: register_int_counter_with_registry!(
+                "outbox_publish_failures_total",
+                "Failed publish attempts",
+                registry,
+            )?,
+            outbox_pending: register_int_gauge_with_registry!(
+                "outbox_pending",
+                "Messages waiting in the outbox, as the relay last saw them",
+                registry,
+            )?,
+            broker_connected: register_int_gauge_with_registry!(
+                "broker_connected",
+                "1 while connected to the broker",
+                registry,
+            )?,
+            broker_reconnects: register_int_counter_with_registry!(
+                "broker_reconnects_total",
+                "Reconnections to the broker",
+                registry,
+            )?,
             http_requests,
+            registry,
         })
     }
 

@@ -39,15 +39,12 @@ impl Definition for LineProvider {
 
     async fn build(settings: Settings) -> anyhow::Result<Parts<Relay>> {
         let service = &settings.service;
-        let pg_config = db::pg_config(&service.database_url)?;
-        service_support::db::wait_for_database(&pg_config).await?;
-        let pool = db::pool(pg_config, POOL_SIZE)?;
-        db::migrate(&pool).await?;
+        let pool = db::open(db::pg_config(&service.database_url)?, POOL_SIZE).await?;
         let metrics = Metrics::new()?;
         let relay = Relay::new(
             pool.clone(),
             service.amqp_url.clone(),
-            settings.topology.clone(),
+            settings.service.topology.clone(),
             metrics.clone(),
         );
         if service.admin_token.is_none() {

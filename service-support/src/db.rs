@@ -163,6 +163,21 @@ pub async fn create_database_if_missing(config: &tokio_postgres::Config) -> Resu
     Ok(())
 }
 
+/// A service's database made ready: created when missing (waiting for Postgres to start), a
+/// pool of `max_size` connections, and the migrations of `runner` applied under the advisory
+/// lock `lock`, one replica at a time.
+pub async fn open(
+    config: tokio_postgres::Config,
+    max_size: usize,
+    lock: i64,
+    runner: refinery::Runner,
+) -> anyhow::Result<Pool> {
+    wait_for_database(&config).await?;
+    let pool = pool(config, max_size)?;
+    migrate(&pool, lock, runner).await?;
+    Ok(pool)
+}
+
 /// Creates the database if it is missing, retrying for a minute while Postgres is still
 /// starting (a container started beside it, say).
 pub async fn wait_for_database(config: &tokio_postgres::Config) -> anyhow::Result<()> {

@@ -38,6 +38,13 @@ pub fn two_decimals(max_digits: usize, example: &str) -> RefOr<Schema> {
         .into()
 }
 
+/// Money (a stake, a limit) as [`crate::json::decimal_from_json`] with
+/// [`shared_messages::Money::parse`] reads it: a number or a plain numeric string, greater than
+/// zero, at most 1 000 000 000.00, with at most two decimals.
+pub fn money(example: &str) -> RefOr<Schema> {
+    two_decimals(10, example)
+}
+
 /// An id as [`crate::json::string_or_integer`] reads it: a string matching `pattern`, of
 /// `min_length` to `max_length` characters, or a 64-bit integer meaning its decimal string.
 pub fn string_or_integer(
@@ -61,4 +68,50 @@ pub fn string_or_integer(
         )
         .description(Some(description))
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::value::RawValue;
+    use shared_messages::Money;
+
+    use super::*;
+    use crate::json::decimal_from_json;
+
+    #[test]
+    fn money_s_string_pattern_accepts_exactly_the_strings_the_parser_accepts() {
+        let schema = serde_json::to_value(money("10.50")).unwrap();
+        let pattern = regex_lite::Regex::new(schema["oneOf"][1]["pattern"].as_str().unwrap())
+            .expect("a valid pattern");
+        for text in [
+            "1",
+            "1.5",
+            "0.01",
+            "0.5",
+            "10.50",
+            "00.5",
+            "0000000001.5",
+            "999999999.99",
+            "1000000000",
+            "1000000000.0",
+            "1000000000.00",
+            "1000000000.01",
+            "1000000001",
+            "10000000000",
+            "0",
+            "0.00",
+            "0.001",
+            "1.",
+            ".5",
+            "-1",
+            "1e2",
+            "1.555",
+            "abc",
+            "",
+        ] {
+            let raw = RawValue::from_string(format!("\"{text}\"")).unwrap();
+            let by_parser = decimal_from_json("m", &raw, Money::parse).is_ok();
+            assert_eq!(pattern.is_match(text), by_parser, "{text:?}");
+        }
+    }
 }

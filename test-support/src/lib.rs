@@ -38,8 +38,7 @@ pub fn local_service(
         port: 0,
         log_format: service_support::LogFormat::Text,
         admin_token: None,
-        amqp_name_prefix: None,
-        amqp_queue_type: shared_messages::topology::QueueType::default(),
+        topology: shared_messages::Topology::default(),
     }
 }
 

@@ -41,7 +41,14 @@ pub fn pg_config(
     service_support::db::pg_config(url, "bet-maker", lock_timeout)
 }
 
-/// Applies the migrations of `migrations/bet-maker/`, one replica at a time.
-pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
-    service_support::db::migrate(pool, MIGRATION_LOCK, embedded::migrations::runner()).await
+/// The database of `config` made ready, with a pool of `max_size` connections: created when
+/// missing, and the migrations of `migrations/bet-maker/` applied, one replica at a time.
+pub async fn open(config: tokio_postgres::Config, max_size: usize) -> anyhow::Result<Pool> {
+    service_support::db::open(
+        config,
+        max_size,
+        MIGRATION_LOCK,
+        embedded::migrations::runner(),
+    )
+    .await
 }

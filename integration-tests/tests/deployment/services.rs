@@ -136,8 +136,8 @@ fn without_variables_both_services_fit_a_developer_machine() {
             assert_eq!(settings.amqp_url, "amqp://guest:guest@127.0.0.1:5672/%2f");
         }
         assert!(line_provider.service.admin_token.is_none());
-        assert_eq!(line_provider.topology, Topology::default());
-        assert_eq!(bet_maker.topology, Topology::default());
+        assert_eq!(line_provider.service.topology, Topology::default());
+        assert_eq!(bet_maker.service.topology, Topology::default());
         Ok(())
     });
 }

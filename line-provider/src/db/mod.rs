@@ -35,7 +35,14 @@ pub fn pg_config(url: &str) -> Result<tokio_postgres::Config, DbError> {
     service_support::db::pg_config(url, "line-provider", None)
 }
 
-/// Applies the migrations of `migrations/line-provider/`, one replica at a time.
-pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
-    service_support::db::migrate(pool, MIGRATION_LOCK, embedded::migrations::runner()).await
+/// The database of `config` made ready, with a pool of `max_size` connections: created when
+/// missing, and the migrations of `migrations/line-provider/` applied, one replica at a time.
+pub async fn open(config: tokio_postgres::Config, max_size: usize) -> anyhow::Result<Pool> {
+    service_support::db::open(
+        config,
+        max_size,
+        MIGRATION_LOCK,
+        embedded::migrations::runner(),
+    )
+    .await
 }

@@ -8,7 +8,7 @@ use figment::providers::{Env, Serialized};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use shared_messages::topology::QueueType;
+use shared_messages::Topology;
 
 use crate::telemetry::LogFormat;
 
@@ -29,8 +29,8 @@ pub const VARIABLES: [&str; 9] = [
     "AMQP_QUEUE_TYPE",
 ];
 
-/// Where a service listens, what it connects to, its operator token and how it names its
-/// broker queues.
+/// Where a service listens, what it connects to, its operator token and the topology it
+/// declares.
 #[derive(Clone)]
 pub struct ServiceSettings {
     /// The service's own Postgres database; created if missing.
@@ -46,11 +46,10 @@ pub struct ServiceSettings {
     /// `ADMIN_TOKEN`, which the service's operator routes require; `None` leaves them open (a
     /// developer machine; the service warns at start). Never printed.
     pub admin_token: Option<SecretString>,
-    /// `AMQP_NAME_PREFIX`, put before each broker name the service uses, so that tests (or
-    /// several deployments) share one broker; `None` when unset or empty.
-    pub amqp_name_prefix: Option<String>,
-    /// `AMQP_QUEUE_TYPE`: the type of the queues the service declares.
-    pub amqp_queue_type: QueueType,
+    /// The names of the exchange and queues: the contract's, with `AMQP_NAME_PREFIX` before
+    /// them when it is set and not empty (so that tests, or several deployments, share one
+    /// broker), and queues of `AMQP_QUEUE_TYPE`.
+    pub topology: Topology,
 }
 
 /// What a service defaults to on a developer machine.
@@ -74,8 +73,7 @@ impl std::fmt::Debug for ServiceSettings {
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "[redacted]"),
             )
-            .field("amqp_name_prefix", &self.amqp_name_prefix)
-            .field("amqp_queue_type", &self.amqp_queue_type)
+            .field("topology", &self.topology)
             .finish()
     }
 }
@@ -129,8 +127,8 @@ impl Raw {
         }
         Ok(ServiceSettings {
             admin_token: values::token("ADMIN_TOKEN", self.admin_token)?,
-            amqp_name_prefix: self.amqp_name_prefix.filter(|prefix| !prefix.is_empty()),
-            amqp_queue_type: values::queue_type(self.amqp_queue_type.as_deref())?,
+            topology: Topology::with_optional_prefix(self.amqp_name_prefix.as_deref())
+                .with_queue_type(values::queue_type(self.amqp_queue_type.as_deref())?),
             database_url: self.database_url,
             amqp_url: self.amqp_url,
             bind_address: self.bind_address,
@@ -138,6 +136,12 @@ impl Raw {
             log_format: self.log_format,
         })
     }
+}
+
+/// Every variable a service reads: the common ones and its own `own`; deployment files are
+/// checked against this list.
+pub fn variables(own: &[&'static str]) -> Vec<&'static str> {
+    VARIABLES.iter().chain(own).copied().collect()
 }
 
 /// Reads the common variables (with `defaults`) and, from the same environment, the service's

@@ -107,9 +107,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let settings = Settings {
         service: ServiceSettings {
             admin_token: options.admin_token.map(secrecy::SecretString::from),
+            topology: topology.clone(),
             ..test_support::local_service(database_url, amqp_url)
         },
-        topology: topology.clone(),
         cors_allowed_origins: options.cors_allowed_origins.clone(),
     };
     let application = Application::build(settings)

@@ -111,9 +111,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             admin_token: options
                 .admin_token
                 .map(|t| SecretString::from(t.to_owned())),
+            topology: topology.clone(),
             ..test_support::local_service(database_url, amqp_url)
         },
-        topology: topology.clone(),
         bet_maker_url: "http://localhost:8081".to_owned(),
     };
     let application = Application::build(settings)
@@ -142,9 +142,9 @@ impl TestApp {
         let settings = Settings {
             service: ServiceSettings {
                 admin_token: Some(SecretString::from(TOKEN.to_owned())),
+                topology: self.topology.clone(),
                 ..test_support::local_service(database_url(&self.database), amqp_url())
             },
-            topology: self.topology.clone(),
             bet_maker_url: "http://localhost:8081".to_owned(),
         };
         let application = Application::build(settings)
