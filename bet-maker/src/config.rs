@@ -14,7 +14,7 @@ pub fn variables() -> Vec<&'static str> {
 }
 
 /// The variables only bet-maker reads.
-const OWN: [&str; 1] = ["CORS_ALLOWED_ORIGINS"];
+const OWN: [&str; 2] = ["CORS_ALLOWED_ORIGINS", "ACCOUNTS"];
 
 /// What bet-maker defaults to on a developer machine.
 const DEFAULTS: Defaults = Defaults {
@@ -31,17 +31,21 @@ pub struct Settings {
     /// Origins of other services' pages allowed to call bet-maker from a browser (the
     /// operator console of line-provider, for exposure).
     pub cors_allowed_origins: Vec<String>,
+    /// `ACCOUNTS`: whether the routes of bettors' accounts and money are served (default
+    /// false while bets from accounts and their payouts are being built).
+    pub accounts: bool,
 }
 
 /// bet-maker's own variables as they arrive.
 #[derive(Debug, Deserialize)]
 struct Own {
     cors_allowed_origins: Option<String>,
+    accounts: Option<String>,
 }
 
 impl Settings {
     /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT`,
-    /// `AMQP_NAME_PREFIX`, `AMQP_QUEUE_TYPE`, `ADMIN_TOKEN` and `CORS_ALLOWED_ORIGINS`, with
+    /// `AMQP_NAME_PREFIX`, `AMQP_QUEUE_TYPE`, `ADMIN_TOKEN`, `CORS_ALLOWED_ORIGINS` and `ACCOUNTS`, with
     /// defaults that fit a developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
@@ -50,6 +54,7 @@ impl Settings {
                 "CORS_ALLOWED_ORIGINS",
                 own.cors_allowed_origins,
             )?,
+            accounts: config::switch("ACCOUNTS", own.accounts.as_deref(), false)?,
             service,
         })
     }

@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 use service_support::auth::NotOperator;
 use service_support::problem::{Answer, Described, RequestError, money};
 
-use crate::domain::BetRefused;
-use crate::service::PlaceError;
+use crate::domain::{BetRefused, MoneyRefused};
+use crate::service::{MoveError, PlaceError};
 
 pub use service_support::problem::{Problem, shown};
 
@@ -38,6 +38,27 @@ pub enum ApiError {
     /// Too much of one kind of work in progress (503); the client may retry.
     #[error("{0}")]
     Busy(String),
+    /// No bettor token, or one that opens no account, on a bettor route (401).
+    #[error(
+        "this route needs a bettor's token: send Authorization: Bearer <token>, the token POST /accounts gave (or POST /account/token since)"
+    )]
+    NotSignedIn,
+    /// No account with this id (404).
+    #[error("no account with id {0:?}")]
+    AccountNotFound(String),
+    /// The account cannot give the money (403 or 409 by why).
+    #[error(transparent)]
+    Money(#[from] MoneyRefused),
+    /// A route that moves money was sent without an Idempotency-Key (400).
+    #[error(
+        "this route moves money: send an Idempotency-Key header (1 to 255 printable characters), the same one when you retry"
+    )]
+    IdempotencyKeyMissing,
+    /// The Idempotency-Key was used for a different deposit or withdrawal (422).
+    #[error(
+        "Idempotency-Key {0:?} was already used for a different request; use a new key for a new one"
+    )]
+    TransferKeyReused(String),
 }
 
 service_support::api_error!(ApiError);
@@ -45,6 +66,18 @@ service_support::api_error!(ApiError);
 impl From<NotOperator> for ApiError {
     fn from(_: NotOperator) -> Self {
         Self::Unauthorized
+    }
+}
+
+/// The one way a refused deposit or withdrawal becomes an answer.
+impl From<MoveError> for ApiError {
+    fn from(error: MoveError) -> Self {
+        match error {
+            MoveError::NoAccount(id) => Self::AccountNotFound(id.to_string()),
+            MoveError::Refused(refused) => Self::Money(refused),
+            MoveError::KeyReused(key) => Self::TransferKeyReused(key),
+            MoveError::Database(error) => error.into(),
+        }
     }
 }
 
@@ -76,6 +109,30 @@ impl Described for ApiError {
             ),
             Self::Bet(refused) => bet_answer(refused),
             Self::Unauthorized => Answer::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+            Self::NotSignedIn => Answer::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+            Self::AccountNotFound(_) => {
+                Answer::new(S::NOT_FOUND, "account-not-found", "Account not found")
+            }
+            Self::Money(MoneyRefused::Blocked) => {
+                Answer::new(S::FORBIDDEN, "account-blocked", "Account blocked")
+            }
+            Self::Money(MoneyRefused::InsufficientFunds { .. }) => Answer {
+                field: Some("amount"),
+                ..Answer::new(S::CONFLICT, "insufficient-funds", "Insufficient funds")
+            },
+            Self::IdempotencyKeyMissing => Answer {
+                field: Some("Idempotency-Key"),
+                ..Answer::new(
+                    S::BAD_REQUEST,
+                    "idempotency-key-missing",
+                    "Idempotency-Key missing",
+                )
+            },
+            Self::TransferKeyReused(_) => Answer::new(
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+            ),
             Self::Busy(_) => {
                 Answer::new(S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
             }
@@ -99,6 +156,9 @@ impl Described for ApiError {
             }
             Self::Bet(BetRefused::LiabilityLimit { max_amount, .. }) => {
                 members.insert("max_amount".into(), money(Some(*max_amount)));
+            }
+            Self::Money(MoneyRefused::InsufficientFunds { available }) => {
+                members.insert("available".into(), money(Some(*available)));
             }
             _ => {}
         }

@@ -47,6 +47,10 @@ pub struct Metrics {
     /// The consumer's lag: seconds from a change at line-provider (the message's `occurred_at`)
     /// to its commit here. A re-published message counts from its event's last change.
     pub consumer_lag_seconds: Histogram,
+    /// Accounts opened.
+    pub accounts_opened: IntCounter,
+    /// Lines written to the ledger, by kind (`deposit`, `withdrawal`, ...).
+    pub ledger_lines: IntCounterVec,
     /// HTTP requests by method, route pattern and status, with their duration.
     pub http_requests: HistogramVec,
 }
@@ -84,6 +88,17 @@ impl Metrics {
                 "bets_resettled_total",
                 "Bets settled again by a correction, by their new outcome",
                 &["outcome"],
+                registry,
+            )?,
+            accounts_opened: register_int_counter_with_registry!(
+                "accounts_opened_total",
+                "Accounts opened",
+                registry,
+            )?,
+            ledger_lines: register_int_counter_vec_with_registry!(
+                "ledger_lines_total",
+                "Lines written to the ledger, by kind",
+                &["kind"],
                 registry,
             )?,
             messages_applied: register_int_counter_with_registry!(

@@ -9,7 +9,6 @@ use service_support::http::{self, Site};
 use service_support::run::{Definition, Parts, Service, Worker};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use utoipa::OpenApi;
 
 use crate::config::Settings;
 use crate::consumer::Consumer;
@@ -89,8 +88,12 @@ impl Definition for BetMaker {
                 state,
                 health,
                 requests,
-                routes: routes::configure,
-                openapi: routes::ApiDoc::openapi(),
+                routes: if settings.accounts {
+                    routes::configure_with_accounts
+                } else {
+                    routes::configure
+                },
+                openapi: routes::document(settings.accounts),
                 cors_allowed_origins: settings.cors_allowed_origins.clone(),
             },
         )?;

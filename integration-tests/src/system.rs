@@ -134,6 +134,7 @@ impl System {
                 )
             },
             cors_allowed_origins: Vec::new(),
+            accounts: false,
         };
         let application = bet_maker::Application::build(settings)
             .await

@@ -64,27 +64,28 @@ pub fn is_operator(request: &HttpRequest, expected: Option<&SecretString>) -> bo
     let Some(expected) = expected else {
         return true;
     };
-    request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(bearer_token)
-        .is_some_and(|token| {
-            bool::from(token.as_bytes().ct_eq(expected.expose_secret().as_bytes()))
-        })
+    request_token(request).is_some_and(|token| {
+        bool::from(token.as_bytes().ct_eq(expected.expose_secret().as_bytes()))
+    })
 }
 
 /// The OpenAPI security scheme `operator_token` (a bearer token), which an operator route names
 /// with `security(("operator_token" = []))`; a service's document adds it with `modifiers`.
 #[derive(Debug, Clone, Copy)]
 pub struct OperatorTokenScheme {
+    name: &'static str,
     description: &'static str,
 }
 
 impl OperatorTokenScheme {
     /// The scheme, described to the document's reader as `description`.
     pub const fn new(description: &'static str) -> Self {
-        Self { description }
+        Self::named("operator_token", description)
+    }
+
+    /// Another bearer scheme of the service's own, `name` in the routes' `security`.
+    pub const fn named(name: &'static str, description: &'static str) -> Self {
+        Self { name, description }
     }
 }
 
@@ -92,7 +93,7 @@ impl Modify for OperatorTokenScheme {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "operator_token",
+            self.name,
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
@@ -101,6 +102,15 @@ impl Modify for OperatorTokenScheme {
             ),
         );
     }
+}
+
+/// The bearer token a request carries in its `Authorization` header, if any.
+pub fn request_token(request: &HttpRequest) -> Option<&str> {
+    request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(bearer_token)
 }
 
 /// The token of an `Authorization: Bearer <token>` value; the scheme is case-insensitive.

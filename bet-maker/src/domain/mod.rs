@@ -1,5 +1,6 @@
 //! Domain types: every value here was checked once, when it was parsed, and is valid for good.
 
+mod account;
 mod bet;
 mod consent;
 mod event;
@@ -8,6 +9,9 @@ pub mod json;
 pub mod liability;
 mod refused;
 
+pub use account::{
+    Account, AccountName, BettorToken, LedgerTotals, Line, LineKind, MoneyRefused, TokenHash,
+};
 pub use bet::{Bet, BetFilter, BetStatus, PageSize};
 pub use consent::{AcceptOdds, Consent};
 pub use event::{IncomingEvent, InvalidEvent, Limits, OpenEvent};

@@ -212,5 +212,7 @@ async fn apply_open(
 }
 
 mod placing;
+mod wallet;
 
 pub use placing::{BetRequest, PlaceError, Placed, place_bet};
+pub use wallet::{MoveError, Moved, deposit, open_account, rotate_token, withdraw};

@@ -5,6 +5,7 @@
 // A test fails loudly at the first surprise; that is what unwrap is for here.
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 mod bets;
 mod bets_idempotency;
 mod bets_races;

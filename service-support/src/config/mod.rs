@@ -14,7 +14,7 @@ use crate::telemetry::LogFormat;
 
 mod values;
 
-pub use values::origins;
+pub use values::{origins, switch};
 
 /// The variables every service reads (`RUST_LOG` by the log filter, the others here).
 pub const VARIABLES: [&str; 9] = [

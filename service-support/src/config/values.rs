@@ -54,6 +54,22 @@ pub(super) fn queue_type(value: Option<&str>) -> Result<QueueType, ConfigError> 
     }
 }
 
+/// An on/off setting as `variable` gives it: `true` or `false` (any case, spaces around
+/// ignored), `default` when unset or blank; anything else is refused rather than guessed.
+pub fn switch(variable: &str, value: Option<&str>, default: bool) -> Result<bool, ConfigError> {
+    match value
+        .map(|text| text.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("") => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(ConfigError(format!(
+            "{variable} is {other:?}; it takes true or false"
+        ))),
+    }
+}
+
 /// A comma-separated list of origins (`scheme://host[:port]`, no path) as `variable` gives it;
 /// empty when unset.
 pub fn origins(variable: &str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
@@ -87,6 +103,16 @@ pub fn origins(variable: &str, value: Option<String>) -> Result<Vec<String>, Con
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_switch_takes_true_or_false_and_its_default_when_unset() {
+        assert!(switch("ACCOUNTS", Some(" TRUE "), false).unwrap());
+        assert!(!switch("ACCOUNTS", Some("false"), true).unwrap());
+        assert!(switch("ACCOUNTS", None, true).unwrap());
+        assert!(!switch("ACCOUNTS", Some(""), false).unwrap());
+        let error = switch("ACCOUNTS", Some("yes"), false).unwrap_err();
+        assert!(error.to_string().contains("ACCOUNTS"), "{error}");
+    }
 
     #[test]
     fn an_empty_token_is_refused_rather_than_leaving_routes_open() {

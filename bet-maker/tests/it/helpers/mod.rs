@@ -38,6 +38,8 @@ pub struct Options {
     pub database: Option<String>,
     /// Protect the exposure routes with this operator token.
     pub admin_token: Option<&'static str>,
+    /// Serve the routes of accounts and money (`ACCOUNTS=true`).
+    pub accounts: bool,
     /// Let pages of these origins call the app from a browser.
     pub cors_allowed_origins: Vec<String>,
     /// Start on these names, declared by the test as it likes (removed with the app), instead
@@ -111,6 +113,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             ..test_support::local_service(database_url, amqp_url)
         },
         cors_allowed_origins: options.cors_allowed_origins.clone(),
+        accounts: options.accounts,
     };
     let application = Application::build(settings)
         .await

@@ -1,0 +1,290 @@
+//! A bettor's own account: opening one (open to anyone), reading it, its token, its statement
+//! and withdrawals; and the wire types of accounts and statement lines.
+
+use actix_web::http::header::HeaderName;
+use actix_web::{HttpRequest, HttpResponse, web};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::bettor::Bettor;
+use super::schemas;
+use crate::db;
+use crate::domain::{
+    Account, AccountName, IdempotencyKey, Line, Money, PageSize, ValidationError, decimal_from_json,
+};
+use crate::error::{ApiError, Problem};
+use crate::service::{self, Moved};
+use crate::state::AppState;
+use service_support::json_body;
+use service_support::problem::{DatabaseUnavailable, JsonBodyRefused};
+
+/// An account as served.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountBody {
+    pub id: Uuid,
+    #[schema(example = "Ada")]
+    pub name: String,
+    /// What the bettor may stake or withdraw; below zero after a correction took back more
+    /// than the account held.
+    #[serde(with = "shared_messages::two_decimals")]
+    #[schema(value_type = f64, example = 90.00, multiple_of = 0.01)]
+    pub available: Decimal,
+    /// Stakes of bets whose result the wallet has not taken yet.
+    #[serde(with = "shared_messages::two_decimals")]
+    #[schema(value_type = f64, example = 10.00, multiple_of = 0.01, minimum = 0)]
+    pub held: Decimal,
+    /// A blocked account places no bet and withdraws nothing.
+    pub blocked: bool,
+    #[serde(with = "shared_messages::utc_rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<&Account> for AccountBody {
+    fn from(account: &Account) -> Self {
+        Self {
+            id: account.id,
+            name: account.name.clone(),
+            available: account.available,
+            held: account.held,
+            blocked: account.blocked,
+            created_at: account.created_at,
+        }
+    }
+}
+
+/// A line of a statement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineBody {
+    /// The line's id; `before` of the next page.
+    pub id: i64,
+    /// `deposit`, `withdrawal`, `stake`, `won`, `lost`, `void` or `correction`.
+    #[schema(example = "deposit")]
+    pub kind: &'static str,
+    /// Its effect on `available` (a withdrawal or a stake is negative).
+    #[serde(with = "shared_messages::two_decimals")]
+    #[schema(value_type = f64, example = 100.00, multiple_of = 0.01)]
+    pub amount: Decimal,
+    /// `available` after it.
+    #[serde(with = "shared_messages::two_decimals")]
+    #[schema(value_type = f64, example = 100.00, multiple_of = 0.01)]
+    pub available: Decimal,
+    /// The bet it belongs to; null for a deposit or a withdrawal.
+    pub bet_id: Option<Uuid>,
+    /// The bet's event; null for a deposit or a withdrawal.
+    pub event_id: Option<String>,
+    #[serde(with = "shared_messages::utc_rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<&Line> for LineBody {
+    fn from(line: &Line) -> Self {
+        Self {
+            id: line.id,
+            kind: line.kind.as_str(),
+            amount: line.amount,
+            available: line.available,
+            bet_id: line.bet_id,
+            event_id: line.event_id.as_ref().map(ToString::to_string),
+            created_at: line.created_at,
+        }
+    }
+}
+
+/// A line just written (201) or written earlier with the same key (200, marked
+/// `Idempotency-Replayed`).
+pub(super) fn moved(moved: Moved) -> HttpResponse {
+    match moved {
+        Moved::New(line) => HttpResponse::Created().json(LineBody::from(&line)),
+        Moved::Replayed(line) => HttpResponse::Ok()
+            .insert_header((HeaderName::from_static("idempotency-replayed"), "true"))
+            .json(LineBody::from(&line)),
+    }
+}
+
+/// The Idempotency-Key a route that moves money requires.
+pub(super) fn required_key(request: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
+    let value = request
+        .headers()
+        .get("idempotency-key")
+        .ok_or(ApiError::IdempotencyKeyMissing)?;
+    Ok(IdempotencyKey::parse(value.as_bytes())?)
+}
+
+/// Body of `POST /accounts`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenAccountRequest {
+    /// 1–64 characters, no control characters.
+    #[schema(example = "Ada", min_length = 1, max_length = 64)]
+    pub name: String,
+}
+
+/// An account just opened, with its token: the only answer that shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenedBody {
+    pub id: Uuid,
+    pub name: String,
+    /// The bearer token of the bettor routes; bet-maker keeps only its hash.
+    pub token: String,
+    #[serde(with = "shared_messages::utc_rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenBody {
+    /// The new bearer token; the old one no longer works.
+    pub token: String,
+}
+
+/// Open an account (a sign-up, open to anyone).
+#[utoipa::path(
+    post, path = "/accounts", tag = "accounts", operation_id = "open_account",
+    request_body = OpenAccountRequest,
+    responses(
+        (status = 201, description = "Opened; `token` is shown only here", body = OpenedBody),
+        (status = 422, description = "Invalid name", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefused, DatabaseUnavailable,
+    )
+)]
+pub async fn open(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let wire: OpenAccountRequest = json_body::parse(&request, &body)?;
+    let name = AccountName::parse(&wire.name)?;
+    let (account, token) = service::open_account(&state.pool, &state.metrics, &name).await?;
+    Ok(HttpResponse::Created().json(OpenedBody {
+        id: account.id,
+        name: account.name,
+        token: token.reveal().to_owned(),
+        created_at: account.created_at,
+    }))
+}
+
+/// The bettor's account.
+#[utoipa::path(
+    get, path = "/account", tag = "accounts", operation_id = "get_account",
+    security(("bettor_token" = [])),
+    responses(
+        (status = 200, description = "The account", body = AccountBody),
+        (status = 401, description = "No bettor token, or an unknown one", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
+    )
+)]
+pub async fn get(Bettor(account): Bettor) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(AccountBody::from(&account)))
+}
+
+/// A new token for the bettor's account; the old one stops working at once.
+#[utoipa::path(
+    post, path = "/account/token", tag = "accounts", operation_id = "rotate_token",
+    security(("bettor_token" = [])),
+    responses(
+        (status = 200, description = "The new token", body = TokenBody),
+        (status = 401, description = "No bettor token, or an unknown one", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
+    )
+)]
+pub async fn rotate_token(
+    Bettor(account): Bettor,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = service::rotate_token(&state.pool, account.id).await?;
+    Ok(HttpResponse::Ok().json(TokenBody {
+        token: token.reveal().to_owned(),
+    }))
+}
+
+/// Query of `GET /account/statement`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatementQuery {
+    /// At most this many lines (1–1000, default 100).
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 1000)]
+    pub limit: Option<String>,
+    /// Only lines older than this one (the last id of the previous page).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub before: Option<String>,
+}
+
+/// The bettor's statement, newest first: every line's amount adds up to `available`.
+#[utoipa::path(
+    get, path = "/account/statement", tag = "accounts", operation_id = "get_statement",
+    security(("bettor_token" = [])),
+    params(StatementQuery),
+    responses(
+        (status = 200, description = "Lines, newest first", body = Vec<LineBody>),
+        (status = 401, description = "No bettor token, or an unknown one", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid limit or before", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
+    )
+)]
+pub async fn statement(
+    Bettor(account): Bettor,
+    query: web::Query<StatementQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = match query.limit.as_deref() {
+        Some(text) => PageSize::parse(text)?.get(),
+        None => 100,
+    };
+    let before = query
+        .before
+        .as_deref()
+        .map(|text| {
+            text.parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| ValidationError::new("before", "must be a line id (an integer)"))
+        })
+        .transpose()?;
+    let client = state.pool.get().await?;
+    let lines = db::statement_page(&client, account.id, before, i64::from(limit)).await?;
+    Ok(HttpResponse::Ok().json(lines.iter().map(LineBody::from).collect::<Vec<_>>()))
+}
+
+/// Body of `POST /account/withdrawals` and of a deposit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalRequest {
+    /// How much.
+    #[schema(schema_with = schemas::amount_input)]
+    pub amount: Box<RawValue>,
+}
+
+/// Money out of the bettor's account, at most once per Idempotency-Key.
+#[utoipa::path(
+    post, path = "/account/withdrawals", tag = "accounts", operation_id = "withdraw",
+    security(("bettor_token" = [])),
+    request_body = WithdrawalRequest,
+    params(super::accounts::TransferHeaders),
+    responses(
+        (status = 201, description = "Withdrawn: the statement line", body = LineBody),
+        (status = 200, description = "Withdrawn earlier with the same Idempotency-Key and body", body = LineBody),
+        (status = 400, description = "No Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No bettor token, or an unknown one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is blocked (`account-blocked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "More than `available` (`insufficient-funds`, with the member `available`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid amount, or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefused, DatabaseUnavailable,
+    )
+)]
+pub async fn withdraw(
+    Bettor(account): Bettor,
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let key = required_key(&request)?;
+    let wire: WithdrawalRequest = json_body::parse(&request, &body)?;
+    let amount = decimal_from_json("amount", &wire.amount, Money::parse)?;
+    let withdrawn =
+        service::withdraw(&state.pool, &state.metrics, account.id, amount, &key).await?;
+    Ok(moved(withdrawn))
+}
