@@ -80,6 +80,21 @@ mod tests {
 
     #[test]
     #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn accounts_are_served_only_when_accounts_is_true() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            assert!(!Settings::from_env().unwrap().accounts);
+            jail.set_env("ACCOUNTS", "true");
+            assert!(Settings::from_env().unwrap().accounts);
+            jail.set_env("ACCOUNTS", "maybe");
+            let error = Settings::from_env().unwrap_err().to_string();
+            assert!(error.contains("ACCOUNTS"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
     fn allowed_origins_are_a_comma_separated_list_of_origins() {
         figment::Jail::expect_with(|jail| {
             jail.clear_env();

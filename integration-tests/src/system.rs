@@ -149,7 +149,7 @@ impl System {
 
     /// The environment of a process of `service` (`line-provider` or `bet-maker`) in this
     /// system: its database, the broker, the token, the names of the system's topology.
-    fn process_env(&self, service: &str) -> Vec<(&'static str, String)> {
+    pub fn process_env(&self, service: &str) -> Vec<(&'static str, String)> {
         let database = match service {
             "line-provider" => &self.line_provider_database,
             "bet-maker" => &self.bet_maker_database,

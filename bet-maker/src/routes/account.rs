@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::bettor::Bettor;
+use super::bettor::{Bettor, BettorTokenMissing};
 use super::schemas;
 use crate::db;
 use crate::domain::{
@@ -173,8 +173,7 @@ pub async fn open(
     security(("bettor_token" = [])),
     responses(
         (status = 200, description = "The account", body = AccountBody),
-        (status = 401, description = "No bettor token, or an unknown one", body = Problem, content_type = "application/problem+json"),
-        DatabaseUnavailable,
+        BettorTokenMissing, DatabaseUnavailable,
     )
 )]
 pub async fn get(Bettor(account): Bettor) -> Result<HttpResponse, ApiError> {
@@ -187,8 +186,7 @@ pub async fn get(Bettor(account): Bettor) -> Result<HttpResponse, ApiError> {
     security(("bettor_token" = [])),
     responses(
         (status = 200, description = "The new token", body = TokenBody),
-        (status = 401, description = "No bettor token, or an unknown one", body = Problem, content_type = "application/problem+json"),
-        DatabaseUnavailable,
+        BettorTokenMissing, DatabaseUnavailable,
     )
 )]
 pub async fn rotate_token(
@@ -220,9 +218,8 @@ pub struct StatementQuery {
     params(StatementQuery),
     responses(
         (status = 200, description = "Lines, newest first", body = Vec<LineBody>),
-        (status = 401, description = "No bettor token, or an unknown one", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid limit or before", body = Problem, content_type = "application/problem+json"),
-        DatabaseUnavailable,
+        BettorTokenMissing, DatabaseUnavailable,
     )
 )]
 pub async fn statement(
@@ -268,11 +265,10 @@ pub struct WithdrawalRequest {
         (status = 201, description = "Withdrawn: the statement line", body = LineBody),
         (status = 200, description = "Withdrawn earlier with the same Idempotency-Key and body", body = LineBody),
         (status = 400, description = "No Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No bettor token, or an unknown one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is blocked (`account-blocked`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "More than `available` (`insufficient-funds`, with the member `available`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid amount, or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
-        JsonBodyRefused, DatabaseUnavailable,
+        BettorTokenMissing, JsonBodyRefused, DatabaseUnavailable,
     )
 )]
 pub async fn withdraw(

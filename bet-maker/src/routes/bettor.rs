@@ -6,7 +6,8 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use service_support::auth::request_token;
-use service_support::problem::RequestError;
+use service_support::problem::{Problem, RequestError};
+use utoipa::IntoResponses;
 
 use crate::db;
 use crate::domain::{Account, TokenHash};
@@ -38,3 +39,13 @@ impl FromRequest for Bettor {
         })
     }
 }
+
+/// A bettor route's refusal of a request without a bettor's token, for the OpenAPI document.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 401,
+    description = "No bettor token, or one that opens no account",
+    content_type = "application/problem+json"
+)]
+#[allow(dead_code)] // documents the answer; `ApiError::NotSignedIn` writes it
+pub struct BettorTokenMissing(pub Problem);

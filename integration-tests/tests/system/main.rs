@@ -12,3 +12,4 @@ mod flows;
 mod lifecycle;
 mod log_pipes;
 mod nodes;
+mod secrets;

@@ -1,10 +1,11 @@
 //! Settings read from the environment once at start: the variables every service reads
 //! ([`ServiceSettings`]) and, from the same read, a service's own ([`load`]).
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use figment::Figment;
-use figment::providers::{Env, Serialized};
+use figment::providers::Serialized;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -152,10 +153,34 @@ pub fn load<E: DeserializeOwned>(
 ) -> Result<(ServiceSettings, E), ConfigError> {
     let variables: Vec<&str> = VARIABLES.iter().chain(own).copied().collect();
     let figment = Figment::from(Serialized::defaults(Raw::defaults(defaults)))
-        .merge(Env::raw().only(&variables));
-    let common: Raw = figment.extract().map_err(|e| ConfigError(describe(e)))?;
-    let service: E = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+        .merge(Serialized::defaults(environment(&variables)?));
+    // Lossy: a number (`PORT`) is read from its text; text stays text.
+    let common: Raw = figment
+        .extract_lossy()
+        .map_err(|e| ConfigError(describe(e)))?;
+    let service: E = figment
+        .extract_lossy()
+        .map_err(|e| ConfigError(describe(e)))?;
     Ok((common.validate()?, service))
+}
+
+/// The variables that are set, each as the exact text it holds, by lower-case name. Not
+/// figment's `Env`, which reads a value as TOML would: `ADMIN_TOKEN=12345678` became a number a
+/// token could not be read from, and `[x]` an array.
+fn environment(variables: &[&str]) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut set = BTreeMap::new();
+    for name in variables {
+        match std::env::var(name) {
+            Ok(value) => {
+                set.insert(name.to_lowercase(), value);
+            }
+            Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(ConfigError(format!("{name} is not valid UTF-8")));
+            }
+        }
+    }
+    Ok(set)
 }
 
 /// Names the variable at fault in upper case, as the operator wrote it.
@@ -243,6 +268,24 @@ mod tests {
             ..Raw::defaults(DEFAULTS)
         };
         assert!(raw.validate().unwrap_err().to_string().contains("AMQP_URL"));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn a_value_is_read_as_the_text_it_holds() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ADMIN_TOKEN", "0012345678");
+            jail.set_env("PORT", "9090");
+            let (settings, _) = load::<serde::de::IgnoredAny>(DEFAULTS, &[]).unwrap();
+            let token = settings.admin_token.unwrap();
+            assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "0012345678");
+            assert_eq!(settings.port, 9090);
+            jail.set_env("ADMIN_TOKEN", "[abc]");
+            let (settings, _) = load::<serde::de::IgnoredAny>(DEFAULTS, &[]).unwrap();
+            let token = settings.admin_token.unwrap();
+            assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "[abc]");
+            Ok(())
+        });
     }
 
     #[test]
