@@ -45,18 +45,30 @@ struct Own {
 
 impl Settings {
     /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT`,
-    /// `AMQP_NAME_PREFIX`, `AMQP_QUEUE_TYPE`, `ADMIN_TOKEN`, `CORS_ALLOWED_ORIGINS` and `ACCOUNTS`, with
-    /// defaults that fit a developer machine.
+    /// `AMQP_NAME_PREFIX`, `AMQP_QUEUE_TYPE`, `ADMIN_TOKEN`, `CORS_ALLOWED_ORIGINS` and
+    /// `ACCOUNTS`, with defaults that fit a developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
-        Ok(Self {
+        Self {
             cors_allowed_origins: config::origins(
                 "CORS_ALLOWED_ORIGINS",
                 own.cors_allowed_origins,
             )?,
             accounts: config::switch("ACCOUNTS", own.accounts.as_deref(), false)?,
             service,
-        })
+        }
+        .checked()
+    }
+
+    /// Accounts move money on the operator's word (deposits): never with the operator routes
+    /// open to anyone.
+    fn checked(self) -> Result<Self, ConfigError> {
+        if self.accounts && self.service.admin_token.is_none() {
+            return Err(ConfigError(
+                "ACCOUNTS=true needs ADMIN_TOKEN: without it anyone could deposit money".into(),
+            ));
+        }
+        Ok(self)
     }
 }
 
@@ -85,6 +97,9 @@ mod tests {
             jail.clear_env();
             assert!(!Settings::from_env().unwrap().accounts);
             jail.set_env("ACCOUNTS", "true");
+            let error = Settings::from_env().unwrap_err().to_string();
+            assert!(error.contains("ADMIN_TOKEN"), "{error}");
+            jail.set_env("ADMIN_TOKEN", "s3cret-token");
             assert!(Settings::from_env().unwrap().accounts);
             jail.set_env("ACCOUNTS", "maybe");
             let error = Settings::from_env().unwrap_err().to_string();

@@ -9,10 +9,10 @@ CREATE TABLE accounts (
     token_hash  bytea         NOT NULL CONSTRAINT accounts_token_hash_unique UNIQUE
                               CONSTRAINT accounts_token_hash_length CHECK (octet_length(token_hash) = 32),
     -- What the bettor may stake or withdraw. Below zero only after a correction took back
-    -- more than it held.
-    available   numeric(14, 2) NOT NULL DEFAULT 0,
+    -- more than it held. 18 digits before the point: a billion deposits of the largest amount.
+    available   numeric(20, 2) NOT NULL DEFAULT 0,
     -- Stakes of bets whose result the wallet has not taken yet.
-    held        numeric(14, 2) NOT NULL DEFAULT 0 CONSTRAINT accounts_held_not_negative CHECK (held >= 0),
+    held        numeric(20, 2) NOT NULL DEFAULT 0 CONSTRAINT accounts_held_not_negative CHECK (held >= 0),
     blocked     boolean       NOT NULL DEFAULT false,
     created_at  timestamptz   NOT NULL DEFAULT now(),
     -- Which stripe of ledger_totals the account's movements add to.
@@ -29,12 +29,12 @@ CREATE TABLE ledger (
     kind            text          NOT NULL
                                   CONSTRAINT ledger_kind_known
                                   CHECK (kind IN ('deposit', 'withdrawal', 'stake', 'won', 'lost', 'void', 'correction')),
-    available_leg   numeric(14, 2) NOT NULL,
-    held_leg        numeric(14, 2) NOT NULL,
-    book_leg        numeric(14, 2) NOT NULL,
-    outside_leg     numeric(14, 2) NOT NULL,
+    available_leg   numeric(20, 2) NOT NULL,
+    held_leg        numeric(20, 2) NOT NULL,
+    book_leg        numeric(20, 2) NOT NULL,
+    outside_leg     numeric(20, 2) NOT NULL,
     -- The account's available after this movement (the statement's running balance).
-    available       numeric(14, 2) NOT NULL,
+    available       numeric(20, 2) NOT NULL,
     bet_id          uuid,
     event_id        text,
     -- A deposit's payment reference.
@@ -64,10 +64,10 @@ CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger
 -- rarely wait for each other; GET /ledger reads the 16 rows, whatever the ledger's length.
 CREATE TABLE ledger_totals (
     stripe      smallint      PRIMARY KEY CONSTRAINT ledger_totals_stripe_range CHECK (stripe BETWEEN 0 AND 15),
-    deposits    numeric(16, 2) NOT NULL DEFAULT 0,
-    withdrawals numeric(16, 2) NOT NULL DEFAULT 0,
-    available   numeric(16, 2) NOT NULL DEFAULT 0,
-    held        numeric(16, 2) NOT NULL DEFAULT 0,
-    book        numeric(16, 2) NOT NULL DEFAULT 0
+    deposits    numeric(24, 2) NOT NULL DEFAULT 0,
+    withdrawals numeric(24, 2) NOT NULL DEFAULT 0,
+    available   numeric(24, 2) NOT NULL DEFAULT 0,
+    held        numeric(24, 2) NOT NULL DEFAULT 0,
+    book        numeric(24, 2) NOT NULL DEFAULT 0
 );
 INSERT INTO ledger_totals (stripe) SELECT generate_series(0, 15);

@@ -42,7 +42,10 @@ pub async fn open_account(
         .await?;
     let stripe = i16::from(id.as_bytes()[15] & 0x0f);
     let row = client
-        .query_one(&statement, &[&id, &name.as_str(), &&token.0[..], &stripe])
+        .query_one(
+            &statement,
+            &[&id, &name.as_str(), &token.as_bytes(), &stripe],
+        )
         .await?;
     account_from_row(&row)
 }
@@ -57,7 +60,7 @@ pub async fn account_by_token(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE token_hash = $1"
         ))
         .await?;
-    let row = client.query_opt(&statement, &[&&token.0[..]]).await?;
+    let row = client.query_opt(&statement, &[&token.as_bytes()]).await?;
     row.as_ref().map(account_from_row).transpose()
 }
 
@@ -102,7 +105,10 @@ pub async fn replace_token(
     let statement = client
         .prepare_cached("UPDATE accounts SET token_hash = $2 WHERE id = $1")
         .await?;
-    Ok(client.execute(&statement, &[&id, &&token.0[..]]).await? == 1)
+    Ok(client
+        .execute(&statement, &[&id, &token.as_bytes()])
+        .await?
+        == 1)
 }
 
 /// Blocks or unblocks an account; the account after, or `None` when there is none.

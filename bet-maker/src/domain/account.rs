@@ -46,7 +46,7 @@ pub struct BettorToken(String);
 
 /// What the database keeps of a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenHash(pub [u8; 32]);
+pub struct TokenHash([u8; 32]);
 
 impl BettorToken {
     /// A new token from the operating system's random source.
@@ -78,6 +78,11 @@ impl TokenHash {
     /// hash is enough: there is nothing to guess a token from.
     pub fn of(token: &str) -> Self {
         Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// The hash's 32 bytes, as stored.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 }
 

@@ -119,12 +119,17 @@ pub(super) fn required_key(request: &HttpRequest) -> Result<IdempotencyKey, ApiE
 #[serde(deny_unknown_fields)]
 pub struct OpenAccountRequest {
     /// 1–64 characters, no control characters.
-    #[schema(example = "Ada", min_length = 1, max_length = 64)]
+    #[schema(
+        example = "Ada",
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
 }
 
 /// An account just opened, with its token: the only answer that shows it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct OpenedBody {
     pub id: Uuid,
     pub name: String,
@@ -135,10 +140,31 @@ pub struct OpenedBody {
 }
 
 /// A new token.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenBody {
     /// The new bearer token; the old one no longer works.
     pub token: String,
+}
+
+impl std::fmt::Debug for OpenedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedBody")
+            .field("id", &self.id)
+            .field("token", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for TokenBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenBody([redacted])")
+    }
+}
+
+/// An answer that carries a token: no cache keeps it.
+fn with_token(mut response: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    response.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
+    response
 }
 
 /// Open an account (a sign-up, open to anyone).
@@ -159,7 +185,7 @@ pub async fn open(
     let wire: OpenAccountRequest = json_body::parse(&request, &body)?;
     let name = AccountName::parse(&wire.name)?;
     let (account, token) = service::open_account(&state.pool, &state.metrics, &name).await?;
-    Ok(HttpResponse::Created().json(OpenedBody {
+    Ok(with_token(HttpResponse::Created()).json(OpenedBody {
         id: account.id,
         name: account.name,
         token: token.reveal().to_owned(),
@@ -194,7 +220,7 @@ pub async fn rotate_token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = service::rotate_token(&state.pool, account.id).await?;
-    Ok(HttpResponse::Ok().json(TokenBody {
+    Ok(with_token(HttpResponse::Ok()).json(TokenBody {
         token: token.reveal().to_owned(),
     }))
 }
@@ -218,6 +244,7 @@ pub struct StatementQuery {
     params(StatementQuery),
     responses(
         (status = 200, description = "Lines, newest first", body = Vec<LineBody>),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid limit or before", body = Problem, content_type = "application/problem+json"),
         BettorTokenMissing, DatabaseUnavailable,
     )
@@ -263,7 +290,7 @@ pub struct WithdrawalRequest {
     params(super::accounts::TransferHeaders),
     responses(
         (status = 201, description = "Withdrawn: the statement line", body = LineBody),
-        (status = 200, description = "Withdrawn earlier with the same Idempotency-Key and body", body = LineBody),
+        (status = 200, description = "Withdrawn earlier with the same Idempotency-Key and body", body = LineBody, headers(("Idempotency-Replayed" = String, description = "true"))),
         (status = 400, description = "No Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is blocked (`account-blocked`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "More than `available` (`insufficient-funds`, with the member `available`)", body = Problem, content_type = "application/problem+json"),

@@ -58,6 +58,7 @@ pub struct AccountsQuery {
     params(AccountsQuery),
     responses(
         (status = 200, description = "Accounts, newest first", body = Vec<AccountBody>),
+        (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid limit or before", body = Problem, content_type = "application/problem+json"),
         OperatorTokenMissing, DatabaseUnavailable,
     )
@@ -126,6 +127,7 @@ pub struct AccountChange {
     responses(
         (status = 200, description = "The account after the change", body = AccountBody),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`blocked` missing or not a boolean, or another member", body = Problem, content_type = "application/problem+json"),
         OperatorTokenMissing, JsonBodyRefused, DatabaseUnavailable,
     )
 )]
@@ -153,8 +155,12 @@ pub struct DepositRequest {
     /// How much.
     #[schema(schema_with = schemas::amount_input)]
     pub amount: Box<RawValue>,
-    /// The payment's reference, 1–255 characters.
-    #[schema(min_length = 1, max_length = 255)]
+    /// The payment's reference, 1–255 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub reference: Option<String>,
 }
 
@@ -166,7 +172,7 @@ pub struct DepositRequest {
     request_body = DepositRequest,
     responses(
         (status = 201, description = "Deposited: the statement line", body = LineBody),
-        (status = 200, description = "Deposited earlier with the same Idempotency-Key and body", body = LineBody),
+        (status = 200, description = "Deposited earlier with the same Idempotency-Key and body", body = LineBody, headers(("Idempotency-Replayed" = String, description = "true"))),
         (status = 400, description = "No Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid amount or reference, or the Idempotency-Key was used for another deposit", body = Problem, content_type = "application/problem+json"),
@@ -184,10 +190,17 @@ pub async fn deposit(
     let key = required_key(&request)?;
     let wire: DepositRequest = json_body::parse(&request, &body)?;
     let amount = decimal_from_json("amount", &wire.amount, Money::parse)?;
-    if let Some(reference) = &wire.reference
-        && !(1..=255).contains(&reference.chars().count())
-    {
-        return Err(ValidationError::new("reference", "must be 1 to 255 characters long").into());
+    if let Some(reference) = &wire.reference {
+        if !(1..=255).contains(&reference.chars().count()) {
+            return Err(
+                ValidationError::new("reference", "must be 1 to 255 characters long").into(),
+            );
+        }
+        if reference.chars().any(char::is_control) {
+            return Err(
+                ValidationError::new("reference", "must not contain control characters").into(),
+            );
+        }
     }
     let deposited = service::deposit(
         &state.pool,

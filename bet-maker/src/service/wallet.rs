@@ -158,7 +158,12 @@ async fn once_per_key(
                 amount = %line.amount, "money moved");
             Ok(Moved::New(line))
         }
-        Ok(None) => Err(why_not(&client, account).await),
+        // Nothing moved: unless a request with the same key moved it meanwhile (its commit
+        // came first, and this one's condition no longer held), say why.
+        Ok(None) => match db::transfer_by_key(&client, account, transfer.kind, key).await? {
+            Some(line) => earlier(line),
+            None => Err(why_not(&client, account).await),
+        },
         Err(DbError::Constraint(name)) if name == "ledger_idempotency_idx" => {
             match db::transfer_by_key(&client, account, transfer.kind, key).await? {
                 Some(line) => earlier(line),

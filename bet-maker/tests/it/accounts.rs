@@ -323,6 +323,30 @@ async fn racing_withdrawals_never_take_more_than_is_available_not_by_a_cent() {
 }
 
 #[tokio::test]
+async fn racing_withdrawals_with_one_key_take_the_money_once_and_all_answer_its_line() {
+    let app = app().await;
+    let (id, token) = open(&app, "Ada").await;
+    assert_eq!(deposit(&app, &id, "150.00", "in").await.status(), 201);
+    let racing = (0..16).map(|_| withdraw(&app, &token, "100.00", "one-payout"));
+    let responses = futures_util::future::join_all(racing).await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 200),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        account(&app, &token).await["available"].to_string(),
+        "50.00"
+    );
+    assert_reconciled(&app).await;
+}
+
+#[tokio::test]
 async fn a_withdrawal_over_what_is_available_is_refused_and_says_how_much_is() {
     let app = app().await;
     let (id, token) = open(&app, "Ada").await;
@@ -489,6 +513,16 @@ async fn operators_list_and_read_accounts_and_deposit_only_into_real_ones() {
     let missing = "0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b";
     assert_problem(deposit(&app, missing, "1.00", "k").await, 404).await;
     assert_problem(deposit(&app, "not-a-uuid", "1.00", "k").await, 404).await;
+    let control = app
+        .http
+        .post(app.url(&format!("/accounts/{first}/deposits")))
+        .bearer_auth(OPERATOR)
+        .header("Idempotency-Key", "nul")
+        .json(&json!({ "amount": "1.00", "reference": "a\u{0}b" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assert_problem(control, 422).await["field"], "reference");
     assert_problem(
         get_with(&app, &format!("/accounts/{missing}"), OPERATOR).await,
         404,

@@ -1,7 +1,6 @@
 //! Settings read from the environment once at start: the variables every service reads
 //! ([`ServiceSettings`]) and, from the same read, a service's own ([`load`]).
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use figment::Figment;
@@ -153,7 +152,7 @@ pub fn load<E: DeserializeOwned>(
 ) -> Result<(ServiceSettings, E), ConfigError> {
     let variables: Vec<&str> = VARIABLES.iter().chain(own).copied().collect();
     let figment = Figment::from(Serialized::defaults(Raw::defaults(defaults)))
-        .merge(Serialized::defaults(environment(&variables)?));
+        .merge(Serialized::defaults(values::environment(&variables)?));
     // Lossy: a number (`PORT`) is read from its text; text stays text.
     let common: Raw = figment
         .extract_lossy()
@@ -162,25 +161,6 @@ pub fn load<E: DeserializeOwned>(
         .extract_lossy()
         .map_err(|e| ConfigError(describe(e)))?;
     Ok((common.validate()?, service))
-}
-
-/// The variables that are set, each as the exact text it holds, by lower-case name. Not
-/// figment's `Env`, which reads a value as TOML would: `ADMIN_TOKEN=12345678` became a number a
-/// token could not be read from, and `[x]` an array.
-fn environment(variables: &[&str]) -> Result<BTreeMap<String, String>, ConfigError> {
-    let mut set = BTreeMap::new();
-    for name in variables {
-        match std::env::var(name) {
-            Ok(value) => {
-                set.insert(name.to_lowercase(), value);
-            }
-            Err(std::env::VarError::NotPresent) => {}
-            Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(ConfigError(format!("{name} is not valid UTF-8")));
-            }
-        }
-    }
-    Ok(set)
 }
 
 /// Names the variable at fault in upper case, as the operator wrote it.

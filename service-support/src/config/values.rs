@@ -1,5 +1,7 @@
-//! One variable's value at a time: an operator token, the queue type, a list of origins, and a
-//! URL with its password hidden for the logs.
+//! The variables as the environment holds them, then one value at a time: an operator token,
+//! the queue type, a switch, a list of origins, and a URL with its password hidden for the logs.
+
+use std::collections::BTreeMap;
 
 use secrecy::SecretString;
 use shared_messages::topology::QueueType;
@@ -25,6 +27,26 @@ fn redact_one(url: &str) -> String {
         },
         None => url.to_owned(),
     }
+}
+
+/// The variables that are set (their names in any case), each as the text it holds without
+/// the spaces around it, by lower-case name. Not figment's `Env`, which reads a value as TOML
+/// would: `ADMIN_TOKEN=12345678` became a number a token could not be read from.
+pub(super) fn environment(variables: &[&str]) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut set = BTreeMap::new();
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name
+            .to_str()
+            .filter(|name| variables.iter().any(|v| v.eq_ignore_ascii_case(name)))
+        else {
+            continue;
+        };
+        let value = value
+            .into_string()
+            .map_err(|_| ConfigError(format!("{} is not valid UTF-8", name.to_uppercase())))?;
+        set.insert(name.to_lowercase(), value.trim().to_owned());
+    }
+    Ok(set)
 }
 
 /// An operator token as set in `variable`: unset is `None`; set but empty, or with spaces no
