@@ -105,6 +105,22 @@ pub(super) fn moved(moved: Moved) -> HttpResponse {
     }
 }
 
+/// Headers of the routes that move money.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // documents the header; the handlers read it from the request
+pub struct TransferHeaders {
+    /// Required: 1–255 printable ASCII characters; the same key and body return the original
+    /// line, never a second one.
+    #[param(
+        rename = "Idempotency-Key",
+        pattern = r"^[ -~]{1,255}$",
+        min_length = 1,
+        max_length = 255
+    )]
+    idempotency_key: String,
+}
+
 /// The Idempotency-Key a route that moves money requires.
 pub(super) fn required_key(request: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
     let value = request
@@ -287,7 +303,7 @@ pub struct WithdrawalRequest {
     post, path = "/account/withdrawals", tag = "accounts", operation_id = "withdraw",
     security(("bettor_token" = [])),
     request_body = WithdrawalRequest,
-    params(super::accounts::TransferHeaders),
+    params(TransferHeaders),
     responses(
         (status = 201, description = "Withdrawn: the statement line", body = LineBody),
         (status = 200, description = "Withdrawn earlier with the same Idempotency-Key and body", body = LineBody, headers(("Idempotency-Replayed" = String, description = "true"))),

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::Operator;
-use super::account::{AccountBody, LineBody, moved, required_key};
+use super::account::{AccountBody, LineBody, TransferHeaders, moved, required_key};
 use super::schemas;
 use crate::db;
 use crate::domain::{Money, PageSize, ValidationError, decimal_from_json};
@@ -18,22 +18,6 @@ use crate::service;
 use crate::state::AppState;
 use service_support::json_body;
 use service_support::problem::{DatabaseUnavailable, JsonBodyRefused, OperatorTokenMissing};
-
-/// Headers of the routes that move money.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)] // documents the header; the handlers read it from the request
-pub struct TransferHeaders {
-    /// Required: 1–255 printable ASCII characters; the same key and body return the original
-    /// line, never a second one.
-    #[param(
-        rename = "Idempotency-Key",
-        pattern = r"^[ -~]{1,255}$",
-        min_length = 1,
-        max_length = 255
-    )]
-    idempotency_key: String,
-}
 
 fn account_id(path: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(path).map_err(|_| ApiError::AccountNotFound(shown(path)))
