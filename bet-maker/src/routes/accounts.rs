@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::Operator;
-use super::account::{AccountBody, LineBody, TransferHeaders, moved, required_key};
+use super::money_wire::{AccountBody, LineBody, TransferHeaders, moved, required_key};
 use super::schemas;
 use crate::db;
 use crate::domain::{Money, PageSize, ValidationError, decimal_from_json};

@@ -9,6 +9,7 @@ mod docs;
 mod events;
 mod exposure;
 mod history;
+mod money_wire;
 mod page;
 mod schemas;
 
