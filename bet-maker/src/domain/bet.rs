@@ -108,6 +108,13 @@ pub struct PageSize(u16);
 impl PageSize {
     /// The largest page.
     pub const MAX: u16 = 1000;
+    /// The page of a list that pages always (accounts, a statement) when `?limit=` is not sent.
+    pub const DEFAULT: u16 = 100;
+
+    /// `?limit=` of a list that pages always: the size asked for, else [`Self::DEFAULT`].
+    pub fn parse_or_default(text: Option<&str>) -> Result<Self, ValidationError> {
+        text.map_or(Ok(Self(Self::DEFAULT)), Self::parse)
+    }
 
     /// Parses `?limit=`.
     pub fn parse(text: &str) -> Result<Self, ValidationError> {

@@ -159,10 +159,7 @@ pub async fn statement(
     query: web::Query<StatementQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = match query.limit.as_deref() {
-        Some(text) => PageSize::parse(text)?.get(),
-        None => 100,
-    };
+    let limit = PageSize::parse_or_default(query.limit.as_deref())?.get();
     let before = query
         .before
         .as_deref()
