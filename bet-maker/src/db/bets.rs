@@ -40,7 +40,7 @@ pub async fn bets_on_events(
 /// A bet as served: its own columns, and its status and settlement time from its event.
 macro_rules! bet_select {
     () => {
-        "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at,
+        "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at, b.account_id, b.paid_at,
                 e.status AS event_status, e.settled_at
          FROM bets b JOIN events e ON e.id = b.event_id"
     };
@@ -61,6 +61,8 @@ pub(super) fn bet_from_row(row: &Row) -> Result<Bet, DbError> {
         status: BetStatus::of(status),
         created_at: row.try_get("created_at")?,
         settled_at: row.try_get("settled_at")?,
+        account_id: row.try_get("account_id")?,
+        paid_at: row.try_get("paid_at")?,
     })
 }
 
@@ -71,8 +73,9 @@ pub async fn bet_by_idempotency_key(
 ) -> Result<Option<(Bet, Option<Consent>)>, DbError> {
     let statement = client
         .prepare_cached(concat!(
-            "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at,
-                    e.status AS event_status, e.settled_at, b.accept_odds, b.accepted_coefficient
+            "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at, b.account_id,
+                    b.paid_at, e.status AS event_status, e.settled_at, b.accept_odds,
+                    b.accepted_coefficient
              FROM bets b JOIN events e ON e.id = b.event_id",
             " WHERE b.idempotency_key = $1"
         ))

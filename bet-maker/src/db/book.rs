@@ -185,7 +185,7 @@ async fn insert_bet(
                  INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key,
                                    accept_odds, accepted_coefficient)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 RETURNING id, event_id, amount, coefficient, created_at
+                 RETURNING id, event_id, amount, coefficient, created_at, account_id, paid_at
              )
              SELECT bet.*, 'new' AS event_status, NULL::timestamptz AS settled_at FROM bet",
         )

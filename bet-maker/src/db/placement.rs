@@ -92,7 +92,7 @@ pub const PLACE_BET: &str = concat!(
          INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key, accept_odds,
                            accepted_coefficient)
          SELECT $1, event.id, $3, event.coefficient, $4, $5, $6 FROM event JOIN tally ON true
-         RETURNING id, event_id, amount, coefficient, created_at
+         RETURNING id, event_id, amount, coefficient, created_at, account_id, paid_at
      )
      SELECT event.status AS event_status, event.deadline AS event_deadline,
             event.coefficient AS event_coefficient, event.min_stake, event.max_stake,

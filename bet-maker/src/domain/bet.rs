@@ -90,6 +90,11 @@ pub struct Bet {
     pub created_at: OffsetDateTime,
     /// When bet-maker applied its event's result; `None` while pending.
     pub settled_at: Option<OffsetDateTime>,
+    /// The account it was placed from; `None` for an anonymous bet.
+    pub account_id: Option<Uuid>,
+    /// When its account's wallet took its current result; `None` for an anonymous bet, and
+    /// until then.
+    pub paid_at: Option<OffsetDateTime>,
 }
 
 /// Which bets of the history to list.

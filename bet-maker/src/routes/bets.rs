@@ -106,6 +106,13 @@ pub struct BetBody {
     #[serde(with = "optional_utc")]
     #[schema(value_type = Option<OffsetDateTime>)]
     pub settled_at: Option<OffsetDateTime>,
+    /// The account it was placed from; null for an anonymous bet.
+    pub account_id: Option<Uuid>,
+    /// When its account's wallet took its current result (UTC); null for an anonymous bet, and
+    /// until then.
+    #[serde(with = "optional_utc")]
+    #[schema(value_type = Option<OffsetDateTime>)]
+    pub paid_at: Option<OffsetDateTime>,
 }
 
 mod optional_utc {
@@ -132,6 +139,8 @@ impl From<&Bet> for BetBody {
             status: bet.status.into(),
             created_at: bet.created_at,
             settled_at: bet.settled_at,
+            account_id: bet.account_id,
+            paid_at: bet.paid_at,
         }
     }
 }

@@ -25,6 +25,12 @@ async fn a_bet_on_an_open_event_is_placed_at_the_current_odds() {
     assert_eq!(bet["event_id"], "e1");
     assert_eq!(bet["status"], "pending");
     assert!(bet["settled_at"].is_null());
+    assert_eq!(
+        bet.get("account_id"),
+        Some(&Value::Null),
+        "a bet without a token is anonymous"
+    );
+    assert_eq!(bet.get("paid_at"), Some(&Value::Null));
     assert!(bet["created_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(location, format!("/bets/{}", bet["id"].as_str().unwrap()));
     assert_eq!(app.get_json(&location).await, bet);
