@@ -71,15 +71,7 @@ async fn racing_deposits_with_one_key_move_the_money_once() {
         .iter()
         .map(|response| response.status().as_u16())
         .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| *s == 201 || *s == 200),
-        "{statuses:?}"
-    );
+    assert_moved_once(&statuses);
     assert_eq!(
         account(&app, &token).await["available"].to_string(),
         "25.00"
@@ -129,15 +121,7 @@ async fn racing_withdrawals_with_one_key_take_the_money_once_and_all_answer_its_
     let racing = (0..16).map(|_| withdraw(&app, &token, "100.00", "one-payout"));
     let responses = futures_util::future::join_all(racing).await;
     let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| *s == 201 || *s == 200),
-        "{statuses:?}"
-    );
+    assert_moved_once(&statuses);
     assert_eq!(
         account(&app, &token).await["available"].to_string(),
         "50.00"
@@ -204,4 +188,18 @@ async fn a_blocked_account_reads_its_money_but_withdraws_none_until_unblocked() 
         "45.00"
     );
     assert_reconciled(&app).await;
+}
+
+/// Requests that raced with one Idempotency-Key: exactly one moved the money (201), and every
+/// other answered that line (200).
+fn assert_moved_once(statuses: &[u16]) {
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 200),
+        "{statuses:?}"
+    );
 }
