@@ -14,7 +14,7 @@ pub fn variables() -> Vec<&'static str> {
 }
 
 /// The variables only bet-maker reads.
-const OWN: [&str; 2] = ["CORS_ALLOWED_ORIGINS", "ACCOUNTS"];
+const OWN: [&str; 3] = ["CORS_ALLOWED_ORIGINS", "ACCOUNTS", "ANONYMOUS_BETS"];
 
 /// What bet-maker defaults to on a developer machine.
 const DEFAULTS: Defaults = Defaults {
@@ -34,6 +34,9 @@ pub struct Settings {
     /// `ACCOUNTS`: whether the routes of bettors' accounts and money are served (default
     /// false while bets from accounts and their payouts are being built).
     pub accounts: bool,
+    /// `ANONYMOUS_BETS`: whether `POST /bet` takes a bet without a bettor's token (default
+    /// true; false makes every bet an account's).
+    pub anonymous_bets: bool,
 }
 
 /// bet-maker's own variables as they arrive.
@@ -41,12 +44,13 @@ pub struct Settings {
 struct Own {
     cors_allowed_origins: Option<String>,
     accounts: Option<String>,
+    anonymous_bets: Option<String>,
 }
 
 impl Settings {
     /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT`,
-    /// `AMQP_NAME_PREFIX`, `AMQP_QUEUE_TYPE`, `ADMIN_TOKEN`, `CORS_ALLOWED_ORIGINS` and
-    /// `ACCOUNTS`, with defaults that fit a developer machine.
+    /// `AMQP_NAME_PREFIX`, `AMQP_QUEUE_TYPE`, `ADMIN_TOKEN`, `CORS_ALLOWED_ORIGINS`,
+    /// `ACCOUNTS` and `ANONYMOUS_BETS`, with defaults that fit a developer machine.
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Self {
@@ -55,6 +59,7 @@ impl Settings {
                 own.cors_allowed_origins,
             )?,
             accounts: config::switch("ACCOUNTS", own.accounts.as_deref(), false)?,
+            anonymous_bets: config::switch("ANONYMOUS_BETS", own.anonymous_bets.as_deref(), true)?,
             service,
         }
         .checked()
@@ -66,6 +71,12 @@ impl Settings {
         if self.accounts && self.service.admin_token.is_none() {
             return Err(ConfigError(
                 "ACCOUNTS=true needs ADMIN_TOKEN: without it anyone could deposit money".into(),
+            ));
+        }
+        if !self.anonymous_bets && !self.accounts {
+            return Err(ConfigError(
+                "ANONYMOUS_BETS=false needs ACCOUNTS=true: without accounts no bet could be placed"
+                    .into(),
             ));
         }
         Ok(self)
@@ -104,6 +115,22 @@ mod tests {
             jail.set_env("ACCOUNTS", "maybe");
             let error = Settings::from_env().unwrap_err().to_string();
             assert!(error.contains("ACCOUNTS"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn anonymous_bets_are_taken_unless_turned_off_on_a_book_with_accounts() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            assert!(Settings::from_env().unwrap().anonymous_bets);
+            jail.set_env("ANONYMOUS_BETS", "false");
+            let error = Settings::from_env().unwrap_err().to_string();
+            assert!(error.contains("ACCOUNTS=true"), "{error}");
+            jail.set_env("ACCOUNTS", "true");
+            jail.set_env("ADMIN_TOKEN", "s3cret-token");
+            assert!(!Settings::from_env().unwrap().anonymous_bets);
             Ok(())
         });
     }

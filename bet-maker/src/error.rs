@@ -113,13 +113,7 @@ impl Described for ApiError {
             Self::AccountNotFound(_) => {
                 Answer::new(S::NOT_FOUND, "account-not-found", "Account not found")
             }
-            Self::Money(MoneyRefused::Blocked) => {
-                Answer::new(S::FORBIDDEN, "account-blocked", "Account blocked")
-            }
-            Self::Money(MoneyRefused::InsufficientFunds { .. }) => Answer {
-                field: Some("amount"),
-                ..Answer::new(S::CONFLICT, "insufficient-funds", "Insufficient funds")
-            },
+            Self::Money(refused) => money_answer(refused),
             Self::IdempotencyKeyMissing => Answer {
                 field: Some("Idempotency-Key"),
                 ..Answer::new(
@@ -157,7 +151,8 @@ impl Described for ApiError {
             Self::Bet(BetRefused::LiabilityLimit { max_amount, .. }) => {
                 members.insert("max_amount".into(), money(Some(*max_amount)));
             }
-            Self::Money(MoneyRefused::InsufficientFunds { available }) => {
+            Self::Money(MoneyRefused::InsufficientFunds { available })
+            | Self::Bet(BetRefused::Funds(MoneyRefused::InsufficientFunds { available })) => {
                 members.insert("available".into(), money(Some(*available)));
             }
             _ => {}
@@ -191,6 +186,19 @@ fn bet_answer(refused: &BetRefused) -> Answer {
         BetRefused::LiabilityLimit { .. } => Answer {
             field: Some("amount"),
             ..Answer::new(S::CONFLICT, "liability-limit", "Liability limit reached")
+        },
+        BetRefused::Funds(refused) => money_answer(refused),
+    }
+}
+
+/// Money refused to a withdrawal or a bet: its status, kind and title.
+fn money_answer(refused: &MoneyRefused) -> Answer {
+    use StatusCode as S;
+    match refused {
+        MoneyRefused::Blocked => Answer::new(S::FORBIDDEN, "account-blocked", "Account blocked"),
+        MoneyRefused::InsufficientFunds { .. } => Answer {
+            field: Some("amount"),
+            ..Answer::new(S::CONFLICT, "insufficient-funds", "Insufficient funds")
         },
     }
 }

@@ -77,6 +77,8 @@ impl Definition for BetMaker {
             metrics,
             history_streams: Arc::new(Semaphore::new(HISTORY_STREAMS)),
             open_events,
+            accounts: settings.accounts,
+            anonymous_bets: settings.anonymous_bets,
         };
         if service.admin_token.is_none() {
             tracing::warn!("ADMIN_TOKEN is not set: the exposure routes are open to anyone");

@@ -19,4 +19,8 @@ pub struct AppState {
     pub history_streams: Arc<Semaphore>,
     /// `GET /events`, served from memory.
     pub open_events: Arc<OpenEvents>,
+    /// Whether bettors have accounts (`ACCOUNTS`): the bets then answer by who asks.
+    pub accounts: bool,
+    /// Whether a bet may be placed without an account (`ANONYMOUS_BETS`).
+    pub anonymous_bets: bool,
 }

@@ -135,6 +135,7 @@ impl System {
             },
             cors_allowed_origins: Vec::new(),
             accounts: false,
+            anonymous_bets: true,
         };
         let application = bet_maker::Application::build(settings)
             .await

@@ -69,6 +69,15 @@ pub fn is_operator(request: &HttpRequest, expected: Option<&SecretString>) -> bo
     })
 }
 
+/// Whether `request` carries the operator token that is configured (never when none is): for a
+/// route open to everyone that shows the operator more.
+pub fn carries_operator_token(request: &HttpRequest) -> bool {
+    request
+        .app_data::<web::Data<ExpectedToken>>()
+        .and_then(|expected| expected.0.as_ref())
+        .is_some_and(|expected| is_operator(request, Some(expected)))
+}
+
 /// The OpenAPI security scheme `operator_token` (a bearer token), which an operator route names
 /// with `security(("operator_token" = []))`; a service's document adds it with `modifiers`.
 #[derive(Debug, Clone, Copy)]

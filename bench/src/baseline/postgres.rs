@@ -25,7 +25,8 @@ fn bet_script() -> String {
         .replace("$3", "10.00")
         .replace("$4", "NULL")
         .replace("$5", "NULL")
-        .replace("$6", "NULL");
+        .replace("$6", "NULL")
+        .replace("$7", "NULL");
     format!("\\set n random(1000000, 1000099)\n{statement};\n")
 }
 

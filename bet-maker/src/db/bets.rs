@@ -5,10 +5,11 @@ use deadpool_postgres::GenericClient;
 use rust_decimal::Decimal;
 use shared_messages::{EventId, EventStatus};
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::{AcceptOdds, Bet, BetFilter, BetStatus, Consent, IdempotencyKey, Money};
+use crate::domain::{AcceptOdds, Bet, BetFilter, BetStatus, Consent, IdempotencyKey, Money, Owner};
 
 /// How many bets each of the events `ids` (each once) has: the sum of its tally stripes (at
 /// most 16 rows each), not a count of its bets; an event without bets is not listed. Read after the events' row
@@ -66,21 +67,40 @@ pub(super) fn bet_from_row(row: &Row) -> Result<Bet, DbError> {
     })
 }
 
-/// The bet placed with an idempotency key, if any, and the price its bettor agreed to.
+/// The bet placed with an idempotency key, if any, and the price its bettor agreed to: in the
+/// key's scope, which is the account that sent it (`None`: the anonymous bets').
 pub async fn bet_by_idempotency_key(
     client: &impl GenericClient,
+    account: Option<Uuid>,
     key: &IdempotencyKey,
 ) -> Result<Option<(Bet, Option<Consent>)>, DbError> {
-    let statement = client
-        .prepare_cached(concat!(
-            "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at, b.account_id,
-                    b.paid_at, e.status AS event_status, e.settled_at, b.accept_odds,
-                    b.accepted_coefficient
-             FROM bets b JOIN events e ON e.id = b.event_id",
-            " WHERE b.idempotency_key = $1"
-        ))
-        .await?;
-    let row = client.query_opt(&statement, &[&key.as_str()]).await?;
+    macro_rules! by_key {
+        ($scope:literal) => {
+            concat!(
+                "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at, b.account_id,
+                        b.paid_at, e.status AS event_status, e.settled_at, b.accept_odds,
+                        b.accepted_coefficient
+                 FROM bets b JOIN events e ON e.id = b.event_id
+                 WHERE b.idempotency_key = $1 AND ",
+                $scope
+            )
+        };
+    }
+    // One statement per scope, each matching its unique index.
+    let row = match account {
+        None => {
+            let statement = client
+                .prepare_cached(by_key!("b.account_id IS NULL"))
+                .await?;
+            client.query_opt(&statement, &[&key.as_str()]).await?
+        }
+        Some(account) => {
+            let statement = client.prepare_cached(by_key!("b.account_id = $2")).await?;
+            client
+                .query_opt(&statement, &[&key.as_str(), &account])
+                .await?
+        }
+    };
     row.map(|row| {
         let accept: Option<String> = row.try_get("accept_odds")?;
         let consent = accept
@@ -117,15 +137,30 @@ pub async fn bet_position(client: &impl GenericClient, id: Uuid) -> Result<Optio
         .map_err(Into::into)
 }
 
-/// The history, newest first. A status filter is one on the event's status, checked on each
-/// bet read in `seq` order (ARCHITECTURE.md, "Bets follow their event", says what it costs).
-const HISTORY_SQL: &str = concat!(
-    bet_select!(),
-    "
-     WHERE ($1::text IS NULL OR e.status = $1) AND ($2::text IS NULL OR b.event_id = $2)
-       AND ($3::bigint IS NULL OR b.seq < $3)
-     ORDER BY b.seq DESC"
-);
+/// The history, newest first, of the bets `owner` names. A status filter is one on the
+/// event's status, checked on each bet read in `seq` order (ARCHITECTURE.md, "Bets follow
+/// their event", says what it costs); one account's bets are read from their own index. One
+/// statement per kind of owner, so that each is planned for its index.
+fn history_sql(owner: Owner) -> &'static str {
+    macro_rules! history {
+        ($owner:literal) => {
+            concat!(
+                bet_select!(),
+                "
+                 WHERE ($1::text IS NULL OR e.status = $1) AND ($2::text IS NULL OR b.event_id = $2)
+                   AND ($3::bigint IS NULL OR b.seq < $3) AND ",
+                $owner,
+                "
+                 ORDER BY b.seq DESC LIMIT $5"
+            )
+        };
+    }
+    match owner {
+        Owner::Anyone => history!("$4::uuid IS NULL"),
+        Owner::Nobody => history!("$4::uuid IS NULL AND b.account_id IS NULL"),
+        Owner::Account(_) => history!("b.account_id = $4"),
+    }
+}
 
 /// A page of the history, newest first, strictly older than `before` when given.
 pub async fn bets_page(
@@ -134,19 +169,13 @@ pub async fn bets_page(
     before: Option<i64>,
     limit: u16,
 ) -> Result<Vec<Bet>, DbError> {
-    let sql = format!("{HISTORY_SQL} LIMIT $4");
-    let statement = client.prepare_cached(&sql).await?;
-    let rows = client
-        .query(
-            &statement,
-            &[
-                &filter.status.map(|status| status.event_status().as_str()),
-                &filter.event_id.as_ref().map(EventId::as_str),
-                &before,
-                &i64::from(limit),
-            ],
-        )
-        .await?;
+    let statement = client.prepare_cached(history_sql(filter.owner)).await?;
+    let status = filter.status.map(|status| status.event_status().as_str());
+    let event = filter.event_id.as_ref().map(EventId::as_str);
+    let account = filter.owner.account();
+    let limit = Some(i64::from(limit));
+    let parameters: [&(dyn ToSql + Sync); 5] = [&status, &event, &before, &account, &limit];
+    let rows = client.query(&statement, &parameters).await?;
     rows.iter().map(bet_from_row).collect()
 }
 
@@ -157,17 +186,16 @@ pub async fn open_history_cursor(
     filter: &BetFilter,
     before: Option<i64>,
 ) -> Result<tokio_postgres::Portal, DbError> {
-    let statement = transaction.prepare_cached(HISTORY_SQL).await?;
-    let portal = transaction
-        .bind(
-            &statement,
-            &[
-                &filter.status.map(|status| status.event_status().as_str()),
-                &filter.event_id.as_ref().map(EventId::as_str),
-                &before,
-            ],
-        )
+    let statement = transaction
+        .prepare_cached(history_sql(filter.owner))
         .await?;
+    let status = filter.status.map(|status| status.event_status().as_str());
+    let event = filter.event_id.as_ref().map(EventId::as_str);
+    let account = filter.owner.account();
+    // No limit: the cursor is read in batches.
+    let limit: Option<i64> = None;
+    let parameters: [&(dyn ToSql + Sync); 5] = [&status, &event, &before, &account, &limit];
+    let portal = transaction.bind(&statement, &parameters).await?;
     Ok(portal)
 }
 

@@ -16,6 +16,7 @@ use tokio_postgres::types::ToSql;
 use super::DbError;
 use super::bets::bet_from_row;
 use super::placement::{NewBet, Placement, event_for_bet, refusal};
+use super::stakes::hold;
 use crate::domain::{BetRefused, IdempotencyKey, Money};
 
 /// Stripes per event: a bet's connection picks one (`pg_backend_pid() % 16`).
@@ -107,7 +108,8 @@ pub async fn spread_limit(
 
 /// Places a bet whose stripe ran out of budget, against the whole limit: locks the event
 /// (`FOR SHARE`, as every bet does) and all 16 stripes, refuses the bet if its liability is
-/// more than the limit has left, and otherwise adds it and spreads what is left evenly. Its
+/// more than the limit has left, takes the stake from the bet's account (else
+/// [`Placement::Unfunded`]), and otherwise adds it and spreads what is left evenly. Its
 /// own transaction; the checks of [`super::place_bet`] are made again, since the event may
 /// have changed in between.
 pub async fn place_bet_within_limit(
@@ -162,6 +164,9 @@ pub async fn place_bet_within_limit(
             Some((free - liability).max(Decimal::ZERO))
         }
     };
+    if !hold(&transaction, bet).await? {
+        return Ok(Placement::Unfunded);
+    }
     spread(
         &transaction,
         event_id,
@@ -183,8 +188,8 @@ async fn insert_bet(
         .prepare_cached(
             "WITH bet AS (
                  INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key,
-                                   accept_odds, accepted_coefficient)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                   accept_odds, accepted_coefficient, account_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                  RETURNING id, event_id, amount, coefficient, created_at, account_id, paid_at
              )
              SELECT bet.*, 'new' AS event_status, NULL::timestamptz AS settled_at FROM bet",
@@ -193,7 +198,7 @@ async fn insert_bet(
     let key = bet.idempotency_key.map(IdempotencyKey::as_str);
     let accept = bet.consent.map(|consent| consent.accept.as_str());
     let seen = bet.consent.and_then(|consent| consent.coefficient);
-    let parameters: [&(dyn ToSql + Sync); 7] = [
+    let parameters: [&(dyn ToSql + Sync); 8] = [
         &bet.id,
         &bet.event_id.as_str(),
         &bet.amount.value(),
@@ -201,6 +206,7 @@ async fn insert_bet(
         &key,
         &accept,
         &seen,
+        &bet.account,
     ];
     bet_from_row(&client.query_one(&statement, &parameters).await?)
 }

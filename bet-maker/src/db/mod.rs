@@ -11,6 +11,7 @@ mod book;
 mod events;
 mod exposure;
 mod placement;
+mod stakes;
 
 pub use accounts::{
     account_by_token, accounts_page, deposit, get_account, ledger_totals, open_account,

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::DbError;
 use super::bets::bet_from_row;
+use super::stakes::hold_stake;
 use crate::domain::{Bet, BetRefused, Consent, IdempotencyKey, Money};
 
 /// What placing a bet came to.
@@ -22,6 +23,9 @@ pub enum Placement {
     /// The share of the event's liability limit this connection's stripe holds is used up:
     /// place the bet against the whole limit ([`super::place_bet_within_limit`]).
     StripeFull,
+    /// The event took the bet, but its account is blocked or has less than the stake
+    /// available; nothing was written.
+    Unfunded,
 }
 
 /// The event as a bet sees it, locked against its next change (`FOR SHARE`: a finish waits for
@@ -58,8 +62,9 @@ macro_rules! event_for_bet {
 pub(super) use event_for_bet;
 
 /// The statement of [`place_bet`]: `$1` the bet's id, `$2` the event, `$3` the amount, `$4` the
-/// idempotency key or null, `$5` `accept_odds` or null, `$6` the odds accepted or null. Public
-/// so that the benchmark's baseline runs exactly this.
+/// idempotency key or null, `$5` `accept_odds` or null, `$6` the odds accepted or null, `$7`
+/// the account or null (an anonymous bet). Public so that the benchmark's baseline runs
+/// exactly this.
 pub const PLACE_BET: &str = concat!(
     "WITH event AS (",
     event_for_bet!("$2", "$3", "$5", "$6"),
@@ -88,10 +93,16 @@ pub const PLACE_BET: &str = concat!(
          RETURNING event_id
      ), tally AS (
          SELECT event_id FROM limited UNION ALL SELECT event_id FROM unlimited
-     ), bet AS (
+     ), ",
+    // The stake comes last: a bet the event refuses, or whose liability does not fit, takes
+    // nothing from the account.
+    hold_stake!("$1", "$2", "$3", "$7::uuid", "tally"),
+    ", bet AS (
          INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key, accept_odds,
-                           accepted_coefficient)
-         SELECT $1, event.id, $3, event.coefficient, $4, $5, $6 FROM event JOIN tally ON true
+                           accepted_coefficient, account_id)
+         SELECT $1, event.id, $3, event.coefficient, $4, $5, $6, $7
+         FROM event JOIN tally ON true
+         WHERE $7::uuid IS NULL OR EXISTS (SELECT FROM held)
          RETURNING id, event_id, amount, coefficient, created_at, account_id, paid_at
      )
      SELECT event.status AS event_status, event.deadline AS event_deadline,
@@ -106,6 +117,11 @@ pub const PLACE_BET: &str = concat!(
                  THEN event.max_liability - (SELECT coalesce(sum(t.payout - t.stake), 0)
                                              FROM event_tallies t WHERE t.event_id = event.id)
             END AS room,
+            -- The liability was taken but the account could not give the stake: fail the
+            -- whole statement, so that nothing stays taken.
+            CASE WHEN $7::uuid IS NOT NULL AND EXISTS (SELECT FROM tally)
+                      AND NOT EXISTS (SELECT FROM held)
+                 THEN refuse_unfunded_bet() END AS unfunded,
             bet.*
      FROM event LEFT JOIN bet ON true"
 );
@@ -123,13 +139,16 @@ pub struct NewBet<'a> {
     pub idempotency_key: Option<&'a IdempotencyKey>,
     /// The price the bettor agreed to.
     pub consent: Option<Consent>,
+    /// The account whose `available` gives the stake; `None` for an anonymous bet.
+    pub account: Option<Uuid>,
 }
 
 /// Places a bet in one statement: locks the event row against its next change, checks it is
 /// open by the database clock, its stake against the event's limits and its odds against the
 /// bettor's consent, takes the bet's liability from its connection's stripe of the event's
 /// tally (within the stripe's budget when the event has a liability limit) and inserts the
-/// bet at the event's current odds. [`Placement::StripeFull`] when the stripe's budget is used
+/// bet at the event's current odds, taking its stake from its account's `available` when it
+/// has one. [`Placement::StripeFull`] when the stripe's budget is used
 /// up (or the stripe does not exist yet under a limit).
 pub async fn place_bet(
     client: &impl GenericClient,
@@ -139,13 +158,14 @@ pub async fn place_bet(
     let key = bet.idempotency_key.map(IdempotencyKey::as_str);
     let accept = bet.consent.map(|consent| consent.accept.as_str());
     let seen = bet.consent.and_then(|consent| consent.coefficient);
-    let parameters: [&(dyn ToSql + Sync); 6] = [
+    let parameters: [&(dyn ToSql + Sync); 7] = [
         &bet.id,
         &bet.event_id.as_str(),
         &bet.amount.value(),
         &key,
         &accept,
         &seen,
+        &bet.account,
     ];
     let row = match client.query_opt(&statement, &parameters).await {
         Ok(row) => row,
@@ -153,6 +173,9 @@ pub async fn place_bet(
             return match DbError::from(error) {
                 DbError::Constraint(name) if name == "event_tallies_within_budget" => {
                     Ok(Placement::StripeFull)
+                }
+                DbError::Constraint(name) if name == "accounts_stake_within_available" => {
+                    Ok(Placement::Unfunded)
                 }
                 error => Err(error),
             };

@@ -104,6 +104,30 @@ pub struct BetFilter {
     pub status: Option<BetStatus>,
     /// Only bets on this event.
     pub event_id: Option<EventId>,
+    /// Whose bets.
+    pub owner: Owner,
+}
+
+/// Whose bets a list holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Owner {
+    /// Everyone's: the operator's view, and every caller's on a book that opens no accounts.
+    #[default]
+    Anyone,
+    /// The bets placed without an account.
+    Nobody,
+    /// The bets of one account.
+    Account(uuid::Uuid),
+}
+
+impl Owner {
+    /// The account, when one is named.
+    pub fn account(self) -> Option<uuid::Uuid> {
+        match self {
+            Self::Account(id) => Some(id),
+            Self::Anyone | Self::Nobody => None,
+        }
+    }
 }
 
 /// How many bets a page holds: 1 to 1000.

@@ -12,7 +12,7 @@ mod refused;
 pub use account::{
     Account, AccountName, BettorToken, LedgerTotals, Line, LineKind, MoneyRefused, TokenHash,
 };
-pub use bet::{Bet, BetFilter, BetStatus, PageSize};
+pub use bet::{Bet, BetFilter, BetStatus, Owner, PageSize};
 pub use consent::{AcceptOdds, Consent};
 pub use event::{IncomingEvent, InvalidEvent, Limits, OpenEvent};
 pub use idempotency::IdempotencyKey;

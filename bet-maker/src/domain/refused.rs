@@ -5,8 +5,10 @@ use rust_decimal::Decimal;
 use shared_messages::{EventId, EventStatus};
 use time::OffsetDateTime;
 
+use super::MoneyRefused;
+
 /// Why a bet was refused, in the order the checks come: the event, then the stake, the odds,
-/// the liability limit.
+/// the liability limit, and last the account's money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BetRefused {
     /// bet-maker knows no such event.
@@ -53,6 +55,9 @@ pub enum BetRefused {
         /// The largest stake still accepted at the current odds (possibly zero).
         max_amount: Decimal,
     },
+    /// The bet's account cannot give the stake: blocked, or too little available.
+    #[error(transparent)]
+    Funds(#[from] MoneyRefused),
 }
 
 impl BetRefused {
@@ -64,6 +69,8 @@ impl BetRefused {
             Self::StakeOutOfRange { .. } => "stake_out_of_range",
             Self::OddsChanged { .. } => "odds_changed",
             Self::LiabilityLimit { .. } => "liability_limit",
+            Self::Funds(MoneyRefused::InsufficientFunds { .. }) => "insufficient_funds",
+            Self::Funds(MoneyRefused::Blocked) => "account_blocked",
         }
     }
 }

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::bettor::Caller;
 use super::schemas;
 use crate::db;
 use crate::domain::{
@@ -172,6 +173,9 @@ pub struct BetRefusal {
     /// `stake-out-of-range`: the largest stake accepted (null: none).
     #[schema(value_type = Option<f64>, multiple_of = 0.01)]
     max_stake: Option<Decimal>,
+    /// `insufficient-funds`: what the account has available (below zero after a correction).
+    #[schema(value_type = Option<f64>, multiple_of = 0.01)]
+    available: Option<Decimal>,
 }
 
 /// Headers of `POST /bet`.
@@ -190,16 +194,19 @@ pub struct BetHeaders {
 }
 
 /// Place a bet on an open event at its current odds, within the event's limits and, when the
-/// bettor sends `coefficient`, only at odds they accept.
+/// bettor sends `coefficient`, only at odds they accept. With a bettor's token the bet is that
+/// account's, and its stake moves from `available` to `held` with it.
 #[utoipa::path(
     post, path = "/bet", tag = "bets", operation_id = "place_bet",
     request_body = PlaceBetRequest,
     params(BetHeaders),
     responses(
         (status = 201, description = "Placed", body = BetBody, headers(("Location" = String))),
-        (status = 200, description = "Placed earlier with the same Idempotency-Key and body", body = BetBody),
+        (status = 200, description = "Placed earlier with the same Idempotency-Key (of the same account) and body", body = BetBody),
+        (status = 401, description = "A token that opens no account (the operator's among them), or no token where bets need an account (`ANONYMOUS_BETS=false`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is blocked (`account-blocked`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is finished or its deadline passed (`event-closed`); its odds are not the ones accepted (`odds-changed`, with the member `coefficient`: the current odds); the bet would take the event's liability above its limit (`liability-limit`, with the member `max_amount`: the largest stake still accepted)", body = BetRefusal, content_type = "application/problem+json"),
+        (status = 409, description = "The event is finished or its deadline passed (`event-closed`); its odds are not the ones accepted (`odds-changed`, with the member `coefficient`: the current odds); the bet would take the event's liability above its limit (`liability-limit`, with the member `max_amount`: the largest stake still accepted); the stake is more than the account has available (`insufficient-funds`, with the member `available`)", body = BetRefusal, content_type = "application/problem+json"),
         (status = 422, description = "Invalid value; the stake is outside the event's limits (`stake-out-of-range`, with the members `min_stake` and `max_stake`); or the Idempotency-Key was used for another bet", body = BetRefusal, content_type = "application/problem+json"),
         JsonBodyRefused, DatabaseUnavailable,
     )
@@ -207,8 +214,16 @@ pub struct BetHeaders {
 pub async fn place(
     request: HttpRequest,
     body: web::Bytes,
+    caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let account = match caller {
+        Caller::Bettor(account) => Some(account.id),
+        Caller::Anyone => None,
+        Caller::Anonymous if state.anonymous_bets => None,
+        // The operator places no bets; and without anonymous bets, a bet needs an account.
+        Caller::Anonymous | Caller::Operator => return Err(ApiError::NotSignedIn),
+    };
     let key = request
         .headers()
         .get("idempotency-key")
@@ -219,6 +234,7 @@ pub async fn place(
         event_id: id_from_json("event_id", &wire.event_id, EventId::parse)?,
         amount: decimal_from_json("amount", &wire.amount, Money::parse)?,
         consent: Consent::from_json(wire.coefficient.as_deref(), wire.accept_odds.as_deref())?,
+        account,
     };
     let placed = service::place_bet(&state.pool, &state.metrics, bet_request, key).await?;
     Ok(match placed {
@@ -231,23 +247,33 @@ pub async fn place(
     })
 }
 
-/// One bet.
+/// One bet. An account's bet is shown only to its owner and the operator.
 #[utoipa::path(
     get, path = "/bets/{id}", tag = "bets", operation_id = "get_bet",
     params(("id" = Uuid, Path, description = "The bet's id")),
     responses(
         (status = 200, description = "The bet", body = BetBody),
-        (status = 404, description = "No such bet", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token that is neither the operator's nor a bettor's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such bet, or another account's", body = Problem, content_type = "application/problem+json"),
         DatabaseUnavailable,
     )
 )]
 pub async fn get(
     path: web::Path<String>,
+    caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::BetNotFound(shown(&path));
     let id = Uuid::parse_str(&path).map_err(|_| not_found())?;
     let client = state.pool.get().await?;
     let bet = db::get_bet(&client, id).await?.ok_or_else(not_found)?;
+    let shown_to_caller = match (&caller, bet.account_id) {
+        (_, None) | (Caller::Anyone | Caller::Operator, Some(_)) => true,
+        (Caller::Bettor(account), Some(owner)) => account.id == owner,
+        (Caller::Anonymous, Some(_)) => false,
+    };
+    if !shown_to_caller {
+        return Err(not_found());
+    }
     Ok(HttpResponse::Ok().json(BetBody::from(&bet)))
 }

@@ -1,11 +1,12 @@
-//! Proof that a request comes from a bettor: `Authorization: Bearer <token>` whose hash opens
-//! an account. A bettor route takes a [`Bettor`]; a request without such a token (the
-//! operator's among them) is answered 401.
+//! Who sends a request. A bettor route takes a [`Bettor`]: `Authorization: Bearer <token>`
+//! whose hash opens an account; a request without such a token (the operator's among them) is
+//! answered 401. A route open to everyone whose answer depends on who asks (the bets) takes a
+//! [`Caller`].
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use service_support::auth::request_token;
+use service_support::auth::{carries_operator_token, request_token};
 use service_support::problem::{Problem, RequestError};
 use utoipa::IntoResponses;
 
@@ -25,19 +26,70 @@ impl FromRequest for Bettor {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         // Hashed at once: the token itself goes no further.
         let token = request_token(request).map(TokenHash::of);
-        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let state = app_state(request);
         Box::pin(async move {
             let token = token.ok_or(ApiError::NotSignedIn)?;
-            let state = state.ok_or_else(|| {
-                RequestError::Internal(anyhow::anyhow!("the app state is not in the app data"))
-            })?;
-            let client = state.pool.get().await?;
-            db::account_by_token(&client, &token)
+            account_of(&*state?, &token)
                 .await?
                 .map(Bettor)
                 .ok_or(ApiError::NotSignedIn)
         })
     }
+}
+
+/// Who sends a request to a route open to everyone.
+#[derive(Debug)]
+pub enum Caller {
+    /// Anyone at all, on a book that opens no accounts: every token is ignored, as before
+    /// accounts existed.
+    Anyone,
+    /// No token, on a book with accounts.
+    Anonymous,
+    /// The operator token.
+    Operator,
+    /// A bettor's token: their account as stored when the request came in.
+    Bettor(Account),
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    /// A token that is neither the operator's nor a bettor's is answered 401: a client that
+    /// sends one expects to be someone, and must not be served as nobody.
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let operator = carries_operator_token(request);
+        let token = request_token(request).map(TokenHash::of);
+        let state = app_state(request);
+        Box::pin(async move {
+            let state = state?;
+            if !state.accounts {
+                return Ok(Self::Anyone);
+            }
+            match token {
+                None => Ok(Self::Anonymous),
+                Some(_) if operator => Ok(Self::Operator),
+                Some(token) => account_of(&state, &token)
+                    .await?
+                    .map(Self::Bettor)
+                    .ok_or(ApiError::NotSignedIn),
+            }
+        })
+    }
+}
+
+fn app_state(request: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    request
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| {
+            RequestError::Internal(anyhow::anyhow!("the app state is not in the app data")).into()
+        })
+}
+
+async fn account_of(state: &AppState, token: &TokenHash) -> Result<Option<Account>, ApiError> {
+    let client = state.pool.get().await?;
+    Ok(db::account_by_token(&client, token).await?)
 }
 
 /// A bettor route's refusal of a request without a bettor's token, for the OpenAPI document.

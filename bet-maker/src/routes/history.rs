@@ -1,4 +1,5 @@
-//! `GET /bets`: the history of bets, one page at a time or streamed whole from a cursor.
+//! `GET /bets`: the history of bets, one page at a time or streamed whole from a cursor; whose
+//! bets depends on who asks.
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -11,8 +12,9 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::bets::{BetBody, BetStatusBody};
+use super::bettor::Caller;
 use crate::db::{self, DbError};
-use crate::domain::{BetFilter, BetStatus, EventId, PageSize, ValidationError};
+use crate::domain::{BetFilter, BetStatus, EventId, Owner, PageSize, ValidationError};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use service_support::problem::DatabaseUnavailable;
@@ -40,10 +42,14 @@ pub struct HistoryQuery {
     /// Only bets older than this one (the last id of the previous page).
     #[param(value_type = Option<Uuid>)]
     pub before: Option<String>,
+    /// Only the bets of this account (the operator's filter; a bettor may name only their own).
+    #[param(value_type = Option<Uuid>)]
+    pub account_id: Option<String>,
 }
 
 /// The history of bets, newest first: every bet streamed as one array, or one page with
-/// `limit` (and `before` for the next pages).
+/// `limit` (and `before` for the next pages). On a book with accounts, a bettor's token lists
+/// that account's bets, the operator token every bet, and no token the anonymous bets.
 #[utoipa::path(
     get, path = "/bets", tag = "bets", operation_id = "list_bets",
     params(HistoryQuery),
@@ -51,15 +57,18 @@ pub struct HistoryQuery {
         (status = 200, description = "Bets, newest first; with a full page, a Link header to the next one", body = Vec<BetBody>),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`before` names no bet", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter, limit or before", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token that is neither the operator's nor a bettor's", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter, limit or before; an account_id other than the bettor's own", body = Problem, content_type = "application/problem+json"),
         DatabaseUnavailable,
     )
 )]
 pub async fn list(
     query: web::Query<HistoryQuery>,
+    caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = BetFilter {
+        owner: owner(&caller, query.account_id.as_deref())?,
         status: query
             .status
             .as_deref()
@@ -104,6 +113,27 @@ pub async fn list(
     }
 }
 
+/// Whose bets `caller` sees, narrowed to `account_id` when given.
+fn owner(caller: &Caller, account_id: Option<&str>) -> Result<Owner, ValidationError> {
+    let named = account_id
+        .map(|text| {
+            Uuid::parse_str(text)
+                .map_err(|_| ValidationError::new("account_id", "must be an account id (UUID)"))
+        })
+        .transpose()?;
+    match (caller, named) {
+        (Caller::Anyone | Caller::Operator, None) => Ok(Owner::Anyone),
+        (Caller::Anyone | Caller::Operator, Some(id)) => Ok(Owner::Account(id)),
+        (Caller::Bettor(account), None) => Ok(Owner::Account(account.id)),
+        (Caller::Bettor(account), Some(id)) if id == account.id => Ok(Owner::Account(id)),
+        (Caller::Anonymous, None) => Ok(Owner::Nobody),
+        (Caller::Bettor(_) | Caller::Anonymous, Some(_)) => Err(ValidationError::new(
+            "account_id",
+            "only the operator lists another account's bets",
+        )),
+    }
+}
+
 async fn page(
     state: &AppState,
     filter: &BetFilter,
@@ -123,6 +153,11 @@ async fn page(
         }
         if let Some(event_id) = &query.event_id {
             next.push_str(&format!("&event_id={event_id}"));
+        }
+        if let Owner::Account(account) = filter.owner
+            && query.account_id.is_some()
+        {
+            next.push_str(&format!("&account_id={account}"));
         }
         response.insert_header((header::LINK, format!("<{next}>; rel=\"next\"")));
     }

@@ -1,12 +1,12 @@
 //! Placing a bet: the Idempotency-Key rules, the placement (and, when the bet's stripe of its
 //! event's liability limit ran out, the placement against the whole limit), and why a bet is
-//! refused.
+//! refused, its account's money included.
 
 use deadpool_postgres::Pool;
 use uuid::Uuid;
 
 use crate::db::{self, DbError, NewBet, Placement};
-use crate::domain::{Bet, BetRefused, Consent, EventId, IdempotencyKey, Money};
+use crate::domain::{Bet, BetRefused, Consent, EventId, IdempotencyKey, Money, MoneyRefused};
 use crate::metrics::Metrics;
 
 /// A bet request, parsed.
@@ -18,6 +18,8 @@ pub struct BetRequest {
     pub amount: Money,
     /// The price the bettor agreed to, when they said.
     pub consent: Option<Consent>,
+    /// The account that places it and gives its stake; `None` for an anonymous bet.
+    pub account: Option<Uuid>,
 }
 
 /// A bet and whether it was placed now or found from an earlier request with the same key.
@@ -61,7 +63,8 @@ impl From<deadpool_postgres::PoolError> for PlaceError {
     }
 }
 
-/// Places a bet on an open event, at most once per Idempotency-Key.
+/// Places a bet on an open event, at most once per Idempotency-Key of its account (or of the
+/// anonymous bets).
 pub async fn place_bet(
     pool: &Pool,
     metrics: &Metrics,
@@ -85,7 +88,7 @@ async fn place(
 ) -> Result<Placed, PlaceError> {
     let mut client = pool.get().await?;
     if let Some(key) = key
-        && let Some(earlier) = db::bet_by_idempotency_key(&client, key).await?
+        && let Some(earlier) = db::bet_by_idempotency_key(&client, request.account, key).await?
     {
         return replay(earlier, request, key);
     }
@@ -95,17 +98,37 @@ async fn place(
         amount: request.amount,
         idempotency_key: key,
         consent: request.consent,
+        account: request.account,
     };
-    let mut placement = db::place_bet(&client, &bet).await;
-    if let Ok(Placement::StripeFull) = placement {
-        // Its connection's share of the liability limit is used up: decide on the whole limit.
-        metrics.limit_spreads.inc();
-        placement = db::place_bet_within_limit(&mut client, &bet).await;
-    }
+    let mut attempts = 0;
+    let placement = loop {
+        attempts += 1;
+        let mut placement = db::place_bet(&client, &bet).await;
+        if let Ok(Placement::StripeFull) = placement {
+            // Its connection's share of the liability limit is used up: decide on the whole
+            // limit.
+            metrics.limit_spreads.inc();
+            placement = db::place_bet_within_limit(&mut client, &bet).await;
+        }
+        let Ok(Placement::Unfunded) = placement else {
+            break placement;
+        };
+        match why_unfunded(&client, request).await? {
+            // Money came in between the bet's check and this read: the bet may fit now.
+            None if attempts < 3 => {}
+            None => break Ok(Placement::Unfunded),
+            Some(refused) => return Err(BetRefused::Funds(refused).into()),
+        }
+    };
     match (placement, key) {
         (Ok(Placement::Placed(bet)), _) => {
             metrics.bets_placed.inc();
-            tracing::info!(bet_id = %bet.id, event_id = %bet.event_id, amount = %bet.amount.value(), coefficient = %bet.coefficient, "bet placed");
+            if let Some(account) = bet.account_id {
+                metrics.ledger_lines.with_label_values(&["stake"]).inc();
+                tracing::info!(bet_id = %bet.id, event_id = %bet.event_id, account_id = %account, amount = %bet.amount.value(), coefficient = %bet.coefficient, "bet placed");
+            } else {
+                tracing::info!(bet_id = %bet.id, event_id = %bet.event_id, amount = %bet.amount.value(), coefficient = %bet.coefficient, "bet placed");
+            }
             Ok(Placed::New(bet))
         }
         (Ok(Placement::Refused(refused)), _) => Err(refused.into()),
@@ -113,9 +136,16 @@ async fn place(
             "a bet placed against the whole limit found its stripe full".to_owned(),
         )
         .into()),
+        (Ok(Placement::Unfunded), _) => Err(DbError::InvalidRow(
+            "an account that could not give a stake three times had it each time after".to_owned(),
+        )
+        .into()),
         // Another request with the same key committed between our look-up and our insert.
-        (Err(DbError::Constraint(name)), Some(key)) if name == "bets_idempotency_key_unique" => {
-            match db::bet_by_idempotency_key(&client, key).await? {
+        (Err(DbError::Constraint(name)), Some(key))
+            if name == "bets_idempotency_key_unique"
+                || name == "bets_account_idempotency_key_unique" =>
+        {
+            match db::bet_by_idempotency_key(&client, request.account, key).await? {
                 Some(earlier) => replay(earlier, request, key),
                 None => {
                     Err(DbError::InvalidRow(format!("idempotency key {key:?} vanished")).into())
@@ -124,6 +154,31 @@ async fn place(
         }
         (Err(error), _) => Err(error.into()),
     }
+}
+
+/// Why the bet's account could not give its stake, read after the refusal: blocked, or less
+/// available than the stake; `None` when neither holds any more (money came in meanwhile).
+async fn why_unfunded(
+    client: &deadpool_postgres::Client,
+    request: &BetRequest,
+) -> Result<Option<MoneyRefused>, DbError> {
+    let Some(id) = request.account else {
+        return Err(DbError::InvalidRow(
+            "an anonymous bet was refused for its account's money".to_owned(),
+        ));
+    };
+    let account = db::get_account(client, id)
+        .await?
+        .ok_or_else(|| DbError::InvalidRow(format!("account {id} is gone")))?;
+    Ok(if account.blocked {
+        Some(MoneyRefused::Blocked)
+    } else if account.available < request.amount.value() {
+        Some(MoneyRefused::InsufficientFunds {
+            available: account.available,
+        })
+    } else {
+        None
+    })
 }
 
 /// The bet an earlier request with the same key placed, if this request is the same bet: the

@@ -21,6 +21,7 @@ mod history;
 mod limits;
 mod limits_races;
 mod migration;
+mod migration_accounts;
 mod model;
 mod open_events;
 mod operations;

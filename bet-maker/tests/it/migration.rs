@@ -17,7 +17,7 @@ mod embedded {
 const STATUSES_ON_BETS: i32 = 2;
 
 /// A database of the test's own, migrated up to `version` only.
-async fn database_at(version: i32) -> (String, tokio_postgres::Client) {
+pub(crate) async fn database_at(version: i32) -> (String, tokio_postgres::Client) {
     let name = format!("test_bm_{}", uuid::Uuid::new_v4().simple());
     let mut client = test_support::create_database(&name).await;
     embedded::migrations::runner()
@@ -247,47 +247,4 @@ async fn bets_stored_before_exposure_existed_are_summed_into_it_and_limits_apply
     let problem = crate::helpers::assert_problem(refused, 409).await;
     assert_eq!(problem["max_amount"].to_string(), "1.11", "{problem}");
     assert_eq!(app.place("open", "1.11").await["status"], "pending");
-}
-
-/// The schema version before bets could belong to an account.
-const BEFORE_BETS_OF_ACCOUNTS: i32 = 6;
-
-#[tokio::test]
-async fn bets_stored_before_accounts_are_anonymous_and_read_as_before() {
-    let (database, old) = database_at(BEFORE_BETS_OF_ACCOUNTS).await;
-    old.batch_execute(
-        "INSERT INTO events (id, coefficient, deadline, status, version, settled_at)
-         VALUES ('done', 1.85, now() - interval '1 day', 'finished_win', 2, now());
-         INSERT INTO bets (id, event_id, amount, coefficient)
-         VALUES ('0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b', 'done', 10.00, 1.85);
-         INSERT INTO event_tallies (event_id, stripe, bets) VALUES ('done', 0, 1);",
-    )
-    .await
-    .unwrap();
-    drop(old);
-    let app = spawn_app_with(Options {
-        database: Some(database),
-        ..Options::default()
-    })
-    .await;
-    let bet: Value = app
-        .get_json("/bets/0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b")
-        .await;
-    assert_eq!(bet["status"], "won");
-    assert_eq!(bet["amount"].to_string(), "10.00");
-    assert_eq!(bet.get("account_id"), Some(&Value::Null));
-    assert_eq!(bet.get("paid_at"), Some(&Value::Null));
-    let history: Value = app.get_json("/bets").await;
-    assert_eq!(history[0]["account_id"], Value::Null);
-    // A bet paid to no account cannot be stored.
-    let refused = app
-        .app_client()
-        .await
-        .batch_execute("UPDATE bets SET paid_at = now()")
-        .await
-        .unwrap_err();
-    assert!(
-        format!("{refused:?}").contains("bets_paid_only_with_an_account"),
-        "{refused:?}"
-    );
 }

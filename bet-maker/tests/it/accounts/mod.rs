@@ -130,6 +130,9 @@ async fn assert_reconciled(app: &TestApp) {
     );
 }
 
+mod bets;
+mod races;
 mod statement;
 mod tokens;
 mod transfers;
+mod visibility;

@@ -40,6 +40,8 @@ pub struct Options {
     pub admin_token: Option<&'static str>,
     /// Serve the routes of accounts and money (`ACCOUNTS=true`).
     pub accounts: bool,
+    /// Take bets only from accounts (`ANONYMOUS_BETS=false`).
+    pub refuse_anonymous_bets: bool,
     /// Let pages of these origins call the app from a browser.
     pub cors_allowed_origins: Vec<String>,
     /// Start on these names, declared by the test as it likes (removed with the app), instead
@@ -114,6 +116,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         },
         cors_allowed_origins: options.cors_allowed_origins.clone(),
         accounts: options.accounts,
+        anonymous_bets: !options.refuse_anonymous_bets,
     };
     let application = Application::build(settings)
         .await
