@@ -20,6 +20,7 @@
 //!   moved to it here, in `consumer/moving/`).
 //! - [`db`]: every SQL statement; migrations live in `migrations/bet-maker/`.
 //! - [`open_events`]: `GET /events` from memory, invalidated by the consumer.
+//! - [`payouts`]: the payout worker, which takes results into bettors' wallets.
 //! - [`metrics`]: Prometheus metrics.
 //!
 //! Settings, logs, the HTTP server around the routes (problem+json, health and metrics
@@ -33,6 +34,7 @@ pub mod domain;
 pub mod error;
 pub mod metrics;
 pub mod open_events;
+pub mod payouts;
 pub mod routes;
 pub mod service;
 pub mod startup;

@@ -51,6 +51,8 @@ pub struct Metrics {
     pub accounts_opened: IntCounter,
     /// Lines written to the ledger, by kind (`deposit`, `withdrawal`, ...).
     pub ledger_lines: IntCounterVec,
+    /// Account bets whose wallet took their event's result (a correction counts again).
+    pub bets_paid: IntCounter,
     /// HTTP requests by method, route pattern and status, with their duration.
     pub http_requests: HistogramVec,
 }
@@ -99,6 +101,11 @@ impl Metrics {
                 "ledger_lines_total",
                 "Lines written to the ledger, by kind",
                 &["kind"],
+                registry,
+            )?,
+            bets_paid: register_int_counter_with_registry!(
+                "bets_paid_total",
+                "Account bets whose wallet took their event's result, by the worker or on touch",
                 registry,
             )?,
             messages_applied: register_int_counter_with_registry!(

@@ -1,5 +1,5 @@
-//! Building and running the application: the HTTP server and the consumer, as sibling tasks
-//! under one shutdown (`service-support` runs both).
+//! Building and running the application: the HTTP server, the consumer and (with accounts)
+//! the payout worker, as sibling tasks under one shutdown (`service-support` runs them).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::consumer::Consumer;
 use crate::metrics::Metrics;
 use crate::open_events::OpenEvents;
+use crate::payouts::Payer;
 use crate::state::AppState;
 use crate::{db, routes};
 
@@ -23,6 +24,8 @@ pub use service_support::run::shutdown_signal;
 const POOL_SIZE: usize = 16;
 /// Connections to Postgres for the consumer.
 const CONSUMER_POOL_SIZE: usize = 2;
+/// Connections to Postgres for the payout worker (one chunk at a time).
+const PAYER_POOL_SIZE: usize = 1;
 /// How long a statement of an HTTP request waits for a row lock before it answers 503. The
 /// consumer holds an event's row for one short transaction; a longer wait means trouble.
 const HTTP_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -43,9 +46,9 @@ pub struct BetMaker;
 impl Definition for BetMaker {
     const NAME: &'static str = "bet-maker";
     type Settings = Settings;
-    type Worker = Consumer;
+    type Worker = Workers;
 
-    async fn build(settings: Settings) -> anyhow::Result<Parts<Consumer>> {
+    async fn build(settings: Settings) -> anyhow::Result<Parts<Workers>> {
         let service = &settings.service;
         let http_config = db::pg_config(&service.database_url, Some(HTTP_LOCK_TIMEOUT))?;
         let pool = db::open(http_config, POOL_SIZE).await?;
@@ -70,6 +73,14 @@ impl Definition for BetMaker {
             broker: consumer.broker_status(),
             while_broker_down: "new events and results wait in the queue",
             registry: metrics.registry().clone(),
+        };
+        // The worker has a connection of its own: busy HTTP clients never hold up payouts.
+        let payer = if settings.accounts {
+            let payer_pool =
+                db::pool(db::pg_config(&service.database_url, None)?, PAYER_POOL_SIZE)?;
+            Some(Payer::new(payer_pool, metrics.clone()))
+        } else {
+            None
         };
         let requests = metrics.http_requests.clone();
         let state = AppState {
@@ -99,19 +110,34 @@ impl Definition for BetMaker {
                 cors_allowed_origins: settings.cors_allowed_origins.clone(),
             },
         )?;
+        let mut pools = vec![pool, consumer_pool];
+        pools.extend(payer.as_ref().map(Payer::pool));
         Ok(Parts {
             server,
-            worker: consumer,
-            pools: vec![pool, consumer_pool],
+            worker: Workers { consumer, payer },
+            pools,
         })
     }
 }
 
-impl Worker for Consumer {
+/// bet-maker's background work: the consumer, and the payout worker when bettors have
+/// accounts; both stop with the service.
+#[derive(Debug)]
+pub struct Workers {
+    consumer: Consumer,
+    payer: Option<Payer>,
+}
+
+impl Worker for Workers {
     const NAME: &'static str = "consumer";
     const GRACE: Duration = CONSUMER_STOP;
 
-    fn run(self, shutdown: CancellationToken) -> impl Future<Output = ()> + Send + 'static {
-        self.consume(shutdown)
+    async fn run(self, shutdown: CancellationToken) {
+        match self.payer {
+            Some(payer) => {
+                tokio::join!(self.consumer.consume(shutdown.clone()), payer.run(shutdown));
+            }
+            None => self.consumer.consume(shutdown).await,
+        }
     }
 }

@@ -2,6 +2,11 @@
 -- account's bets listed without reading anyone else's, and the refusal of a stake the account
 -- cannot cover. Never edit a migration once applied anywhere; add a new one.
 
+-- Stop every bet-maker of the old version before starting one of this version
+-- (docs/upgrading.md). The connection's timeouts are meant for requests, not this.
+SET LOCAL statement_timeout = 0;
+SET LOCAL lock_timeout = 0;
+
 -- Until now one key named one bet in the whole book. From now on anonymous bets share one
 -- scope and each account has its own: the same key from two accounts is two bets. Every bet
 -- stored so far is anonymous, so the new anonymous index holds exactly what the old one did.

@@ -10,6 +10,7 @@ mod bets;
 mod book;
 mod events;
 mod exposure;
+mod payouts;
 mod placement;
 mod stakes;
 
@@ -24,6 +25,7 @@ pub use bets::{
 pub use book::{place_bet_within_limit, spread_limit};
 pub use events::{apply_events, lock_events, open_events};
 pub use exposure::{Exposure, event_exposure, exposures};
+pub use payouts::{Chunk, Paid, due_events, pay_chunk, take_results};
 pub use placement::{NewBet, PLACE_BET, Placement, place_bet};
 
 mod embedded {

@@ -242,7 +242,7 @@ pub async fn ledger(_: Operator, state: web::Data<AppState>) -> Result<HttpRespo
         available: totals.available,
         held: totals.held,
         book: totals.book,
-        // No bet is placed from an account yet, so no wallet has a result to take.
+        // Not counted yet: the payout worker keeps up, but the count is not kept (API.md).
         unpaid_bets: 0,
     }))
 }

@@ -10,9 +10,9 @@ use service_support::auth::{carries_operator_token, request_token};
 use service_support::problem::{Problem, RequestError};
 use utoipa::IntoResponses;
 
-use crate::db;
 use crate::domain::{Account, TokenHash};
 use crate::error::ApiError;
+use crate::service;
 use crate::state::AppState;
 
 /// The account of the request's token, as stored when the request came in.
@@ -87,9 +87,9 @@ fn app_state(request: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
         })
 }
 
+/// The token's account, which first takes its known results.
 async fn account_of(state: &AppState, token: &TokenHash) -> Result<Option<Account>, ApiError> {
-    let client = state.pool.get().await?;
-    Ok(db::account_by_token(&client, token).await?)
+    Ok(service::signed_in(&state.pool, &state.metrics, token).await?)
 }
 
 /// A bettor route's refusal of a request without a bettor's token, for the OpenAPI document.

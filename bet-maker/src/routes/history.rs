@@ -115,6 +115,10 @@ pub async fn list(
 
 /// Whose bets `caller` sees, narrowed to `account_id` when given.
 fn owner(caller: &Caller, account_id: Option<&str>) -> Result<Owner, ValidationError> {
+    // A book without accounts lists every bet, as before accounts existed.
+    if let Caller::Anyone = caller {
+        return Ok(Owner::Anyone);
+    }
     let named = account_id
         .map(|text| {
             Uuid::parse_str(text)
@@ -122,8 +126,8 @@ fn owner(caller: &Caller, account_id: Option<&str>) -> Result<Owner, ValidationE
         })
         .transpose()?;
     match (caller, named) {
-        (Caller::Anyone | Caller::Operator, None) => Ok(Owner::Anyone),
-        (Caller::Anyone | Caller::Operator, Some(id)) => Ok(Owner::Account(id)),
+        (Caller::Anyone, _) | (Caller::Operator, None) => Ok(Owner::Anyone),
+        (Caller::Operator, Some(id)) => Ok(Owner::Account(id)),
         (Caller::Bettor(account), None) => Ok(Owner::Account(account.id)),
         (Caller::Bettor(account), Some(id)) if id == account.id => Ok(Owner::Account(id)),
         (Caller::Anonymous, None) => Ok(Owner::Nobody),

@@ -215,4 +215,4 @@ mod placing;
 mod wallet;
 
 pub use placing::{BetRequest, PlaceError, Placed, place_bet};
-pub use wallet::{MoveError, Moved, deposit, open_account, rotate_token, withdraw};
+pub use wallet::{MoveError, Moved, deposit, open_account, rotate_token, signed_in, withdraw};

@@ -110,6 +110,13 @@ async fn place(
             metrics.limit_spreads.inc();
             placement = db::place_bet_within_limit(&mut client, &bet).await;
         }
+        // A request with the same key may have placed the bet meanwhile: its commit came
+        // first, and took the money (or the room) this one was refused for.
+        if let (Ok(Placement::Unfunded | Placement::Refused(_)), Some(key)) = (&placement, key)
+            && let Some(earlier) = db::bet_by_idempotency_key(&client, request.account, key).await?
+        {
+            return replay(earlier, request, key);
+        }
         let Ok(Placement::Unfunded) = placement else {
             break placement;
         };

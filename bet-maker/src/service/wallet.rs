@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::db::{self, DbError};
 use crate::domain::{
     Account, AccountName, BettorToken, IdempotencyKey, Line, LineKind, Money, MoneyRefused,
+    TokenHash,
 };
 use crate::metrics::Metrics;
 
@@ -56,6 +57,27 @@ pub async fn open_account(
     metrics.accounts_opened.inc();
     tracing::info!(account_id = %account.id, "account opened");
     Ok((account, token))
+}
+
+/// The account of `token`, after it took every result of its bets bet-maker knows ("pull on
+/// touch": however far the payout worker is behind, a bettor never reads or spends a balance
+/// that misses a settled, void or corrected bet).
+pub async fn signed_in(
+    pool: &Pool,
+    metrics: &Metrics,
+    token: &TokenHash,
+) -> Result<Option<Account>, DbError> {
+    let client = pool.get().await?;
+    let Some(account) = db::account_by_token(&client, token).await? else {
+        return Ok(None);
+    };
+    let taken = db::take_results(&client, account.id).await?;
+    if taken.paid == 0 {
+        return Ok(Some(account));
+    }
+    metrics.bets_paid.inc_by(taken.paid.unsigned_abs());
+    tracing::info!(account_id = %account.id, bets = taken.paid, "results taken on touch");
+    db::get_account(&client, account.id).await
 }
 
 /// A new token for the account; the old one stops working at once.

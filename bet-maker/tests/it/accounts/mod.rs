@@ -131,6 +131,7 @@ async fn assert_reconciled(app: &TestApp) {
 }
 
 mod bets;
+mod payouts;
 mod races;
 mod statement;
 mod tokens;

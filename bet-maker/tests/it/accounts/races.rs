@@ -98,6 +98,15 @@ async fn bets_racing_withdrawals_never_take_more_than_there_is() {
         10,
         "{placed} bets, {withdrawn} withdrawals"
     );
+    let refused = bets
+        .iter()
+        .chain(&withdrawals)
+        .filter(|r| r.status() == 409);
+    assert_eq!(
+        refused.count(),
+        22,
+        "every other request is refused for its money"
+    );
     let held = format!("{}.00", placed * 10);
     assert_eq!(balances(&app, &token).await, ("0.00".into(), held));
     assert_reconciled(&app).await;

@@ -77,6 +77,18 @@ async fn an_idempotency_key_belongs_to_the_account_that_sends_it() {
         "{statuses:?}"
     );
     assert_eq!(account(&app, &ada).await["available"].to_string(), "80.00");
+
+    // The same when the stake is all there is: the late requests answer the bet, not a
+    // refusal for the money it took.
+    let (_, all_in) = funded(&app, "All-in", "10.00").await;
+    let racing = (0..16).map(|_| keyed_bet(&app, Some(&all_in), "slip-3"));
+    let mut statuses: Vec<u16> = futures_util::future::join_all(racing)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [[200; 15].as_slice(), &[201]].concat());
     assert_reconciled(&app).await;
 }
 

@@ -1,0 +1,223 @@
+//! Results taken into wallets. One statement ([`pay!`]) posts, for each bet a selection names,
+//! the difference between what its wallet should hold for its event's current result and what
+//! it took: a `won`, `lost` or `void` line the first time, a `correction` after. The payout
+//! worker runs it over an event's account bets a chunk at a time ([`pay_chunk`]); a bettor's
+//! own reads run it over their bets on the events still due ([`take_results`]).
+
+use deadpool_postgres::GenericClient;
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+use super::DbError;
+
+/// The columns every selection of bets to pay gives, the bets locked (`FOR UPDATE OF b`).
+macro_rules! chosen_columns {
+    () => {
+        "SELECT b.id, b.seq, b.account_id, b.event_id, b.amount, b.coefficient, b.paid_result,
+                e.status AS result
+         FROM bets b JOIN events e ON e.id = b.event_id"
+    };
+}
+
+/// Pays the bets `$chosen` selects: their legs (`wallet_legs` of the current result minus
+/// those of the result taken), the accounts locked in id order before any is changed, one line
+/// per bet with the balance after it, the sums on one of the payouts' stripes of the totals
+/// (16–31, by connection) after every account, and each bet's `paid_result` and `paid_at`.
+/// Locks go bets (by `seq`), accounts (by id), one stripe: the same order everywhere.
+macro_rules! pay {
+    ($chosen:expr) => {
+        concat!(
+            "WITH chosen AS (",
+            $chosen,
+            "), legs AS (
+                 SELECT c.id, c.seq, c.account_id, c.event_id, c.result,
+                        CASE WHEN c.paid_result IS NOT NULL THEN 'correction'
+                             WHEN c.result = 'finished_win' THEN 'won'
+                             WHEN c.result = 'finished_lose' THEN 'lost'
+                             ELSE 'void' END AS kind,
+                        target.available - taken.available AS available_leg,
+                        target.held - taken.held AS held_leg,
+                        target.book - taken.book AS book_leg
+                 FROM chosen c,
+                      LATERAL wallet_legs(c.result, c.amount, c.coefficient) AS target,
+                      LATERAL wallet_legs(c.paid_result, c.amount, c.coefficient) AS taken
+                 WHERE c.paid_result IS DISTINCT FROM c.result
+             ), locked AS (
+                 SELECT a.id FROM accounts a WHERE a.id IN (SELECT account_id FROM legs)
+                 ORDER BY a.id FOR NO KEY UPDATE
+             ), sums AS (
+                 -- The scalar subquery runs once, first: every account is locked, in order,
+                 -- before the first is changed.
+                 SELECT account_id, sum(available_leg) AS available, sum(held_leg) AS held
+                 FROM legs WHERE (SELECT count(*) FROM locked) >= 0 GROUP BY account_id
+             ), moved AS (
+                 UPDATE accounts a SET available = a.available + s.available,
+                                       held = a.held + s.held
+                 FROM sums s WHERE a.id = s.account_id
+                 RETURNING a.id, a.available
+             ), lines AS (
+                 INSERT INTO ledger (account_id, kind, available_leg, held_leg, book_leg,
+                                     outside_leg, available, bet_id, event_id)
+                 SELECT l.account_id, l.kind, l.available_leg, l.held_leg, l.book_leg, 0,
+                        m.available - coalesce(sum(l.available_leg) OVER (
+                            PARTITION BY l.account_id ORDER BY l.seq DESC
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+                        l.id, l.event_id
+                 FROM legs l JOIN moved m ON m.id = l.account_id
+                 ORDER BY l.seq
+                 RETURNING available_leg, held_leg, book_leg
+             ), totals AS (
+                 UPDATE ledger_totals t SET available = t.available + s.available,
+                                            held = t.held + s.held, book = t.book + s.book
+                 FROM (SELECT sum(available_leg) AS available, sum(held_leg) AS held,
+                              sum(book_leg) AS book FROM lines) s
+                 WHERE t.stripe = 16 + pg_backend_pid() % 16 AND s.available IS NOT NULL
+             ), paid AS (
+                 UPDATE bets b SET paid_result = l.result, paid_at = now()
+                 FROM legs l WHERE b.id = l.id
+             )
+             SELECT (SELECT count(*) FROM chosen) AS chosen,
+                    (SELECT max(seq) FROM chosen) AS last_seq,
+                    (SELECT count(*) FROM legs) AS paid,
+                    (SELECT min(result) FROM chosen) AS result"
+        )
+    };
+}
+
+/// What one payment statement did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paid {
+    /// Bets it looked at.
+    pub chosen: i64,
+    /// The last of them by `seq`.
+    pub last_seq: Option<i64>,
+    /// Bets whose wallet took a result (one line each).
+    pub paid: i64,
+    /// The result they were paid for (a chunk's event's status).
+    pub result: Option<String>,
+}
+
+fn paid_from_row(row: &tokio_postgres::Row) -> Result<Paid, DbError> {
+    Ok(Paid {
+        chosen: row.try_get("chosen")?,
+        last_seq: row.try_get("last_seq")?,
+        paid: row.try_get("paid")?,
+        result: row.try_get("result")?,
+    })
+}
+
+/// Takes every known result of the account's bets into its wallet, before the account is read
+/// or moves money: its bets on the events still due (few: the worker keeps up), each one's
+/// difference posted.
+pub async fn take_results(client: &impl GenericClient, account: Uuid) -> Result<Paid, DbError> {
+    let statement = client
+        .prepare_cached(pay!(concat!(
+            chosen_columns!(),
+            " WHERE e.id IN (SELECT id FROM events
+                             WHERE status <> 'new' AND paid_status IS DISTINCT FROM status)
+                AND b.account_id = $1 AND b.paid_result IS DISTINCT FROM e.status
+              ORDER BY b.seq FOR UPDATE OF b"
+        )))
+        .await?;
+    paid_from_row(&client.query_one(&statement, &[&account]).await?)
+}
+
+/// Up to `limit` events some wallet has not taken the current result of, those the worker
+/// visited least recently first.
+pub async fn due_events(client: &impl GenericClient, limit: i64) -> Result<Vec<String>, DbError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT e.id FROM events e LEFT JOIN payouts p ON p.event_id = e.id
+             WHERE e.status <> 'new' AND e.paid_status IS DISTINCT FROM e.status
+             ORDER BY p.turn NULLS FIRST, e.id LIMIT $1",
+        )
+        .await?;
+    let rows = client.query(&statement, &[&limit]).await?;
+    rows.iter()
+        .map(|row| row.try_get(0).map_err(Into::into))
+        .collect()
+}
+
+/// What a chunk of an event's payout came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chunk {
+    /// Another replica's worker holds the event, or nothing is due on it any more.
+    Skipped,
+    /// `paid` bets paid; `done` when the event owes nothing more for its current result.
+    Paid { paid: i64, done: bool },
+}
+
+/// Pays the next `size` account bets of `event` for its current result, in one transaction:
+/// the event's place in `payouts` locked (`SKIP LOCKED`: one worker per event at a time), the
+/// bets after it paid ([`pay!`]), the place moved on and the event sent to the back of the
+/// line; when the last bet is paid, the event marked paid for that result (only if it still
+/// has it: a correction meanwhile leaves it due, and the next round starts again from its
+/// first bet, posting differences).
+pub async fn pay_chunk(
+    client: &mut deadpool_postgres::Client,
+    event: &str,
+    size: i64,
+) -> Result<Chunk, DbError> {
+    let place = client
+        .prepare_cached(
+            "INSERT INTO payouts (event_id, status, turn) VALUES ($1, '', nextval('payout_turns'))
+             ON CONFLICT (event_id) DO NOTHING",
+        )
+        .await?;
+    client.execute(&place, &[&event]).await?;
+    let transaction = client.transaction().await?;
+    let locked = transaction
+        .prepare_cached(
+            "SELECT p.status, p.after_seq, e.status AS current
+             FROM payouts p JOIN events e ON e.id = p.event_id
+             WHERE p.event_id = $1 AND e.status <> 'new'
+               AND e.paid_status IS DISTINCT FROM e.status
+             FOR UPDATE OF p SKIP LOCKED",
+        )
+        .await?;
+    let Some(row) = transaction.query_opt(&locked, &[&event]).await? else {
+        return Ok(Chunk::Skipped);
+    };
+    let (paying, after, current): (String, i64, String) =
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    // A new result (a first finish, or a correction): its round starts at the first bet.
+    let start = if paying == current { after } else { 0 };
+    let chunk = transaction
+        .prepare_cached(pay!(concat!(
+            chosen_columns!(),
+            " WHERE b.event_id = $1 AND b.account_id IS NOT NULL AND b.seq > $2
+                AND e.status <> 'new'
+              ORDER BY b.seq LIMIT $3 FOR UPDATE OF b"
+        )))
+        .await?;
+    let parameters: [&(dyn ToSql + Sync); 3] = [&event, &start, &size];
+    let paid = paid_from_row(&transaction.query_one(&chunk, &parameters).await?)?;
+    // The result the chunk paid for, read by its own statement. If a correction came in
+    // since `current` was read, the bets before `start` took another result: start again.
+    let result = paid.result.clone().unwrap_or_else(|| current.clone());
+    let (after, done) = if result == current || start == 0 {
+        (paid.last_seq.unwrap_or(start), paid.chosen < size)
+    } else {
+        (0, false)
+    };
+    let progress = transaction
+        .prepare_cached(
+            "UPDATE payouts SET status = $2, after_seq = $3, turn = nextval('payout_turns')
+             WHERE event_id = $1",
+        )
+        .await?;
+    transaction
+        .execute(&progress, &[&event, &result, &after])
+        .await?;
+    if done {
+        let settled = transaction
+            .prepare_cached("UPDATE events SET paid_status = $2 WHERE id = $1 AND status = $2")
+            .await?;
+        transaction.execute(&settled, &[&event, &result]).await?;
+    }
+    transaction.commit().await?;
+    Ok(Chunk::Paid {
+        paid: paid.paid,
+        done,
+    })
+}

@@ -1,0 +1,55 @@
+-- Results taken into wallets: each account bet records the result its wallet took, each event
+-- whether every wallet took its current result, and the payout worker its progress per event.
+-- Never edit a migration once applied anywhere; add a new one.
+
+-- Stop every bet-maker of the old version before starting one of this version
+-- (docs/upgrading.md). The connection's timeouts are meant for requests, not this.
+SET LOCAL statement_timeout = 0;
+SET LOCAL lock_timeout = 0;
+
+-- The event status whose money the bet's wallet took (null: none yet). It differs from the
+-- event's status until the wallet took the current result; the difference is what is posted.
+ALTER TABLE bets ADD COLUMN paid_result text
+    CONSTRAINT bets_paid_result_final CHECK (paid_result IN ('finished_win', 'finished_lose', 'cancelled'));
+-- The worker pays an event's account bets in `seq` order, a chunk at a time.
+CREATE INDEX bets_account_bets_by_event_idx ON bets (event_id, seq) WHERE account_id IS NOT NULL;
+
+-- The result every wallet of the event's bets took (null: not all yet). An event is due while
+-- it differs from a final status; the worker sets it when it paid the last bet.
+ALTER TABLE events ADD COLUMN paid_status text;
+CREATE INDEX events_due_idx ON events (id) WHERE status <> 'new' AND paid_status IS DISTINCT FROM status;
+-- Every event already final without an account bet owes nothing.
+UPDATE events e SET paid_status = status
+WHERE status <> 'new'
+  AND NOT EXISTS (SELECT FROM bets b WHERE b.event_id = e.id AND b.account_id IS NOT NULL);
+
+-- The worker's place in each due event: the result it is paying, the last bet paid for it, and
+-- its turn (the event with the lowest turn goes next, then to the back of the line).
+CREATE TABLE payouts (
+    event_id  text   PRIMARY KEY CONSTRAINT payouts_event_fk REFERENCES events (id),
+    status    text   NOT NULL,
+    after_seq bigint NOT NULL DEFAULT 0,
+    turn      bigint NOT NULL
+);
+CREATE SEQUENCE payout_turns;
+
+-- What a result does to a wallet: the legs of a bet of `amount` at `coefficient` whose event
+-- has `result` (null: nothing). A win pays stake × odds, rounded down to the cent.
+CREATE FUNCTION wallet_legs(result text, amount numeric, coefficient numeric,
+                            OUT available numeric, OUT held numeric, OUT book numeric)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE result WHEN 'finished_win' THEN trunc(amount * coefficient, 2)
+                       WHEN 'cancelled' THEN amount ELSE 0 END,
+           CASE WHEN result IS NULL THEN 0 ELSE -amount END,
+           CASE result WHEN 'finished_win' THEN amount - trunc(amount * coefficient, 2)
+                       WHEN 'finished_lose' THEN amount ELSE 0 END
+$$;
+
+-- Payouts add to 16 stripes of the totals of their own (16–31), chosen by connection, so that
+-- a chunk of many accounts never waits for, nor holds up, the stripes bets and transfers take.
+ALTER TABLE ledger_totals DROP CONSTRAINT ledger_totals_stripe_range;
+ALTER TABLE ledger_totals ADD CONSTRAINT ledger_totals_stripe_range CHECK (stripe BETWEEN 0 AND 31);
+INSERT INTO ledger_totals (stripe) SELECT generate_series(16, 31);
+
+-- A bettor's own bets on the events still due, for taking their results on touch.
+CREATE INDEX bets_account_event_idx ON bets (account_id, event_id) WHERE account_id IS NOT NULL;
