@@ -14,7 +14,12 @@ pub fn variables() -> Vec<&'static str> {
 }
 
 /// The variables only bet-maker reads.
-const OWN: [&str; 3] = ["CORS_ALLOWED_ORIGINS", "ACCOUNTS", "ANONYMOUS_BETS"];
+const OWN: [&str; 4] = [
+    "CORS_ALLOWED_ORIGINS",
+    "ACCOUNTS",
+    "ANONYMOUS_BETS",
+    "PAYOUT_CHUNK",
+];
 
 /// What bet-maker defaults to on a developer machine.
 const DEFAULTS: Defaults = Defaults {
@@ -37,6 +42,9 @@ pub struct Settings {
     /// `ANONYMOUS_BETS`: whether `POST /bet` takes a bet without a bettor's token (default
     /// true; false makes every bet an account's).
     pub anonymous_bets: bool,
+    /// `PAYOUT_CHUNK`: how many bets the payout worker pays per transaction (1–100 000,
+    /// default 1 000).
+    pub payout_chunk: i64,
 }
 
 /// bet-maker's own variables as they arrive.
@@ -45,12 +53,14 @@ struct Own {
     cors_allowed_origins: Option<String>,
     accounts: Option<String>,
     anonymous_bets: Option<String>,
+    payout_chunk: Option<String>,
 }
 
 impl Settings {
     /// Reads `DATABASE_URL`, `AMQP_URL`, `BIND_ADDRESS`, `PORT`, `LOG_FORMAT`,
     /// `AMQP_NAME_PREFIX`, `AMQP_QUEUE_TYPE`, `ADMIN_TOKEN`, `CORS_ALLOWED_ORIGINS`,
-    /// `ACCOUNTS` and `ANONYMOUS_BETS`, with defaults that fit a developer machine.
+    /// `ACCOUNTS`, `ANONYMOUS_BETS` and `PAYOUT_CHUNK`, with defaults that fit a developer
+    /// machine.
     pub fn from_env() -> Result<Self, ConfigError> {
         let (service, own) = config::load::<Own>(DEFAULTS, &OWN)?;
         Self {
@@ -60,11 +70,30 @@ impl Settings {
             )?,
             accounts: config::switch("ACCOUNTS", own.accounts.as_deref(), false)?,
             anonymous_bets: config::switch("ANONYMOUS_BETS", own.anonymous_bets.as_deref(), true)?,
+            payout_chunk: payout_chunk(own.payout_chunk.as_deref())?,
             service,
         }
         .checked()
     }
+}
 
+/// `PAYOUT_CHUNK`, a whole number from 1 to 100 000; 1 000 when unset.
+fn payout_chunk(value: Option<&str>) -> Result<i64, ConfigError> {
+    let Some(text) = value else {
+        return Ok(1000);
+    };
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|chunk| (1..=100_000).contains(chunk))
+        .ok_or_else(|| {
+            ConfigError(format!(
+                "PAYOUT_CHUNK must be a whole number from 1 to 100000, not {text:?}"
+            ))
+        })
+}
+
+impl Settings {
     /// Accounts move money on the operator's word (deposits): never with the operator routes
     /// open to anyone.
     fn checked(self) -> Result<Self, ConfigError> {
@@ -131,6 +160,23 @@ mod tests {
             jail.set_env("ACCOUNTS", "true");
             jail.set_env("ADMIN_TOKEN", "s3cret-token");
             assert!(!Settings::from_env().unwrap().anonymous_bets);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
+    fn the_payout_chunk_is_a_thousand_bets_unless_told_otherwise_within_bounds() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            assert_eq!(Settings::from_env().unwrap().payout_chunk, 1000);
+            jail.set_env("PAYOUT_CHUNK", "2");
+            assert_eq!(Settings::from_env().unwrap().payout_chunk, 2);
+            for wrong in ["0", "100001", "ten", "-5"] {
+                jail.set_env("PAYOUT_CHUNK", wrong);
+                let error = Settings::from_env().unwrap_err().to_string();
+                assert!(error.contains("PAYOUT_CHUNK"), "{error}");
+            }
             Ok(())
         });
     }

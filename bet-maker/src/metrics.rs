@@ -53,6 +53,10 @@ pub struct Metrics {
     pub ledger_lines: IntCounterVec,
     /// Account bets whose wallet took their event's result (a correction counts again).
     pub bets_paid: IntCounter,
+    /// Account bets whose event's current result some wallet has not taken yet.
+    pub payout_backlog: IntGauge,
+    /// Seconds since the oldest result some wallet has not taken yet became known (0: none).
+    pub payout_backlog_age: IntGauge,
     /// HTTP requests by method, route pattern and status, with their duration.
     pub http_requests: HistogramVec,
 }
@@ -106,6 +110,16 @@ impl Metrics {
             bets_paid: register_int_counter_with_registry!(
                 "bets_paid_total",
                 "Account bets whose wallet took their event's result, by the worker or on touch",
+                registry,
+            )?,
+            payout_backlog: register_int_gauge_with_registry!(
+                "payout_backlog_bets",
+                "Account bets whose event's current result some wallet has not taken yet",
+                registry,
+            )?,
+            payout_backlog_age: register_int_gauge_with_registry!(
+                "payout_backlog_age_seconds",
+                "Seconds since the oldest result a wallet has not taken yet became known",
                 registry,
             )?,
             messages_applied: register_int_counter_with_registry!(

@@ -12,9 +12,6 @@ use tokio_util::sync::CancellationToken;
 use crate::db::{self, Chunk, DbError};
 use crate::metrics::Metrics;
 
-/// Bets paid per transaction: long enough to pay a million bets quickly, short enough that a
-/// bettor's own read waiting for a chunk's locks waits milliseconds.
-const CHUNK: i64 = 1000;
 /// Events visited per pass: each gets one chunk, then the next pass starts over.
 const EVENTS_PER_PASS: i64 = 16;
 /// How often an idle worker looks for a result to pay.
@@ -27,12 +24,19 @@ const AFTER_FAILURE: Duration = Duration::from_secs(1);
 pub struct Payer {
     pool: Pool,
     metrics: Metrics,
+    /// Bets paid per transaction (`PAYOUT_CHUNK`): long enough to pay a million bets quickly,
+    /// short enough that a bettor's own read waiting for a chunk's locks waits milliseconds.
+    chunk: i64,
 }
 
 impl Payer {
-    /// A worker paying from `pool`'s database.
-    pub fn new(pool: Pool, metrics: Metrics) -> Self {
-        Self { pool, metrics }
+    /// A worker paying from `pool`'s database, `chunk` bets per transaction.
+    pub fn new(pool: Pool, metrics: Metrics, chunk: i64) -> Self {
+        Self {
+            pool,
+            metrics,
+            chunk,
+        }
     }
 
     /// Its connections.
@@ -59,16 +63,25 @@ impl Payer {
         }
     }
 
-    /// One chunk for each of the events due longest unvisited; whether any was paid.
+    /// One chunk for each of the events due longest unvisited; whether any was paid. The
+    /// backlog's gauges are read first (a pass over an empty backlog shows it empty).
     async fn pass(&self, shutdown: &CancellationToken) -> Result<bool, DbError> {
         let mut client = self.pool.get().await?;
+        let (backlog, since) = db::unpaid(&client).await?;
+        self.metrics.payout_backlog.set(backlog);
+        let age = since.map_or(0, |since| {
+            (time::OffsetDateTime::now_utc() - since).whole_seconds()
+        });
+        self.metrics.payout_backlog_age.set(age.max(0));
         let due = db::due_events(&client, EVENTS_PER_PASS).await?;
         let mut worked = false;
         for event in &due {
             if shutdown.is_cancelled() {
                 break;
             }
-            if let Chunk::Paid { paid, done } = db::pay_chunk(&mut client, event, CHUNK).await? {
+            if let Chunk::Paid { paid, done } =
+                db::pay_chunk(&mut client, event, self.chunk).await?
+            {
                 worked = true;
                 self.metrics.bets_paid.inc_by(paid.unsigned_abs());
                 if done {

@@ -78,7 +78,11 @@ impl Definition for BetMaker {
         let payer = if settings.accounts {
             let payer_pool =
                 db::pool(db::pg_config(&service.database_url, None)?, PAYER_POOL_SIZE)?;
-            Some(Payer::new(payer_pool, metrics.clone()))
+            Some(Payer::new(
+                payer_pool,
+                metrics.clone(),
+                settings.payout_chunk,
+            ))
         } else {
             None
         };

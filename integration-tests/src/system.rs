@@ -136,6 +136,7 @@ impl System {
             cors_allowed_origins: Vec::new(),
             accounts: false,
             anonymous_bets: true,
+            payout_chunk: 1000,
         };
         let application = bet_maker::Application::build(settings)
             .await

@@ -53,3 +53,16 @@ INSERT INTO ledger_totals (stripe) SELECT generate_series(16, 31);
 
 -- A bettor's own bets on the events still due, for taking their results on touch.
 CREATE INDEX bets_account_event_idx ON bets (account_id, event_id) WHERE account_id IS NOT NULL;
+
+-- How many account bets each event has (per stripe, as `bets`), and how many of an event's
+-- account bets took each result (per stripe of the payer's connection, +1 for the result a
+-- bet took, −1 for the one it took before): an event's unpaid bets are the first minus the
+-- second for its current result, read from at most 64 rows however many bets it has.
+ALTER TABLE event_tallies ADD COLUMN account_bets bigint NOT NULL DEFAULT 0;
+CREATE TABLE paid_counts (
+    event_id text     NOT NULL CONSTRAINT paid_counts_event_fk REFERENCES events (id),
+    result   text     NOT NULL,
+    stripe   smallint NOT NULL,
+    bets     bigint   NOT NULL,
+    PRIMARY KEY (event_id, result, stripe)
+);

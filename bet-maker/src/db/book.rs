@@ -53,17 +53,18 @@ async fn lock_stripes(client: &impl GenericClient, event_id: &str) -> Result<Dec
         .try_get(0)?)
 }
 
-/// Adds a bet (`amount`, paying `payout` if won) to this connection's stripe and spreads
+/// Adds a bet (`amount`, paying `payout` if won, whether from an account) to this connection's stripe and spreads
 /// `room` (what is left of the limit after it) over the 16 budgets; `room` `None` removes
 /// the budgets (no limit). The 16 stripes must exist ([`ensure_stripes`]) and be locked.
 async fn spread(
     client: &impl GenericClient,
     event_id: &str,
-    bet: Option<(Decimal, Decimal)>,
+    bet: Option<(Decimal, Decimal, bool)>,
     room: Option<Decimal>,
 ) -> Result<(), DbError> {
-    let (amount, payout) = bet.unwrap_or_default();
+    let (amount, payout, of_account) = bet.unwrap_or_default();
     let bets = i64::from(bet.is_some());
+    let account_bets = i64::from(of_account);
     // Each stripe gets an equal share to the 1/10 000 (a liability has four decimals); this
     // connection's stripe also gets what does not divide evenly.
     let share = room.map(|room| (room / Decimal::from(STRIPES)).trunc_with_scale(4));
@@ -75,6 +76,8 @@ async fn spread(
             "UPDATE event_tallies SET
                  bets = bets + CASE WHEN stripe = pg_backend_pid() % 16 THEN $2::bigint
                                     ELSE 0 END,
+                 account_bets = account_bets + CASE WHEN stripe = pg_backend_pid() % 16
+                                                    THEN $7::bigint ELSE 0 END,
                  stake = stake + CASE WHEN stripe = pg_backend_pid() % 16 THEN $3::numeric
                                       ELSE 0 END,
                  payout = payout + CASE WHEN stripe = pg_backend_pid() % 16 THEN $4::numeric
@@ -85,7 +88,15 @@ async fn spread(
              WHERE event_id = $1",
         )
         .await?;
-    let parameters: [&(dyn ToSql + Sync); 6] = [&event_id, &bets, &amount, &payout, &share, &rest];
+    let parameters: [&(dyn ToSql + Sync); 7] = [
+        &event_id,
+        &bets,
+        &amount,
+        &payout,
+        &share,
+        &rest,
+        &account_bets,
+    ];
     client.execute(&statement, &parameters).await?;
     Ok(())
 }
@@ -164,13 +175,15 @@ pub async fn place_bet_within_limit(
             Some((free - liability).max(Decimal::ZERO))
         }
     };
-    if !hold(&transaction, bet).await? {
+    if let Some(account) = bet.account
+        && !hold(&transaction, bet.id, event_id, amount, account).await?
+    {
         return Ok(Placement::Unfunded);
     }
     spread(
         &transaction,
         event_id,
-        Some((amount, amount * coefficient)),
+        Some((amount, amount * coefficient, bet.account.is_some())),
         room,
     )
     .await?;

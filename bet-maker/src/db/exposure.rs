@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use shared_messages::{EventId, EventStatus};
 
 use super::DbError;
+use super::payouts::unpaid_of;
 
 /// What the book stands to lose on an event, from its tally.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub struct Exposure {
     pub payout_if_win: Decimal,
     /// The event's liability limit, if any.
     pub max_liability: Option<Decimal>,
+    /// Its account bets whose current result some wallet has not taken yet.
+    pub unpaid_bets: i64,
 }
 
 impl Exposure {
@@ -35,7 +38,9 @@ macro_rules! exposure_select {
     ($join:literal, $where:literal, $having:literal) => {
         concat!(
             "SELECT e.id, e.status, e.max_liability, coalesce(sum(t.bets), 0)::bigint AS bets,
-                    coalesce(sum(t.stake), 0) AS stake, coalesce(sum(t.payout), 0) AS payout
+                    coalesce(sum(t.stake), 0) AS stake, coalesce(sum(t.payout), 0) AS payout, (",
+            unpaid_of!("e"),
+            ")::bigint AS unpaid_bets
              FROM events e ",
             $join,
             " event_tallies t ON t.event_id = e.id ",
@@ -57,6 +62,7 @@ fn exposure_from_row(row: &tokio_postgres::Row) -> Result<Exposure, DbError> {
         stake: row.try_get("stake")?,
         payout_if_win: row.try_get("payout")?,
         max_liability: row.try_get("max_liability")?,
+        unpaid_bets: row.try_get("unpaid_bets")?,
     })
 }
 

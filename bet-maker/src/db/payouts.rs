@@ -10,6 +10,33 @@ use uuid::Uuid;
 
 use super::DbError;
 
+/// An event's unpaid account bets, for the event row `$e` (due or not): its account bets
+/// (its tally) minus those whose wallet took its current result (`paid_counts`).
+macro_rules! unpaid_of {
+    ($e:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $e,
+            ".status = 'new' OR ",
+            $e,
+            ".paid_status = ",
+            $e,
+            ".status THEN 0
+                  ELSE (SELECT coalesce(sum(t.account_bets), 0) FROM event_tallies t
+                        WHERE t.event_id = ",
+            $e,
+            ".id)
+                     - (SELECT coalesce(sum(p.bets), 0) FROM paid_counts p
+                        WHERE p.event_id = ",
+            $e,
+            ".id AND p.result = ",
+            $e,
+            ".status) END"
+        )
+    };
+}
+pub(super) use unpaid_of;
+
 /// The columns every selection of bets to pay gives, the bets locked (`FOR UPDATE OF b`).
 macro_rules! chosen_columns {
     () => {
@@ -23,14 +50,15 @@ macro_rules! chosen_columns {
 /// those of the result taken), the accounts locked in id order before any is changed, one line
 /// per bet with the balance after it, the sums on one of the payouts' stripes of the totals
 /// (16–31, by connection) after every account, and each bet's `paid_result` and `paid_at`.
-/// Locks go bets (by `seq`), accounts (by id), one stripe: the same order everywhere.
+/// Then each event's count of bets per result taken (`paid_counts`, by connection). Locks go
+/// bets (by `seq`), accounts (by id), one stripe, the counts: the same order everywhere.
 macro_rules! pay {
     ($chosen:expr) => {
         concat!(
             "WITH chosen AS (",
             $chosen,
             "), legs AS (
-                 SELECT c.id, c.seq, c.account_id, c.event_id, c.result,
+                 SELECT c.id, c.seq, c.account_id, c.event_id, c.result, c.paid_result,
                         CASE WHEN c.paid_result IS NOT NULL THEN 'correction'
                              WHEN c.result = 'finished_win' THEN 'won'
                              WHEN c.result = 'finished_lose' THEN 'lost'
@@ -72,6 +100,19 @@ macro_rules! pay {
                  FROM (SELECT sum(available_leg) AS available, sum(held_leg) AS held,
                               sum(book_leg) AS book FROM lines) s
                  WHERE t.stripe = 16 + pg_backend_pid() % 16 AND s.available IS NOT NULL
+                 RETURNING t.stripe
+             ), counted AS (
+                 -- After the totals (the subquery), rows in key order: the same lock order
+                 -- for every payer.
+                 INSERT INTO paid_counts AS p (event_id, result, stripe, bets)
+                 SELECT event_id, result, pg_backend_pid() % 16, sum(change)
+                 FROM (SELECT event_id, result, 1 AS change FROM legs
+                       UNION ALL
+                       SELECT event_id, paid_result, -1 FROM legs WHERE paid_result IS NOT NULL
+                      ) AS changes
+                 WHERE (SELECT count(*) FROM totals) >= 0
+                 GROUP BY event_id, result ORDER BY event_id, result
+                 ON CONFLICT (event_id, result, stripe) DO UPDATE SET bets = p.bets + EXCLUDED.bets
              ), paid AS (
                  UPDATE bets b SET paid_result = l.result, paid_at = now()
                  FROM legs l WHERE b.id = l.id
@@ -136,6 +177,25 @@ pub async fn due_events(client: &impl GenericClient, limit: i64) -> Result<Vec<S
     rows.iter()
         .map(|row| row.try_get(0).map_err(Into::into))
         .collect()
+}
+
+/// The account bets whose event's current result some wallet has not taken, and since when
+/// the oldest of those results is known: over the due events only, each read from its tally
+/// and its counts of results taken (at most 64 rows an event), however many bets it has.
+pub async fn unpaid(
+    client: &impl GenericClient,
+) -> Result<(i64, Option<time::OffsetDateTime>), DbError> {
+    let statement = client
+        .prepare_cached(concat!(
+            "SELECT coalesce(sum(unpaid), 0)::bigint, min(settled_at) FILTER (WHERE unpaid > 0)
+             FROM (SELECT ",
+            unpaid_of!("e"),
+            " AS unpaid, e.settled_at FROM events e
+                   WHERE e.status <> 'new' AND e.paid_status IS DISTINCT FROM e.status) AS due"
+        ))
+        .await?;
+    let row = client.query_one(&statement, &[]).await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 /// What a chunk of an event's payout came to.

@@ -74,7 +74,8 @@ pub const PLACE_BET: &str = concat!(
          -- Under a limit: this connection's stripe, only within its budget (checked again on
          -- the newest row version if another bet changed it meanwhile). No row: no room.
          UPDATE event_tallies AS tally
-         SET bets = tally.bets + 1, stake = tally.stake + $3, payout = tally.payout + takes.payout
+         SET bets = tally.bets + 1, stake = tally.stake + $3, payout = tally.payout + takes.payout,
+             account_bets = tally.account_bets + ($7::uuid IS NOT NULL)::int
          FROM takes, event
          WHERE event.max_liability IS NOT NULL
            AND tally.event_id = takes.id AND tally.stripe = pg_backend_pid() % 16
@@ -83,12 +84,13 @@ pub const PLACE_BET: &str = concat!(
      ), unlimited AS (
          -- Without a limit: the stripe is made on the first bet. A budget left from a limit
          -- since removed makes the bet take the slow path, which drops the budgets.
-         INSERT INTO event_tallies AS tally (event_id, stripe, bets, stake, payout)
-         SELECT takes.id, pg_backend_pid() % 16, 1, $3, takes.payout
+         INSERT INTO event_tallies AS tally (event_id, stripe, bets, stake, payout, account_bets)
+         SELECT takes.id, pg_backend_pid() % 16, 1, $3, takes.payout, ($7::uuid IS NOT NULL)::int
          FROM takes, event WHERE event.max_liability IS NULL
          ON CONFLICT (event_id, stripe) DO UPDATE
             SET bets = tally.bets + 1, stake = tally.stake + EXCLUDED.stake,
-                payout = tally.payout + EXCLUDED.payout
+                payout = tally.payout + EXCLUDED.payout,
+                account_bets = tally.account_bets + EXCLUDED.account_bets
             WHERE tally.budget IS NULL
          RETURNING event_id
      ), tally AS (

@@ -3,10 +3,11 @@
 //! ([`super::place_bet_within_limit`]).
 
 use deadpool_postgres::GenericClient;
+use rust_decimal::Decimal;
 use tokio_postgres::types::ToSql;
+use uuid::Uuid;
 
 use super::DbError;
-use super::placement::NewBet;
 
 /// The stake of a bet from an account moved from its `available` to its `held`, with its
 /// ledger line and its stripe of the totals: only when the account is not blocked and has the
@@ -62,12 +63,15 @@ macro_rules! hold_stake {
 }
 pub(super) use hold_stake;
 
-/// Takes the stake of a bet from its account ([`hold_stake!`]); false when the account cannot
-/// give it. True for an anonymous bet.
-pub(super) async fn hold(client: &impl GenericClient, bet: &NewBet<'_>) -> Result<bool, DbError> {
-    let Some(account) = bet.account else {
-        return Ok(true);
-    };
+/// Takes the stake `amount` of bet `bet` on `event` from `account` ([`hold_stake!`]); false
+/// when the account cannot give it.
+pub(super) async fn hold(
+    client: &impl GenericClient,
+    bet: Uuid,
+    event: &str,
+    amount: Decimal,
+    account: Uuid,
+) -> Result<bool, DbError> {
     let statement = client
         .prepare_cached(concat!(
             "WITH ",
@@ -75,12 +79,7 @@ pub(super) async fn hold(client: &impl GenericClient, bet: &NewBet<'_>) -> Resul
             " SELECT count(*) FROM held"
         ))
         .await?;
-    let parameters: [&(dyn ToSql + Sync); 4] = [
-        &bet.id,
-        &bet.event_id.as_str(),
-        &bet.amount.value(),
-        &account,
-    ];
+    let parameters: [&(dyn ToSql + Sync); 4] = [&bet, &event, &amount, &account];
     let held: i64 = client
         .query_one(&statement, &parameters)
         .await?

@@ -234,15 +234,24 @@ pub struct LedgerBody {
     )
 )]
 pub async fn ledger(_: Operator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let client = state.pool.get().await?;
-    let totals = db::ledger_totals(&client).await?;
+    let mut client = state.pool.get().await?;
+    // One snapshot for the totals and the unpaid bets.
+    let snapshot = client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .await
+        .map_err(db::DbError::from)?;
+    let totals = db::ledger_totals(&snapshot).await?;
+    let (unpaid_bets, _) = db::unpaid(&snapshot).await?;
+    snapshot.commit().await.map_err(db::DbError::from)?;
     Ok(HttpResponse::Ok().json(LedgerBody {
         deposits: totals.deposits,
         withdrawals: totals.withdrawals,
         available: totals.available,
         held: totals.held,
         book: totals.book,
-        // Not counted yet: the payout worker keeps up, but the count is not kept (API.md).
-        unpaid_bets: 0,
+        unpaid_bets,
     }))
 }

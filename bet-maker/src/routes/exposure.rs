@@ -43,6 +43,9 @@ pub struct ExposureBody {
     #[serde(with = "shared_messages::optional_two_decimals")]
     #[schema(value_type = Option<f64>, example = 25000.00, multiple_of = 0.01)]
     pub max_liability: Option<Decimal>,
+    /// Its account bets whose current result some wallet has not taken yet.
+    #[schema(minimum = 0)]
+    pub unpaid_bets: i64,
 }
 
 /// Money to the cent, a half cent away from zero.
@@ -62,6 +65,7 @@ impl From<&Exposure> for ExposureBody {
             // shown always add up.
             liability: cents(exposure.payout_if_win) - exposure.stake,
             max_liability: exposure.max_liability,
+            unpaid_bets: exposure.unpaid_bets,
         }
     }
 }

@@ -12,4 +12,5 @@ mod flows;
 mod lifecycle;
 mod log_pipes;
 mod nodes;
+mod payouts;
 mod secrets;

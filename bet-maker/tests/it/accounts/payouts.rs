@@ -126,11 +126,34 @@ async fn a_bettor_s_own_read_takes_the_result_however_far_the_worker_is_behind()
         1,
         "the worker paid while kept off"
     );
+    // Counted as unpaid where the operator looks, and in the backlog's gauge.
+    let ledger = get_with(&app, "/ledger", OPERATOR)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(ledger["unpaid_bets"], 1, "{ledger}");
+    let exposure: Value = get_with(&app, "/events/match-1/exposure", OPERATOR)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(exposure["unpaid_bets"], 1, "{exposure}");
+    app.wait_for_metric("bet_maker_payout_backlog_bets", 1.0)
+        .await;
     // The first read shows the win.
     assert_eq!(
         balances(&app, &token).await,
         ("115.00".into(), "0.00".into())
     );
+    let ledger = get_with(&app, "/ledger", OPERATOR)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(ledger["unpaid_bets"], 0, "{ledger}");
+    app.wait_for_metric("bet_maker_payout_backlog_bets", 0.0)
+        .await;
     holder.batch_execute("ROLLBACK").await.unwrap();
     assert_reconciled(&app).await;
 }
@@ -195,6 +218,34 @@ async fn every_account_bet_of_an_event_is_paid_once_whoever_pays() {
     .await;
     assert_eq!(
         app.sql_count("SELECT count(*) FROM ledger WHERE kind = 'won'")
+            .await,
+        15
+    );
+    let exposure: Value = get_with(&app, "/events/match-1/exposure", OPERATOR)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (exposure["bets"].clone(), exposure["unpaid_bets"].clone()),
+        (16.into(), 0.into())
+    );
+    // A correction makes all 15 unpaid again until the wallets take it.
+    settle(&app, EventChange::Corrected, 3, EventStatus::FinishedLose).await;
+    for token in &tokens {
+        wait_for_balances(&app, token, "70.00", "0.00").await;
+    }
+    app.wait_until("the correction is paid", || async {
+        get_with(&app, "/ledger", OPERATOR)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["unpaid_bets"]
+            == 0
+    })
+    .await;
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM ledger WHERE kind = 'correction'")
             .await,
         15
     );

@@ -117,6 +117,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         cors_allowed_origins: options.cors_allowed_origins.clone(),
         accounts: options.accounts,
         anonymous_bets: !options.refuse_anonymous_bets,
+        payout_chunk: 1000,
     };
     let application = Application::build(settings)
         .await
