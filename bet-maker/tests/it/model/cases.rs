@@ -32,6 +32,20 @@ pub struct History {
 }
 
 impl History {
+    /// A history of open versions at `odds` (cents, each with its limit), then `result`, then
+    /// `corrections`.
+    pub fn new(
+        odds: Vec<(i64, Option<i64>)>,
+        result: Option<EventStatus>,
+        corrections: Vec<EventStatus>,
+    ) -> Self {
+        Self {
+            odds,
+            result,
+            corrections,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.odds.len() + usize::from(self.result.is_some()) + self.corrections.len()
     }

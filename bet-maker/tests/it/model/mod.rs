@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 mod batches;
 mod cases;
+mod wallet_cases;
+mod wallets;
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -93,51 +95,62 @@ async fn handled(app: &TestApp) -> f64 {
     total
 }
 
+/// Delivers a message (waiting until it is handled) or places an anonymous bet, checking the
+/// answer against the model and keeping the model up to date.
+async fn apply(
+    app: &TestApp,
+    histories: &[History],
+    ids: &[String],
+    model: &mut Model,
+    step: Step,
+) {
+    match step {
+        Step::Deliver { event, version } => {
+            let (change, snapshot) = histories[event].snapshot(&ids[event], version);
+            let before = handled(app).await;
+            app.publish(change, &snapshot).await;
+            app.wait_until("the message is handled", || async {
+                handled(app).await > before
+            })
+            .await;
+            model.deliver(event, snapshot);
+        }
+        Step::Bet {
+            event,
+            amount,
+            seen,
+        } => {
+            let seen = seen.map(|version| histories[event].snapshot("-", version).1.coefficient);
+            let mut body = json!({ "event_id": ids[event], "amount": amount });
+            if let Some(seen) = seen {
+                body["coefficient"] = json!(format!("{seen:.2}"));
+            }
+            let response = app.bet(body).await;
+            let amount = Decimal::from(amount);
+            let (status, odds) = model.bet(event, amount, seen);
+            assert_eq!(
+                response.status(),
+                status,
+                "bet of {amount} on {}",
+                ids[event]
+            );
+            if let Some(odds) = odds {
+                let bet: Value = response.json().await.unwrap();
+                assert_eq!(bet["coefficient"].to_string(), format!("{odds:.2}"));
+                model
+                    .bets
+                    .push((bet["id"].as_str().unwrap().to_owned(), event, amount, odds));
+            }
+        }
+    }
+}
+
 async fn run_case(histories: Vec<History>, steps: Vec<Step>) {
     let app = spawn_app().await;
     let mut model = Model::default();
     let ids: Vec<String> = (0..histories.len()).map(|i| format!("ev{i}")).collect();
     for step in steps {
-        match step {
-            Step::Deliver { event, version } => {
-                let (change, snapshot) = histories[event].snapshot(&ids[event], version);
-                let before = handled(&app).await;
-                app.publish(change, &snapshot).await;
-                app.wait_until("the message is handled", || async {
-                    handled(&app).await > before
-                })
-                .await;
-                model.deliver(event, snapshot);
-            }
-            Step::Bet {
-                event,
-                amount,
-                seen,
-            } => {
-                let seen =
-                    seen.map(|version| histories[event].snapshot("-", version).1.coefficient);
-                let mut body = json!({ "event_id": ids[event], "amount": amount });
-                if let Some(seen) = seen {
-                    body["coefficient"] = json!(format!("{seen:.2}"));
-                }
-                let response = app.bet(body).await;
-                let amount = Decimal::from(amount);
-                let (status, odds) = model.bet(event, amount, seen);
-                assert_eq!(
-                    response.status(),
-                    status,
-                    "bet of {amount} on {}",
-                    ids[event]
-                );
-                if let Some(odds) = odds {
-                    let bet: Value = response.json().await.unwrap();
-                    assert_eq!(bet["coefficient"].to_string(), format!("{odds:.2}"));
-                    model
-                        .bets
-                        .push((bet["id"].as_str().unwrap().to_owned(), event, amount, odds));
-                }
-            }
-        }
+        apply(&app, &histories, &ids, &mut model, step).await;
     }
     assert_eq!(
         app.metric("bet_maker_messages_dead_lettered_total").await,
