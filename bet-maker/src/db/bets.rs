@@ -126,15 +126,17 @@ pub async fn get_bet(client: &impl GenericClient, id: Uuid) -> Result<Option<Bet
     row.as_ref().map(bet_from_row).transpose()
 }
 
-/// Where a page of the history starts: strictly older than this bet.
-pub async fn bet_position(client: &impl GenericClient, id: Uuid) -> Result<Option<i64>, DbError> {
+/// Where a page of the history starts (strictly older than this bet), and whose bet it is.
+pub async fn bet_position(
+    client: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<(i64, Option<Uuid>)>, DbError> {
     let statement = client
-        .prepare_cached("SELECT seq FROM bets WHERE id = $1")
+        .prepare_cached("SELECT seq, account_id FROM bets WHERE id = $1")
         .await?;
     let row = client.query_opt(&statement, &[&id]).await?;
-    row.map(|row| row.try_get(0))
+    row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .transpose()
-        .map_err(Into::into)
 }
 
 /// The history, newest first, of the bets `owner` names. A status filter is one on the

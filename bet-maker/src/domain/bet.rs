@@ -121,6 +121,16 @@ pub enum Owner {
 }
 
 impl Owner {
+    /// Whether a list of these bets may name a bet of `account` (`None`: anonymous) as a
+    /// place: the anonymous bets are everyone's, an account's only its own and the operator's.
+    pub fn may_see(self, account: Option<uuid::Uuid>) -> bool {
+        match (self, account) {
+            (Self::Anyone, _) | (_, None) => true,
+            (Self::Account(id), Some(owner)) => id == owner,
+            (Self::Nobody, Some(_)) => false,
+        }
+    }
+
     /// The account, when one is named.
     pub fn account(self) -> Option<uuid::Uuid> {
         match self {

@@ -93,9 +93,12 @@ pub async fn list(
             let id = Uuid::parse_str(text)
                 .map_err(|_| ValidationError::new("before", "must be a bet id (UUID)"))?;
             let client = state.pool.get().await?;
-            let position = db::bet_position(&client, id)
-                .await?
-                .ok_or_else(|| ApiError::BetNotFound(format!("{id} (the before of this page)")))?;
+            let not_found = || ApiError::BetNotFound(format!("{id} (the before of this page)"));
+            let (position, owner) = db::bet_position(&client, id).await?.ok_or_else(not_found)?;
+            // Another account's bet is not there for this caller, as `GET /bets/{id}` says.
+            if !filter.owner.may_see(owner) {
+                return Err(not_found());
+            }
             Some(position)
         }
     };

@@ -73,7 +73,8 @@ async fn account(app: &TestApp, token: &str) -> Value {
 }
 
 /// What must hold at every moment: each account's balances are the sums of its lines' legs,
-/// the totals are the sums of all lines, every line balances, and `GET /ledger` says
+/// each account bet has its one stake line and its stake is held until its wallet took a
+/// result, the totals are the sums of all lines, every line balances, and `GET /ledger` says
 /// deposits − withdrawals = available + held + book.
 async fn assert_reconciled(app: &TestApp) {
     let broken = app
@@ -87,6 +88,22 @@ async fn assert_reconciled(app: &TestApp) {
     assert_eq!(
         broken, 0,
         "accounts whose balances are not their lines' sums"
+    );
+    let stakes = app
+        .sql_count(
+            "SELECT (SELECT count(*) FROM bets b WHERE b.account_id IS NOT NULL
+                       AND (SELECT count(*) FROM ledger l WHERE l.bet_id = b.id AND l.kind = 'stake'
+                              AND l.account_id = b.account_id AND l.available_leg = -b.amount) <> 1)
+                  + (SELECT count(*) FROM ledger l WHERE l.kind = 'stake'
+                       AND NOT EXISTS (SELECT FROM bets b WHERE b.id = l.bet_id))
+                  + (SELECT count(*) FROM accounts a
+                       WHERE a.held <> (SELECT coalesce(sum(b.amount), 0) FROM bets b
+                                        WHERE b.account_id = a.id AND b.paid_result IS NULL))",
+        )
+        .await;
+    assert_eq!(
+        stakes, 0,
+        "account bets without their one stake line, stake lines without a bet, or held that is not the unpaid stakes"
     );
     let unbalanced = app
         .sql_count(

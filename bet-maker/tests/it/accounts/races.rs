@@ -46,6 +46,14 @@ async fn sixty_four_concurrent_bets_take_exactly_what_is_available() {
         balances(&app, &token).await,
         ("0.00".into(), "100.00".into())
     );
+    // Nothing of the refused bets stays in the event's tally.
+    let exposure: serde_json::Value = super::get_with(&app, "/events/match-1/exposure", OPERATOR)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(exposure["bets"], 10, "{exposure}");
+    assert_eq!(exposure["stake"].to_string(), "100.00", "{exposure}");
     assert_reconciled(&app).await;
 }
 

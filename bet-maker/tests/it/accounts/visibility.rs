@@ -147,6 +147,11 @@ async fn a_bettor_sees_only_their_own_bets_the_operator_all_and_nobody_the_anony
     assert_problem(app.get(&of_bob).await, 422).await;
     assert_problem(get_with(&app, "/bets", "bm_not-a-token").await, 401).await;
 
+    // Nor is another's bet a place to page from.
+    let after_ada = format!("/bets?limit=10&before={ada_bet}");
+    assert_problem(get_with(&app, &after_ada, &bob).await, 404).await;
+    assert_eq!(get_with(&app, &after_ada, OPERATOR).await.status(), 200);
+
     let ada_path = format!("/bets/{ada_bet}");
     assert_eq!(get_with(&app, &ada_path, &ada).await.status(), 200);
     assert_eq!(get_with(&app, &ada_path, OPERATOR).await.status(), 200);
