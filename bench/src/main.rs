@@ -36,10 +36,10 @@ struct Args {
     /// Where to write the results as JSON.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
-    /// Only these figures (numbers 1 to 9, comma-separated), with what they need: 2 reads the
+    /// Only these figures (numbers 1 to 10, comma-separated), with what they need: 2 reads the
     /// bets placed by 1, and 6 and the exposure of 8 need the settlement of 5, which they then
     /// also report.
-    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=9))]
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=10))]
     only: Vec<u8>,
 }
 
@@ -125,6 +125,10 @@ async fn run(
     if figure(2) {
         step("2 reading");
         figures::reading(system, sizes, &mut results).await?;
+    }
+    if figure(10) {
+        step("10 bets from accounts (anonymous, then from accounts, at 64 clients)");
+        figures::account_bets(system, sizes, &mut results).await?;
     }
     if figure(3) {
         step("3 propagation");

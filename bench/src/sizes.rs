@@ -18,6 +18,8 @@ pub struct Sizes {
     pub flow_rounds: usize,
     /// Bets of the events finished in figure 5, in order; the last also feeds figure 6.
     pub settlements: Vec<usize>,
+    /// Funded accounts figure 10's bets come from.
+    pub accounts: usize,
 }
 
 impl Sizes {
@@ -30,6 +32,7 @@ impl Sizes {
                 flow_events: 200,
                 flow_rounds: 1,
                 settlements: vec![1_000, 10_000],
+                accounts: 2_000,
             }
         } else {
             Self {
@@ -39,6 +42,7 @@ impl Sizes {
                 flow_events: 5_000,
                 flow_rounds: 3,
                 settlements: vec![10_000, 100_000, 1_000_000],
+                accounts: 10_000,
             }
         }
     }

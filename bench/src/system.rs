@@ -68,7 +68,10 @@ impl System {
             ]
         };
         let line_provider = Process::start("line-provider", &common(&line_provider_database));
-        let bet_maker = Process::start("bet-maker", &common(&bet_maker_database));
+        // With bettors' accounts, as figure 10 needs (and as a book with accounts runs).
+        let mut bet_maker_env = common(&bet_maker_database);
+        bet_maker_env.push(("ACCOUNTS", "true".to_owned()));
+        let bet_maker = Process::start("bet-maker", &bet_maker_env);
         let http = reqwest::Client::new();
         tokio::time::timeout(WAIT, async {
             line_provider.wait_ready(&http).await;

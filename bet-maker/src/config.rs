@@ -42,7 +42,7 @@ pub struct Settings {
     /// `ANONYMOUS_BETS`: whether `POST /bet` takes a bet without a bettor's token (default
     /// true; false makes every bet an account's).
     pub anonymous_bets: bool,
-    /// `PAYOUT_CHUNK`: how many bets the payout worker pays per transaction (1–100 000,
+    /// `PAYOUT_CHUNK`: how many bets the payout worker pays per transaction (1–10 000,
     /// default 1 000).
     pub payout_chunk: i64,
 }
@@ -77,7 +77,8 @@ impl Settings {
     }
 }
 
-/// `PAYOUT_CHUNK`, a whole number from 1 to 100 000; 1 000 when unset.
+/// `PAYOUT_CHUNK`, a whole number from 1 to 10 000 (a chunk well within the statement
+/// timeout); 1 000 when unset.
 fn payout_chunk(value: Option<&str>) -> Result<i64, ConfigError> {
     let Some(text) = value else {
         return Ok(1000);
@@ -85,10 +86,10 @@ fn payout_chunk(value: Option<&str>) -> Result<i64, ConfigError> {
     text.trim()
         .parse::<i64>()
         .ok()
-        .filter(|chunk| (1..=100_000).contains(chunk))
+        .filter(|chunk| (1..=10_000).contains(chunk))
         .ok_or_else(|| {
             ConfigError(format!(
-                "PAYOUT_CHUNK must be a whole number from 1 to 100000, not {text:?}"
+                "PAYOUT_CHUNK must be a whole number from 1 to 10000, not {text:?}"
             ))
         })
 }
@@ -172,7 +173,7 @@ mod tests {
             assert_eq!(Settings::from_env().unwrap().payout_chunk, 1000);
             jail.set_env("PAYOUT_CHUNK", "2");
             assert_eq!(Settings::from_env().unwrap().payout_chunk, 2);
-            for wrong in ["0", "100001", "ten", "-5"] {
+            for wrong in ["0", "10001", "ten", "-5"] {
                 jail.set_env("PAYOUT_CHUNK", wrong);
                 let error = Settings::from_env().unwrap_err().to_string();
                 assert!(error.contains("PAYOUT_CHUNK"), "{error}");

@@ -79,14 +79,21 @@ impl Payer {
             if shutdown.is_cancelled() {
                 break;
             }
-            if let Chunk::Paid { paid, done } =
-                db::pay_chunk(&mut client, event, self.chunk).await?
-            {
-                worked = true;
-                self.metrics.bets_paid.inc_by(paid.unsigned_abs());
-                if done {
-                    tracing::info!(event_id = %event, "every wallet took the event's result");
+            match db::pay_chunk(&mut client, event, self.chunk).await {
+                Ok(Chunk::Paid { paid, done }) => {
+                    worked = true;
+                    self.metrics.bets_paid.inc_by(paid.unsigned_abs());
+                    if done {
+                        tracing::info!(event_id = %event, "every wallet took the event's result");
+                    }
                 }
+                Ok(Chunk::Skipped) => {}
+                // One event failing holds back no other: it goes to the back of the line.
+                Err(error) if error.is_caused_by_data() => {
+                    tracing::error!(event_id = %event, %error, "an event's payout failed; it is tried again after the others");
+                    db::postpone(&client, event).await?;
+                }
+                Err(error) => return Err(error),
             }
         }
         Ok(worked)

@@ -9,25 +9,30 @@ SET LOCAL lock_timeout = 0;
 
 -- The event status whose money the bet's wallet took (null: none yet). It differs from the
 -- event's status until the wallet took the current result; the difference is what is posted.
-ALTER TABLE bets ADD COLUMN paid_result text
-    CONSTRAINT bets_paid_result_final CHECK (paid_result IN ('finished_win', 'finished_lose', 'cancelled'));
+-- The constraint holds for every bet written from now on (NOT VALID: no scan of the stored
+-- bets, which are all null).
+ALTER TABLE bets ADD COLUMN paid_result text;
+ALTER TABLE bets ADD CONSTRAINT bets_paid_result_final
+    CHECK (paid_result IN ('finished_win', 'finished_lose', 'cancelled')) NOT VALID;
 -- The worker pays an event's account bets in `seq` order, a chunk at a time.
 CREATE INDEX bets_account_bets_by_event_idx ON bets (event_id, seq) WHERE account_id IS NOT NULL;
 
--- The result every wallet of the event's bets took (null: not all yet). An event is due while
--- it differs from a final status; the worker sets it when it paid the last bet.
-ALTER TABLE events ADD COLUMN paid_status text;
-CREATE INDEX events_due_idx ON events (id) WHERE status <> 'new' AND paid_status IS DISTINCT FROM status;
+-- The version of the event whose result every wallet of its bets took (null: none). An event is
+-- due while a final status has a version not paid: a first result, and every correction (even
+-- one back to an earlier result), starts a payout of its own from the first bet.
+ALTER TABLE events ADD COLUMN paid_version bigint;
+CREATE INDEX events_due_idx ON events (id) WHERE status <> 'new' AND paid_version IS DISTINCT FROM version;
 -- Every event already final without an account bet owes nothing.
-UPDATE events e SET paid_status = status
+UPDATE events e SET paid_version = version
 WHERE status <> 'new'
   AND NOT EXISTS (SELECT FROM bets b WHERE b.event_id = e.id AND b.account_id IS NOT NULL);
 
--- The worker's place in each due event: the result it is paying, the last bet paid for it, and
--- its turn (the event with the lowest turn goes next, then to the back of the line).
+-- The worker's place in each due event: the version it is paying, the last bet paid for it,
+-- and its turn (the event with the lowest turn goes next, then to the back of the line). The
+-- row goes when the event is paid.
 CREATE TABLE payouts (
     event_id  text   PRIMARY KEY CONSTRAINT payouts_event_fk REFERENCES events (id),
-    status    text   NOT NULL,
+    version   bigint NOT NULL,
     after_seq bigint NOT NULL DEFAULT 0,
     turn      bigint NOT NULL
 );
@@ -59,6 +64,12 @@ CREATE INDEX bets_account_event_idx ON bets (account_id, event_id) WHERE account
 -- bet took, −1 for the one it took before): an event's unpaid bets are the first minus the
 -- second for its current result, read from at most 64 rows however many bets it has.
 ALTER TABLE event_tallies ADD COLUMN account_bets bigint NOT NULL DEFAULT 0;
+-- The account bets placed before this migration, each event's in its lowest stripe.
+UPDATE event_tallies t SET account_bets = counted.bets
+FROM (SELECT event_id, count(*) AS bets FROM bets WHERE account_id IS NOT NULL GROUP BY event_id)
+     AS counted
+WHERE t.event_id = counted.event_id
+  AND t.stripe = (SELECT min(stripe) FROM event_tallies s WHERE s.event_id = counted.event_id);
 CREATE TABLE paid_counts (
     event_id text     NOT NULL CONSTRAINT paid_counts_event_fk REFERENCES events (id),
     result   text     NOT NULL,

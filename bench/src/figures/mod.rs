@@ -1,6 +1,7 @@
 //! The figures of BENCHMARKS.md, one file each, each with the baseline it is compared with,
 //! measured in the same run; and what they share (the betting events, the results, polling).
 
+mod accounts;
 mod book;
 mod footprint;
 mod history;
@@ -11,6 +12,7 @@ mod reading;
 mod settlement;
 mod throughput;
 
+pub use accounts::account_bets;
 pub use book::{exposure, limits};
 pub use footprint::{final_footprint, idle_footprint};
 pub use history::history;

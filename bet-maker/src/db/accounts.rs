@@ -14,9 +14,9 @@ use crate::domain::{
     Account, AccountName, EventId, IdempotencyKey, LedgerTotals, Line, LineKind, Money, TokenHash,
 };
 
-const ACCOUNT_COLUMNS: &str = "id, name, available, held, blocked, created_at";
+pub(super) const ACCOUNT_COLUMNS: &str = "id, name, available, held, blocked, created_at";
 
-fn account_from_row(row: &Row) -> Result<Account, DbError> {
+pub(super) fn account_from_row(row: &Row) -> Result<Account, DbError> {
     Ok(Account {
         id: row.try_get("id")?,
         name: row.try_get("name")?,

@@ -25,7 +25,9 @@ pub use bets::{
 pub use book::{place_bet_within_limit, spread_limit};
 pub use events::{apply_events, lock_events, open_events};
 pub use exposure::{Exposure, event_exposure, exposures};
-pub use payouts::{Chunk, Paid, due_events, pay_chunk, take_results, unpaid};
+pub use payouts::{
+    Chunk, Paid, account_owing, due_events, pay_chunk, postpone, take_results, unpaid,
+};
 pub use placement::{NewBet, PLACE_BET, Placement, place_bet};
 
 mod embedded {

@@ -9,6 +9,8 @@ use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::DbError;
+use super::accounts::{ACCOUNT_COLUMNS, account_from_row};
+use crate::domain::{Account, TokenHash};
 
 /// An event's unpaid account bets, for the event row `$e` (due or not): its account bets
 /// (its tally) minus those whose wallet took its current result (`paid_counts`).
@@ -19,9 +21,9 @@ macro_rules! unpaid_of {
             $e,
             ".status = 'new' OR ",
             $e,
-            ".paid_status = ",
+            ".paid_version = ",
             $e,
-            ".status THEN 0
+            ".version THEN 0
                   ELSE (SELECT coalesce(sum(t.account_bets), 0) FROM event_tallies t
                         WHERE t.event_id = ",
             $e,
@@ -41,7 +43,7 @@ pub(super) use unpaid_of;
 macro_rules! chosen_columns {
     () => {
         "SELECT b.id, b.seq, b.account_id, b.event_id, b.amount, b.coefficient, b.paid_result,
-                e.status AS result
+                e.status AS result, e.version AS event_version
          FROM bets b JOIN events e ON e.id = b.event_id"
     };
 }
@@ -120,7 +122,7 @@ macro_rules! pay {
              SELECT (SELECT count(*) FROM chosen) AS chosen,
                     (SELECT max(seq) FROM chosen) AS last_seq,
                     (SELECT count(*) FROM legs) AS paid,
-                    (SELECT min(result) FROM chosen) AS result"
+                    (SELECT max(event_version) FROM chosen) AS version"
         )
     };
 }
@@ -134,8 +136,8 @@ pub struct Paid {
     pub last_seq: Option<i64>,
     /// Bets whose wallet took a result (one line each).
     pub paid: i64,
-    /// The result they were paid for (a chunk's event's status).
-    pub result: Option<String>,
+    /// The version of the event they were paid for (a chunk's one event's).
+    pub version: Option<i64>,
 }
 
 fn paid_from_row(row: &tokio_postgres::Row) -> Result<Paid, DbError> {
@@ -143,21 +145,62 @@ fn paid_from_row(row: &tokio_postgres::Row) -> Result<Paid, DbError> {
         chosen: row.try_get("chosen")?,
         last_seq: row.try_get("last_seq")?,
         paid: row.try_get("paid")?,
-        result: row.try_get("result")?,
+        version: row.try_get("version")?,
     })
 }
 
+/// The events some wallet has not taken the current result of (a final status whose version
+/// is not paid).
+macro_rules! due {
+    ($e:literal) => {
+        concat!(
+            $e,
+            ".status <> 'new' AND ",
+            $e,
+            ".paid_version IS DISTINCT FROM ",
+            $e,
+            ".version"
+        )
+    };
+}
+
+/// The account a token belongs to, and whether it has a bet on an event still due (so that
+/// [`take_results`] has something to take): one statement, the common case needs no other.
+pub async fn account_owing(
+    client: &impl GenericClient,
+    token: &TokenHash,
+) -> Result<Option<(Account, bool)>, DbError> {
+    let statement = client
+        .prepare_cached(&format!(
+            "SELECT {ACCOUNT_COLUMNS}, EXISTS (
+                 SELECT FROM bets b WHERE b.account_id = a.id
+                   AND b.event_id = ANY(ARRAY(SELECT e.id FROM events e WHERE {}))) AS owes
+             FROM accounts a WHERE token_hash = $1",
+            due!("e")
+        ))
+        .await?;
+    let row = client.query_opt(&statement, &[&token.as_bytes()]).await?;
+    row.map(|row| Ok((account_from_row(&row)?, row.try_get("owes")?)))
+        .transpose()
+}
+
 /// Takes every known result of the account's bets into its wallet, before the account is read
-/// or moves money: its bets on the events still due (few: the worker keeps up), each one's
-/// difference posted.
+/// or moves money: its bets on the events still due (few: the worker keeps up; found from the
+/// due events' ids, whatever the account's history), each one's difference posted. The events
+/// are locked `FOR KEY SHARE` with the bets: a change of one committed since the statement
+/// began is then read as it is now, not as the statement's snapshot had it.
 pub async fn take_results(client: &impl GenericClient, account: Uuid) -> Result<Paid, DbError> {
     let statement = client
         .prepare_cached(pay!(concat!(
             chosen_columns!(),
-            " WHERE e.id IN (SELECT id FROM events
-                             WHERE status <> 'new' AND paid_status IS DISTINCT FROM status)
-                AND b.account_id = $1 AND b.paid_result IS DISTINCT FROM e.status
-              ORDER BY b.seq FOR UPDATE OF b"
+            " WHERE b.account_id = $1
+                AND b.event_id = ANY(ARRAY(SELECT e.id FROM events e WHERE ",
+            due!("e"),
+            "))
+                AND ",
+            due!("e"),
+            " AND b.paid_result IS DISTINCT FROM e.status
+              ORDER BY b.seq FOR NO KEY UPDATE OF b FOR KEY SHARE OF e"
         )))
         .await?;
     paid_from_row(&client.query_one(&statement, &[&account]).await?)
@@ -167,11 +210,11 @@ pub async fn take_results(client: &impl GenericClient, account: Uuid) -> Result<
 /// visited least recently first.
 pub async fn due_events(client: &impl GenericClient, limit: i64) -> Result<Vec<String>, DbError> {
     let statement = client
-        .prepare_cached(
-            "SELECT e.id FROM events e LEFT JOIN payouts p ON p.event_id = e.id
-             WHERE e.status <> 'new' AND e.paid_status IS DISTINCT FROM e.status
-             ORDER BY p.turn NULLS FIRST, e.id LIMIT $1",
-        )
+        .prepare_cached(concat!(
+            "SELECT e.id FROM events e LEFT JOIN payouts p ON p.event_id = e.id WHERE ",
+            due!("e"),
+            " ORDER BY p.turn NULLS FIRST, e.id LIMIT $1"
+        ))
         .await?;
     let rows = client.query(&statement, &[&limit]).await?;
     rows.iter()
@@ -190,8 +233,9 @@ pub async fn unpaid(
             "SELECT coalesce(sum(unpaid), 0)::bigint, min(settled_at) FILTER (WHERE unpaid > 0)
              FROM (SELECT ",
             unpaid_of!("e"),
-            " AS unpaid, e.settled_at FROM events e
-                   WHERE e.status <> 'new' AND e.paid_status IS DISTINCT FROM e.status) AS due"
+            " AS unpaid, e.settled_at FROM events e WHERE ",
+            due!("e"),
+            ") AS due"
         ))
         .await?;
     let row = client.query_one(&statement, &[]).await?;
@@ -203,16 +247,16 @@ pub async fn unpaid(
 pub enum Chunk {
     /// Another replica's worker holds the event, or nothing is due on it any more.
     Skipped,
-    /// `paid` bets paid; `done` when the event owes nothing more for its current result.
+    /// `paid` bets paid; `done` when the event owes nothing more for its current version.
     Paid { paid: i64, done: bool },
 }
 
-/// Pays the next `size` account bets of `event` for its current result, in one transaction:
+/// Pays the next `size` account bets of `event` for its current version, in one transaction:
 /// the event's place in `payouts` locked (`SKIP LOCKED`: one worker per event at a time), the
 /// bets after it paid ([`pay!`]), the place moved on and the event sent to the back of the
-/// line; when the last bet is paid, the event marked paid for that result (only if it still
-/// has it: a correction meanwhile leaves it due, and the next round starts again from its
-/// first bet, posting differences).
+/// line. A new version (a first result, or any correction, even back to an earlier result)
+/// starts from the first bet. When the last bet is paid, the event is marked paid for that
+/// version in a statement of its own ([`mark_paid`]).
 pub async fn pay_chunk(
     client: &mut deadpool_postgres::Client,
     event: &str,
@@ -220,64 +264,114 @@ pub async fn pay_chunk(
 ) -> Result<Chunk, DbError> {
     let place = client
         .prepare_cached(
-            "INSERT INTO payouts (event_id, status, turn) VALUES ($1, '', nextval('payout_turns'))
+            "INSERT INTO payouts (event_id, version, turn) VALUES ($1, 0, nextval('payout_turns'))
              ON CONFLICT (event_id) DO NOTHING",
         )
         .await?;
     client.execute(&place, &[&event]).await?;
     let transaction = client.transaction().await?;
     let locked = transaction
-        .prepare_cached(
-            "SELECT p.status, p.after_seq, e.status AS current
+        .prepare_cached(concat!(
+            "SELECT p.version, p.after_seq, e.version AS current
              FROM payouts p JOIN events e ON e.id = p.event_id
-             WHERE p.event_id = $1 AND e.status <> 'new'
-               AND e.paid_status IS DISTINCT FROM e.status
-             FOR UPDATE OF p SKIP LOCKED",
-        )
+             WHERE p.event_id = $1 AND ",
+            due!("e"),
+            " FOR UPDATE OF p SKIP LOCKED"
+        ))
         .await?;
     let Some(row) = transaction.query_opt(&locked, &[&event]).await? else {
         return Ok(Chunk::Skipped);
     };
-    let (paying, after, current): (String, i64, String) =
+    let (paying, after, current): (i64, i64, i64) =
         (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-    // A new result (a first finish, or a correction): its round starts at the first bet.
     let start = if paying == current { after } else { 0 };
     let chunk = transaction
         .prepare_cached(pay!(concat!(
             chosen_columns!(),
             " WHERE b.event_id = $1 AND b.account_id IS NOT NULL AND b.seq > $2
                 AND e.status <> 'new'
-              ORDER BY b.seq LIMIT $3 FOR UPDATE OF b"
+              ORDER BY b.seq LIMIT $3 FOR NO KEY UPDATE OF b"
         )))
         .await?;
     let parameters: [&(dyn ToSql + Sync); 3] = [&event, &start, &size];
     let paid = paid_from_row(&transaction.query_one(&chunk, &parameters).await?)?;
-    // The result the chunk paid for, read by its own statement. If a correction came in
+    // The version the chunk paid for, read by its own statement. If a correction came in
     // since `current` was read, the bets before `start` took another result: start again.
-    let result = paid.result.clone().unwrap_or_else(|| current.clone());
-    let (after, done) = if result == current || start == 0 {
+    let version = paid.version.unwrap_or(current);
+    let (after, done) = if version == current || start == 0 {
         (paid.last_seq.unwrap_or(start), paid.chosen < size)
     } else {
         (0, false)
     };
     let progress = transaction
         .prepare_cached(
-            "UPDATE payouts SET status = $2, after_seq = $3, turn = nextval('payout_turns')
+            "UPDATE payouts SET version = $2, after_seq = $3, turn = nextval('payout_turns')
              WHERE event_id = $1",
         )
         .await?;
     transaction
-        .execute(&progress, &[&event, &result, &after])
+        .execute(&progress, &[&event, &version, &after])
         .await?;
-    if done {
-        let settled = transaction
-            .prepare_cached("UPDATE events SET paid_status = $2 WHERE id = $1 AND status = $2")
-            .await?;
-        transaction.execute(&settled, &[&event, &result]).await?;
-    }
     transaction.commit().await?;
+    if done && !mark_paid(client, event, version).await? {
+        return Ok(Chunk::Paid {
+            paid: paid.paid,
+            done: false,
+        });
+    }
     Ok(Chunk::Paid {
         paid: paid.paid,
         done,
     })
+}
+
+/// Marks `event` paid for `version`, after its transaction committed (so that no lock of a
+/// chunk is held while it waits for the event's row, which bets and the consumer take first):
+/// only while the event still has that version and every one of its account bets took its
+/// result (its tally's count equals its count of that result taken). False when it is not
+/// marked: a newer version is due, or (which would be a defect, logged) a count disagrees, and
+/// the round starts again from the first bet.
+async fn mark_paid(
+    client: &deadpool_postgres::Client,
+    event: &str,
+    version: i64,
+) -> Result<bool, DbError> {
+    let statement = client
+        .prepare_cached(
+            "WITH marked AS (
+                 UPDATE events e SET paid_version = $2
+                 WHERE e.id = $1 AND e.version = $2
+                   AND (SELECT coalesce(sum(t.account_bets), 0) FROM event_tallies t
+                        WHERE t.event_id = $1)
+                     = (SELECT coalesce(sum(p.bets), 0) FROM paid_counts p
+                        WHERE p.event_id = $1 AND p.result = e.status)
+                 RETURNING e.id
+             ), done AS (
+                 DELETE FROM payouts WHERE event_id IN (SELECT id FROM marked)
+             )
+             SELECT (SELECT count(*) FROM marked) AS marked,
+                    (SELECT version FROM events WHERE id = $1) AS current",
+        )
+        .await?;
+    let row = client.query_one(&statement, &[&event, &version]).await?;
+    let marked: i64 = row.try_get("marked")?;
+    let current: i64 = row.try_get("current")?;
+    if marked == 0 && current == version {
+        tracing::error!(event_id = %event, version,
+            "an event's bets do not add up to its count of paid bets; paying it again from the first bet");
+        let restart = client
+            .prepare_cached("UPDATE payouts SET after_seq = 0 WHERE event_id = $1")
+            .await?;
+        client.execute(&restart, &[&event]).await?;
+    }
+    Ok(marked == 1)
+}
+
+/// Sends `event` to the back of the line (its payout failed; the others go first).
+pub async fn postpone(client: &impl GenericClient, event: &str) -> Result<(), DbError> {
+    let statement = client
+        .prepare_cached("UPDATE payouts SET turn = nextval('payout_turns') WHERE event_id = $1")
+        .await?;
+    client.execute(&statement, &[&event]).await?;
+    Ok(())
 }

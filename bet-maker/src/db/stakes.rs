@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::DbError;
 
 /// The stake of a bet from an account moved from its `available` to its `held`, with its
-/// ledger line and its stripe of the totals: only when the account is not blocked and has the
+/// ledger line and the totals' stripe of this connection (as the event's tally: a bet's
+/// connection never waits for another's stripe, whatever the accounts): only when the account is not blocked and has the
 /// stake available (one conditional `UPDATE`, so concurrent bets and withdrawals never take
 /// more than there is), and only when the CTE or table `$gate` has a row. The arguments name
 /// the parameters of the bet's id, its event, the stake and the account (null: no account,
@@ -56,7 +57,7 @@ macro_rules! hold_stake {
             ", held = totals.held + ",
             $amount,
             "
-                 FROM held WHERE totals.stripe = held.stripe
+                 FROM held WHERE totals.stripe = pg_backend_pid() % 16
              )"
         )
     };

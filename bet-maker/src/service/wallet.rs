@@ -68,9 +68,12 @@ pub async fn signed_in(
     token: &TokenHash,
 ) -> Result<Option<Account>, DbError> {
     let client = pool.get().await?;
-    let Some(account) = db::account_by_token(&client, token).await? else {
+    let Some((account, owes)) = db::account_owing(&client, token).await? else {
         return Ok(None);
     };
+    if !owes {
+        return Ok(Some(account));
+    }
     let taken = db::take_results(&client, account.id).await?;
     if taken.paid == 0 {
         return Ok(Some(account));

@@ -105,6 +105,17 @@ async fn assert_reconciled(app: &TestApp) {
         stakes, 0,
         "account bets without their one stake line, stake lines without a bet, or held that is not the unpaid stakes"
     );
+    let stranded = app
+        .sql_count(
+            "SELECT count(*) FROM bets b JOIN events e ON e.id = b.event_id
+             WHERE b.account_id IS NOT NULL AND e.paid_version = e.version
+               AND b.paid_result IS DISTINCT FROM e.status",
+        )
+        .await;
+    assert_eq!(
+        stranded, 0,
+        "bets of an event marked paid whose wallet has another result"
+    );
     let unbalanced = app
         .sql_count(
             "SELECT count(*) FROM ledger
