@@ -1,6 +1,9 @@
 // The bettor page: open events with their live odds, a bet slip that sends the odds shown as
-// the bettor's consent, and the bet history, newest first. Everything is polled once a second
+// the bettor's consent, and the bet history, newest first; with accounts, the bettor's account
+// (account.js), whose token every request then carries. Everything is polled once a second
 // from this service's own API; nothing is fetched from anywhere else.
+
+import { authorization, refreshAccount, startAccount } from "./account.js";
 
 const POLL_MS = 1000;
 const PAGE = 10;
@@ -18,7 +21,7 @@ function when(text) {
 
 async function getJson(path) {
   const response = await fetch(path, {
-    headers: { Accept: "application/json" },
+    headers: { Accept: "application/json", ...authorization() },
     signal: AbortSignal.timeout(5_000),
   });
   if (!response.ok) throw new Error(`${path} answered ${response.status}`);
@@ -148,7 +151,7 @@ async function place(submit) {
   try {
     const response = await fetch("/bet", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": slip.key },
+      headers: { "Content-Type": "application/json", "Idempotency-Key": slip.key, ...authorization() },
       body: sent,
       signal: AbortSignal.timeout(10_000),
     });
@@ -158,6 +161,7 @@ async function place(submit) {
       setMessage(`Bet placed: ${money(answer.amount)} on ${answer.event_id} at ${money(answer.coefficient)}.`, "placed");
       $("#amount").value = "";
       refreshBets().catch(() => {});
+      refreshAccount().catch(() => {});
       return;
     }
     refused(answer);
@@ -181,6 +185,12 @@ function refused(problem) {
       break;
     case "liability-limit":
       setMessage(`No bet was placed: this event takes at most ${money(problem.max_amount)} more at these odds.`, "refused");
+      break;
+    case "insufficient-funds":
+      setMessage(`No bet was placed: only ${money(problem.available)} is available.`, "refused");
+      break;
+    case "account-blocked":
+      setMessage("No bet was placed: this account is blocked.", "refused");
       break;
     case "event-closed":
       setMessage(`No bet was placed: ${problem.detail}.`, "refused");
@@ -224,6 +234,7 @@ async function older() {
 async function poll() {
   try {
     renderEvents(await getJson("/events"));
+    await refreshAccount();
     await refreshBets();
     if ($("#connection").textContent) $("#connection").textContent = "";
   } catch (error) {
@@ -236,4 +247,8 @@ $("#slip").addEventListener("submit", place);
 $("#amount").addEventListener("input", () => { $("#amount-error").textContent = ""; });
 $("#older").addEventListener("click", older);
 showSlip();
-poll();
+startAccount()
+  .catch((error) => {
+    $("#connection").textContent = `Cannot reach the service (${error.message}); retrying.`;
+  })
+  .finally(poll);

@@ -2,10 +2,13 @@
 // both services as release binaries (started by `scripts/check-deploy browser`):
 //
 //   the console refuses a wrong operator token at sign-in and takes the right one → an operator
-//   creates an event in the console → the bettor page lists it → the bettor bets at
-//   the odds shown → the operator changes the odds → a bet at the old odds is refused with the
-//   odds-changed message, then placed at the new ones → the operator finishes the event → the
-//   bettor's history shows `won` without a reload → the operator corrects it → `lost`.
+//   creates an event in the console → the bettor opens an account (the page shows the token
+//   once) and a deposit arrives → the bettor page lists the event → the bettor bets at the odds
+//   shown, the stake held → the operator changes the odds → a bet at the old odds is refused
+//   with the odds-changed message, then placed at the new ones → the operator finishes the
+//   event → the bettor's history shows `won` and the balance the wins without a reload → the
+//   operator corrects it → `lost`, and the balance follows → a withdrawal over what is available
+//   is refused with what is, one within it is made, and the statement lists every line.
 //
 // Both pages are checked with axe-core (no serious or critical issue), screenshots go to $OUT,
 // and any error in either page's console fails the test.
@@ -120,8 +123,23 @@ try {
 
   const bettor = await browser.newPage({ viewport: { width: 390, height: 844 } });
   watch(bettor, "bettor page");
-  step("the bettor page lists it; the bettor bets at the odds shown");
+  step("the bettor opens an account; the page shows its token once, and the payment provider deposits 100.00");
   await bettor.goto(`${BM_URL}/`);
+  await bettor.getByLabel("Your name").fill("Ada", { timeout: WAIT });
+  await accessible(bettor, "bettor page, signed out");
+  await bettor.getByRole("button", { name: "Open an account" }).click();
+  await untilText(bettor, "the token is shown", "#new-token-value", "startsWith", "bm_");
+  const token = await bettor.evaluate(() => localStorage.getItem("bettor-token"));
+  const account = await (await fetch(`${BM_URL}/account`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const deposit = await fetch(`${BM_URL}/accounts/${account.id}/deposits`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json", "Idempotency-Key": "psp-browser-1" },
+    body: JSON.stringify({ amount: "100.00" }),
+  });
+  if (deposit.status !== 201) problems.push(`the deposit answered ${deposit.status}`);
+  await untilText(bettor, "the balance shows the deposit", "#available", "is", "100.00");
+
+  step("the bettor page lists the event; the bettor bets at the odds shown, from the account");
   await bettor.getByRole("button", { name: "Bet on final at 1.85" }).focus({ timeout: WAIT });
   await bettor.waitForTimeout(1500); // more than one refresh
   const focused = await bettor.evaluate(() => document.activeElement?.getAttribute("aria-label"));
@@ -131,6 +149,8 @@ try {
   await bettor.getByRole("button", { name: "Place bet" }).click();
   await untilText(bettor, "the bet is placed", "#slip-message", "startsWith", "Bet placed");
   await until(bettor, "the bet is in the history", () => document.querySelectorAll("#bets tbody tr").length === 1);
+  await untilText(bettor, "the stake is held", "#held", "is", "10.00");
+  await untilText(bettor, "the stake left available", "#available", "is", "90.00");
   await accessible(bettor, "bettor page");
   await untilText(operator, "the console shows the exposure", 'tr[data-event="final"] .liability', "startsWith", "8.50");
   await accessible(operator, "console");
@@ -162,6 +182,9 @@ try {
   await untilText(operator, "the event is finished", 'tr[data-event="final"] .status', "is", "finished_win");
   await until(bettor, "both bets read won", () =>
     [...document.querySelectorAll("#bets tbody .status")].map((s) => s.textContent).join() === "won,won");
+  // 100.00 − 20.00 staked + 10 × 1.85 + 10 × 2.50.
+  await untilText(bettor, "the balance shows the wins without a reload", "#available", "is", "123.50");
+  await untilText(bettor, "nothing is held any more", "#held", "is", "0.00");
 
   step("the operator reads the event's history in the console");
   await operator.getByRole("button", { name: "History of final" }).click();
@@ -173,6 +196,20 @@ try {
   await untilText(operator, "the event is corrected", 'tr[data-event="final"] .status', "is", "finished_lose");
   await until(bettor, "both bets read lost", () =>
     [...document.querySelectorAll("#bets tbody .status")].map((s) => s.textContent).join() === "lost,lost");
+  await untilText(bettor, "the balance follows the correction", "#available", "is", "80.00");
+
+  step("the bettor withdraws more than is available: refused with what is; then 30.00");
+  await bettor.getByLabel("Amount to withdraw").fill("500");
+  await bettor.getByRole("button", { name: "Withdraw" }).click();
+  await untilText(bettor, "the refusal says what is available", "#withdraw-message", "includes", "only 80.00 is available");
+  await bettor.getByLabel("Amount to withdraw").fill("30");
+  await bettor.getByRole("button", { name: "Withdraw" }).click();
+  await untilText(bettor, "the withdrawal is made", "#withdraw-message", "startsWith", "Withdrawn: 30.00");
+  await untilText(bettor, "the balance shows it", "#available", "is", "50.00");
+  await until(bettor, "the statement shows every line", () =>
+    [...document.querySelectorAll("#statement tbody tr td:first-child")].map((c) => c.textContent.split(" ")[0]).join()
+      === "Withdrawal,Correction,Correction,Won,Won,Stake,Stake,Deposit");
+  await accessible(bettor, "bettor page, signed in");
   await shoot(bettor, "bettor-settled", false);
 } catch (error) {
   problems.push(error.message);

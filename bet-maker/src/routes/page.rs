@@ -1,5 +1,5 @@
-//! The bettor page at `/`: open events, a bet slip, the bet history. Its files are compiled in
-//! from `bet-maker/page/`.
+//! The bettor page at `/`: open events, a bet slip, the bet history, and (with accounts) the
+//! bettor's account. Its files are compiled in from `bet-maker/page/`.
 
 use actix_web::web;
 use service_support::pages::{self, Asset, CSS, HTML, JAVASCRIPT};
@@ -14,6 +14,11 @@ const ASSETS: &[Asset] = &[
         path: "/page/bettor.js",
         media_type: JAVASCRIPT,
         body: include_str!("../../page/bettor.js"),
+    },
+    Asset {
+        path: "/page/account.js",
+        media_type: JAVASCRIPT,
+        body: include_str!("../../page/account.js"),
     },
     Asset {
         path: "/page/style.css",
