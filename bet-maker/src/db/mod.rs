@@ -12,6 +12,7 @@ mod events;
 mod exposure;
 mod payouts;
 mod placement;
+mod rounds;
 mod stakes;
 
 pub use accounts::{
@@ -25,10 +26,9 @@ pub use bets::{
 pub use book::{place_bet_within_limit, spread_limit};
 pub use events::{apply_events, lock_events, open_events};
 pub use exposure::{Exposure, event_exposure, exposures};
-pub use payouts::{
-    Chunk, Paid, account_owing, due_events, pay_chunk, postpone, take_results, unpaid,
-};
+pub use payouts::{Paid, account_owing, due_events, take_results, unpaid};
 pub use placement::{NewBet, PLACE_BET, Placement, place_bet};
+pub use rounds::{Chunk, pay_chunk, postpone};
 
 mod embedded {
     refinery::embed_migrations!("../migrations/bet-maker");

@@ -159,6 +159,7 @@ async fn assert_reconciled(app: &TestApp) {
 }
 
 mod bets;
+mod corrections;
 mod payouts;
 mod races;
 mod statement;

@@ -10,20 +10,20 @@ use super::bets::{balances, bet_as, funded};
 use super::{OPERATOR, app, assert_reconciled, deposit, get_with, withdraw};
 use crate::helpers::{TestApp, assert_problem, event};
 
-async fn settle(app: &TestApp, change: EventChange, version: u64, status: EventStatus) {
+pub(super) async fn settle(app: &TestApp, change: EventChange, version: u64, status: EventStatus) {
     app.publish(change, &event("match-1", version, status, "2.50"))
         .await;
 }
 
 /// Waits until the account of `token` shows `available` and `held`.
-async fn wait_for_balances(app: &TestApp, token: &str, available: &str, held: &str) {
+pub(super) async fn wait_for_balances(app: &TestApp, token: &str, available: &str, held: &str) {
     app.wait_until(&format!("available {available}, held {held}"), || async {
         balances(app, token).await == (available.to_owned(), held.to_owned())
     })
     .await;
 }
 
-async fn statement_kinds(app: &TestApp, token: &str) -> Vec<(String, String)> {
+pub(super) async fn statement_kinds(app: &TestApp, token: &str) -> Vec<(String, String)> {
     let lines: Value = get_with(app, "/account/statement", token)
         .await
         .json()
@@ -253,56 +253,6 @@ async fn every_account_bet_of_an_event_is_paid_once_whoever_pays() {
         app.sql_count("SELECT count(*) FROM bets WHERE account_id IS NULL AND paid_at IS NOT NULL")
             .await,
         0
-    );
-    assert_reconciled(&app).await;
-}
-
-#[tokio::test]
-async fn a_correction_undone_after_a_bettor_took_it_is_taken_back() {
-    let app = app().await;
-    let (_, token) = funded(&app, "Ada", "100.00").await;
-    app.open_event("match-1", "2.50").await;
-    assert_eq!(bet_as(&app, &token, "match-1", "10.00").await.status(), 201);
-    settle(&app, EventChange::Finished, 2, EventStatus::FinishedWin).await;
-    app.wait_until("the event is paid", || async {
-        app.sql_count("SELECT count(*) FROM events WHERE paid_version = 2")
-            .await
-            == 1
-    })
-    .await;
-    // The worker is held off; the bettor's own read takes the correction.
-    let worker_held = app.app_client().await;
-    worker_held
-        .batch_execute("BEGIN; LOCK TABLE payouts IN SHARE MODE")
-        .await
-        .unwrap();
-    settle(&app, EventChange::Corrected, 3, EventStatus::FinishedLose).await;
-    app.wait_until("the correction is applied", || async {
-        app.sql_count("SELECT count(*) FROM events WHERE version = 3")
-            .await
-            == 1
-    })
-    .await;
-    assert_eq!(
-        balances(&app, &token).await,
-        ("90.00".into(), "0.00".into())
-    );
-    // Undone: the result is the one the event was paid for before, and the wallet follows.
-    settle(&app, EventChange::Corrected, 4, EventStatus::FinishedWin).await;
-    worker_held.batch_execute("COMMIT").await.unwrap();
-    wait_for_balances(&app, &token, "115.00", "0.00").await;
-    app.wait_until("the event is paid again", || async {
-        app.sql_count("SELECT count(*) FROM events WHERE paid_version = 4")
-            .await
-            == 1
-    })
-    .await;
-    assert_eq!(
-        statement_kinds(&app, &token).await[..2],
-        [
-            ("correction".to_owned(), "25.00".to_owned()),
-            ("correction".to_owned(), "-25.00".to_owned())
-        ]
     );
     assert_reconciled(&app).await;
 }
