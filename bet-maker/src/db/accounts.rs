@@ -50,20 +50,6 @@ pub async fn open_account(
     account_from_row(&row)
 }
 
-/// The account a token belongs to.
-pub async fn account_by_token(
-    client: &impl GenericClient,
-    token: &TokenHash,
-) -> Result<Option<Account>, DbError> {
-    let statement = client
-        .prepare_cached(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE token_hash = $1"
-        ))
-        .await?;
-    let row = client.query_opt(&statement, &[&token.as_bytes()]).await?;
-    row.as_ref().map(account_from_row).transpose()
-}
-
 /// One account.
 pub async fn get_account(
     client: &impl GenericClient,

@@ -16,8 +16,8 @@ mod rounds;
 mod stakes;
 
 pub use accounts::{
-    account_by_token, accounts_page, deposit, get_account, ledger_totals, open_account,
-    replace_token, set_blocked, statement_page, transfer_by_key, withdraw,
+    accounts_page, deposit, get_account, ledger_totals, open_account, replace_token, set_blocked,
+    statement_page, transfer_by_key, withdraw,
 };
 pub use bets::{
     bet_by_idempotency_key, bet_position, bets_on_events, bets_page, fetch_history, get_bet,

@@ -100,6 +100,22 @@ pub struct Account {
     pub created_at: OffsetDateTime,
 }
 
+impl Account {
+    /// Why this account cannot give `amount` now: blocked, or less available; `None` when it
+    /// can.
+    pub fn refusal(&self, amount: Decimal) -> Option<MoneyRefused> {
+        if self.blocked {
+            Some(MoneyRefused::Blocked)
+        } else if self.available < amount {
+            Some(MoneyRefused::InsufficientFunds {
+                available: self.available,
+            })
+        } else {
+            None
+        }
+    }
+}
+
 /// What a line of the ledger records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineKind {

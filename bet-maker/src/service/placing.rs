@@ -177,15 +177,7 @@ async fn why_unfunded(
     let account = db::get_account(client, id)
         .await?
         .ok_or_else(|| DbError::InvalidRow(format!("account {id} is gone")))?;
-    Ok(if account.blocked {
-        Some(MoneyRefused::Blocked)
-    } else if account.available < request.amount.value() {
-        Some(MoneyRefused::InsufficientFunds {
-            available: account.available,
-        })
-    } else {
-        None
-    })
+    Ok(account.refusal(request.amount.value()))
 }
 
 /// The bet an earlier request with the same key placed, if this request is the same bet: the

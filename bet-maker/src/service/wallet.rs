@@ -187,7 +187,7 @@ async fn once_per_key(
         // came first, and this one's condition no longer held), say why.
         Ok(None) => match db::transfer_by_key(&client, account, transfer.kind, key).await? {
             Some(line) => earlier(line),
-            None => Err(why_not(&client, account).await),
+            None => Err(why_not(&client, account, -transfer.amount).await),
         },
         Err(DbError::Constraint(name)) if name == "ledger_idempotency_idx" => {
             match db::transfer_by_key(&client, account, transfer.kind, key).await? {
@@ -199,15 +199,21 @@ async fn once_per_key(
     }
 }
 
-/// Why a movement out of `account` wrote nothing, read after it.
-async fn why_not(client: &deadpool_postgres::Client, account: Uuid) -> MoveError {
+/// Why a movement of `amount` out of `account` wrote nothing, read after it.
+async fn why_not(
+    client: &deadpool_postgres::Client,
+    account: Uuid,
+    amount: rust_decimal::Decimal,
+) -> MoveError {
     match db::get_account(client, account).await {
         Ok(None) => MoveError::NoAccount(account),
-        Ok(Some(found)) if found.blocked => MoneyRefused::Blocked.into(),
-        Ok(Some(found)) => MoneyRefused::InsufficientFunds {
-            available: found.available,
-        }
-        .into(),
+        // Enough again by now (money came in since): the refusal says what was missing then.
+        Ok(Some(found)) => found
+            .refusal(amount)
+            .unwrap_or(MoneyRefused::InsufficientFunds {
+                available: found.available,
+            })
+            .into(),
         Err(error) => error.into(),
     }
 }

@@ -76,7 +76,7 @@ async fn account(app: &TestApp, token: &str) -> Value {
 /// each account bet has its one stake line and its stake is held until its wallet took a
 /// result, the totals are the sums of all lines, every line balances, and `GET /ledger` says
 /// deposits − withdrawals = available + held + book.
-async fn assert_reconciled(app: &TestApp) {
+pub(crate) async fn assert_reconciled(app: &TestApp) {
     let broken = app
         .sql_count(
             "SELECT count(*) FROM accounts a LEFT JOIN (

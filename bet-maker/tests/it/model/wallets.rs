@@ -12,6 +12,7 @@ use shared_messages::EventStatus;
 use super::Model;
 use super::cases::{History, Step};
 use super::wallet_cases::{ACCOUNTS, Money, wallet_case};
+use crate::accounts::assert_reconciled;
 use crate::helpers::{Options, TestApp, spawn_app_with};
 
 const OPERATOR: &str = "operator-s3cret";
@@ -61,30 +62,6 @@ async fn paid_up(app: &TestApp) {
         ledger["unpaid_bets"].as_i64() == Some(0)
     })
     .await;
-}
-
-/// The book's identity and every stored balance equal to its lines.
-async fn assert_whole(app: &TestApp) {
-    let ledger: Value = send(app.http.get(app.url("/ledger")).bearer_auth(OPERATOR))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let [deposits, withdrawals, available, held, book] =
-        ["deposits", "withdrawals", "available", "held", "book"].map(|m| decimal(&ledger[m]));
-    assert_eq!(deposits - withdrawals, available + held + book, "{ledger}");
-    let drift = app
-        .sql_count(
-            "SELECT count(*) FROM accounts a LEFT JOIN (
-                 SELECT account_id, sum(available_leg) AS available, sum(held_leg) AS held
-                 FROM ledger GROUP BY account_id) l ON l.account_id = a.id
-             WHERE a.available <> coalesce(l.available, 0) OR a.held <> coalesce(l.held, 0)",
-        )
-        .await;
-    assert_eq!(
-        drift, 0,
-        "accounts whose balances are not their lines' sums"
-    );
 }
 
 async fn run(histories: Vec<History>, steps: Vec<Money>) {
@@ -198,7 +175,7 @@ async fn run(histories: Vec<History>, steps: Vec<Money>) {
                 );
             }
         }
-        assert_whole(&app).await;
+        assert_reconciled(&app).await;
     }
     // In the end the worker pays everything, and each wallet is the model's.
     worker_held.batch_execute("COMMIT").await.unwrap();
