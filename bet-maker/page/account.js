@@ -5,8 +5,11 @@
 const TOKEN_KEY = "bettor-token";
 const $ = (selector) => document.querySelector(selector);
 
+const LINES = 5; // statement lines a page
 let token = localStorage.getItem(TOKEN_KEY);
 let served = false;
+let linePages = [null]; // the `before=` of each statement page read so far; the last is shown
+let lines = [];
 
 function money(value) {
   return value === null || value === undefined ? "" : Number(value).toFixed(2);
@@ -78,13 +81,30 @@ export async function refreshAccount() {
   $("#available").textContent = money(answer.available);
   $("#held").textContent = money(answer.held);
   $("#blocked").hidden = !answer.blocked;
-  const lines = await call("GET", "/account/statement?limit=10");
-  if (lines.response.ok) renderStatement(lines.answer);
+  await readStatement();
   return true;
+}
+
+/** The statement page shown, asking one line more to know whether an older page exists. */
+async function readStatement() {
+  const before = linePages[linePages.length - 1];
+  const page = await call("GET", `/account/statement?limit=${LINES + 1}${before ? `&before=${before}` : ""}`);
+  if (!page.response.ok) return;
+  lines = page.answer.slice(0, LINES);
+  renderStatement(lines);
+  $("#statement-newer").disabled = linePages.length === 1;
+  $("#statement-older").disabled = page.answer.length <= LINES;
+}
+
+function turn(to) {
+  if (to === "older" && lines.length > 0) linePages.push(lines[lines.length - 1].id);
+  if (to === "newer" && linePages.length > 1) linePages.pop();
+  readStatement();
 }
 
 function forget(message) {
   token = null;
+  linePages = [null];
   localStorage.removeItem(TOKEN_KEY);
   $("#new-token").hidden = true;
   show();
@@ -93,6 +113,7 @@ function forget(message) {
 
 function keep(newToken) {
   token = newToken;
+  linePages = [null];
   localStorage.setItem(TOKEN_KEY, newToken);
   show();
 }
@@ -169,4 +190,6 @@ export async function startAccount() {
 $("#open-account").addEventListener("submit", open);
 $("#sign-in").addEventListener("submit", signIn);
 $("#withdraw").addEventListener("submit", withdraw);
+$("#statement-older").addEventListener("click", () => turn("older"));
+$("#statement-newer").addEventListener("click", () => turn("newer"));
 $("#sign-out").addEventListener("click", () => forget("Signed out. Your token signs you in again."));

@@ -3,12 +3,15 @@
 //
 //   the console refuses a wrong operator token at sign-in and takes the right one → an operator
 //   creates an event in the console → the bettor opens an account (the page shows the token
-//   once) and a deposit arrives → the bettor page lists the event → the bettor bets at the odds
-//   shown, the stake held → the operator changes the odds → a bet at the old odds is refused
-//   with the odds-changed message, then placed at the new ones → the operator finishes the
-//   event → the bettor's history shows `won` and the balance the wins without a reload → the
-//   operator corrects it → `lost`, and the balance follows → a withdrawal over what is available
-//   is refused with what is, one within it is made, and the statement lists every line.
+//   once) → the console lists it, and the operator deposits twice the same amount (two presses,
+//   two deposits) → blocks the account (the bettor page says so) and unblocks it → the bettor
+//   page lists the event → the bettor bets at the odds shown, the stake held → the operator
+//   changes the odds → a bet at the old odds is refused with the odds-changed message, then
+//   placed at the new ones → the operator finishes the event → the bettor's history shows `won`
+//   and the balance the wins without a reload → the operator corrects it → `lost`, and the
+//   balance follows → a withdrawal over what is available is refused with what is, one within
+//   it is made, the statement lists every line a page at a time, and the console's ledger
+//   balances to the cent with no bet left unpaid.
 //
 // Both pages are checked with axe-core (no serious or critical issue), screenshots go to $OUT,
 // and any error in either page's console fails the test.
@@ -123,21 +126,34 @@ try {
 
   const bettor = await browser.newPage({ viewport: { width: 390, height: 844 } });
   watch(bettor, "bettor page");
-  step("the bettor opens an account; the page shows its token once, and the payment provider deposits 100.00");
+  step("the bettor opens an account; the page shows its token once");
   await bettor.goto(`${BM_URL}/`);
   await bettor.getByLabel("Your name").fill("Ada", { timeout: WAIT });
   await accessible(bettor, "bettor page, signed out");
   await bettor.getByRole("button", { name: "Open an account" }).click();
   await untilText(bettor, "the token is shown", "#new-token-value", "startsWith", "bm_");
-  const token = await bettor.evaluate(() => localStorage.getItem("bettor-token"));
-  const account = await (await fetch(`${BM_URL}/account`, { headers: { Authorization: `Bearer ${token}` } })).json();
-  const deposit = await fetch(`${BM_URL}/accounts/${account.id}/deposits`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json", "Idempotency-Key": "psp-browser-1" },
-    body: JSON.stringify({ amount: "100.00" }),
-  });
-  if (deposit.status !== 201) problems.push(`the deposit answered ${deposit.status}`);
-  await untilText(bettor, "the balance shows the deposit", "#available", "is", "100.00");
+
+  step("the console lists the account; the operator deposits 50.00 twice: two presses, two deposits");
+  await until(operator, "the console lists the account", () =>
+    [...document.querySelectorAll("#accounts tbody td:first-child")].some((c) => c.textContent === "Ada"));
+  for (const press of [1, 2]) {
+    await operator.getByRole("button", { name: "Deposit into Ada" }).click();
+    await operator.getByLabel("Amount").fill("50.00");
+    await operator.getByLabel("Payment reference (optional)").fill("bank transfer");
+    await operator.getByRole("button", { name: "Deposit", exact: true }).click();
+    await untilText(operator, `deposit ${press} is made`, "#money-message", "is",
+      `Deposited 50.00 into Ada; available ${press === 1 ? "50.00" : "100.00"}.`);
+  }
+  await untilText(bettor, "the balance shows both deposits", "#available", "is", "100.00");
+  await untilText(operator, "the ledger has both deposits", "#ledger-deposits", "is", "100.00");
+  await untilText(operator, "the ledger balances", "#ledger-check", "startsWith", "Deposits − withdrawals = available + held + book: it holds");
+
+  step("the operator blocks the account (the bettor page says so), then unblocks it");
+  await operator.getByRole("button", { name: "Block Ada" }).click();
+  await until(bettor, "the bettor page says the account is blocked", () => !document.querySelector("#blocked").hidden);
+  await accessible(bettor, "bettor page, blocked");
+  await operator.getByRole("button", { name: "Unblock Ada" }).click();
+  await until(bettor, "the account is open again", () => document.querySelector("#blocked").hidden);
 
   step("the bettor page lists the event; the bettor bets at the odds shown, from the account");
   await bettor.getByRole("button", { name: "Bet on final at 1.85" }).focus({ timeout: WAIT });
@@ -197,6 +213,7 @@ try {
   await until(bettor, "both bets read lost", () =>
     [...document.querySelectorAll("#bets tbody .status")].map((s) => s.textContent).join() === "lost,lost");
   await untilText(bettor, "the balance follows the correction", "#available", "is", "80.00");
+  await untilText(operator, "every wallet took the correction", 'tr[data-event="final"] .unpaid', "is", "0");
 
   step("the bettor withdraws more than is available: refused with what is; then 30.00");
   await bettor.getByLabel("Amount to withdraw").fill("500");
@@ -206,11 +223,22 @@ try {
   await bettor.getByRole("button", { name: "Withdraw" }).click();
   await untilText(bettor, "the withdrawal is made", "#withdraw-message", "startsWith", "Withdrawn: 30.00");
   await untilText(bettor, "the balance shows it", "#available", "is", "50.00");
-  await until(bettor, "the statement shows every line", () =>
-    [...document.querySelectorAll("#statement tbody tr td:first-child")].map((c) => c.textContent.split(" ")[0]).join()
-      === "Withdrawal,Correction,Correction,Won,Won,Stake,Stake,Deposit");
+  // The kinds of the statement's lines shown, in the page.
+  const kinds = (expected) =>
+    [...document.querySelectorAll("#statement tbody tr td:first-child")].map((c) => c.textContent.split(" ")[0]).join() === expected;
+  await until(bettor, "the statement's newest page", kinds, "Withdrawal,Correction,Correction,Won,Won");
   await accessible(bettor, "bettor page, signed in");
   await shoot(bettor, "bettor-settled", false);
+  await bettor.getByRole("button", { name: "Older lines" }).click();
+  await until(bettor, "the statement's older page", kinds, "Stake,Stake,Deposit,Deposit");
+  if (await bettor.getByRole("button", { name: "Older lines" }).isEnabled()) problems.push("the statement offers a page older than its first line");
+
+  step("the console's ledger: 100.00 in, 30.00 out, 50.00 available, the book 20.00 up, nothing unpaid");
+  for (const [name, value] of [["deposits", "100.00"], ["withdrawals", "30.00"], ["available", "50.00"], ["held", "0.00"], ["book", "20.00"], ["unpaid_bets", "0"]]) {
+    await untilText(operator, `the ledger's ${name}`, `#ledger-${name}`, "is", value);
+  }
+  await untilText(operator, "the ledger balances", "#ledger-check", "startsWith", "Deposits − withdrawals = available + held + book: it holds");
+  await accessible(operator, "console, money");
 } catch (error) {
   problems.push(error.message);
 } finally {

@@ -1,7 +1,9 @@
 // The operator console: every event with its live state and, from bet-maker, its exposure;
 // creating events, changing odds, deadline and limits, finishing, cancelling and correcting.
-// Polled once a second from line-provider (and bet-maker for exposure); the operator token
-// is kept in this tab's sessionStorage only.
+// Polled once a second from line-provider (and bet-maker for exposure, and the bettors' money
+// in accounts.js); the operator token is kept in this tab's sessionStorage only.
+
+import { refreshMoney, startMoney } from "/console/accounts.js";
 
 const POLL_MS = 1000;
 const TOKEN_KEY = "operator-token";
@@ -271,11 +273,13 @@ function stakes(event) {
 }
 
 function exposureOf(event) {
-  if (exposures === null) return { liability: exposureProblem || "unavailable", bets: "–" };
+  if (exposures === null) return { liability: exposureProblem || "unavailable", bets: "–", unpaid: "–" };
   const exposure = exposures.get(event.id);
   return {
     liability: `${exposure ? money(exposure.liability) : "0.00"} / ${money(event.max_liability)}`,
     bets: exposure ? String(exposure.bets) : "0",
+    // A book without accounts has no wallets to pay.
+    unpaid: exposure && exposure.unpaid_bets !== undefined ? String(exposure.unpaid_bets) : "–",
   };
 }
 
@@ -296,7 +300,7 @@ function editor(row, event) {
   row.replaceChildren();
   row.className = "editing";
   const td = row.insertCell();
-  td.colSpan = 9;
+  td.colSpan = 10;
   const fields = document.createElement("div");
   fields.className = "fields";
   const add = (name, label, value, type = "text") => {
@@ -366,8 +370,9 @@ function render() {
     setCell(row, 5, stakes(event));
     setCell(row, 6, exposure.liability, "number liability");
     setCell(row, 7, exposure.bets, "number");
-    while (row.cells.length < 9) row.insertCell();
-    const td = row.cells[8];
+    setCell(row, 8, exposure.unpaid, "number unpaid");
+    while (row.cells.length < 10) row.insertCell();
+    const td = row.cells[9];
     if (fresh || td.dataset.status !== event.status || td.dataset.version !== String(event.version)) {
       actions(td, event);
       td.dataset.status = event.status;
@@ -426,6 +431,7 @@ async function refresh() {
     }
   }
   render();
+  await refreshMoney();
 }
 
 async function poll() {
@@ -460,7 +466,10 @@ function start() {
   }
   fetch("/console/config.json")
     .then((r) => r.json())
-    .then((config) => { betMaker = config.bet_maker_url || ""; })
+    .then((config) => {
+      betMaker = config.bet_maker_url || "";
+      startMoney(api, betMaker);
+    })
     .catch(() => {})
     .finally(poll);
 }

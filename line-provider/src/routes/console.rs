@@ -17,6 +17,11 @@ const SCRIPT: Asset = Asset {
     media_type: JAVASCRIPT,
     body: include_str!("../../console/console.js"),
 };
+const MONEY: Asset = Asset {
+    path: "/console/accounts.js",
+    media_type: JAVASCRIPT,
+    body: include_str!("../../console/accounts.js"),
+};
 const STYLE: Asset = Asset {
     path: "/console/style.css",
     media_type: CSS,
@@ -25,7 +30,7 @@ const STYLE: Asset = Asset {
 
 /// Registers the console's files and its settings.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    for asset in [PAGE, SCRIPT, STYLE] {
+    for asset in [PAGE, SCRIPT, MONEY, STYLE] {
         cfg.service(web::resource(asset.path).route(web::get().to(
             move |state: web::Data<AppState>| async move {
                 pages::response(&asset, &state.bet_maker_url)

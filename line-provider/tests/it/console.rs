@@ -15,6 +15,7 @@ async fn the_console_is_served_from_the_binary_and_may_call_only_bet_maker() {
             r#"<script type="module" src="/console/console.js">"#,
         ),
         ("/console/console.js", "text/javascript", "/corrections"),
+        ("/console/accounts.js", "text/javascript", "/deposits"),
         ("/console/style.css", "text/css", "font-family"),
     ] {
         let response = app.get(path).await;
