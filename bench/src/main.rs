@@ -36,10 +36,10 @@ struct Args {
     /// Where to write the results as JSON.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
-    /// Only these figures (numbers 1 to 10, comma-separated), with what they need: 2 reads the
+    /// Only these figures (numbers 1 to 12, comma-separated), with what they need: 2 reads the
     /// bets placed by 1, and 6 and the exposure of 8 need the settlement of 5, which they then
     /// also report.
-    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=10))]
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=12))]
     only: Vec<u8>,
 }
 
@@ -114,6 +114,12 @@ async fn run(
         figures::idle_footprint(system, &mut results).await;
     }
     figures::seed_betting_events(system).await?;
+    let early_ledger = if figure(12) {
+        step("12 GET /ledger while the ledger is short (figure 12's baseline)");
+        Some(figures::early_ledger(system, sizes).await?)
+    } else {
+        None
+    };
     if figure(1) || figure(2) {
         step("1 placing bets (service, then pgbench, at 1, 16 and 64 clients)");
         figures::placing_bets(system, sizes, work, &mut results).await?;
@@ -149,6 +155,14 @@ async fn run(
             step("8 exposure");
             figures::exposure(system, sizes, &largest, &mut results).await?;
         }
+    }
+    if figure(11) {
+        step("11 payouts (an event of account bets finished, its wallets paid)");
+        figures::payouts(system, sizes, &mut results).await?;
+    }
+    if let Some(early) = early_ledger {
+        step("12 a long statement, and GET /ledger over the filled ledger");
+        figures::statement(system, sizes, early, &mut results).await?;
     }
     if figure(7) {
         figures::final_footprint(system, &mut results).await;

@@ -20,6 +20,12 @@ pub struct Sizes {
     pub settlements: Vec<usize>,
     /// Funded accounts figure 10's bets come from.
     pub accounts: usize,
+    /// Account bets of figure 11's event, and the accounts they come from.
+    pub wallet_bets: usize,
+    pub wallet_accounts: usize,
+    /// Lines of figure 12's long statement, and of the ledger at least when it is read.
+    pub statement_lines: usize,
+    pub ledger_lines: usize,
 }
 
 impl Sizes {
@@ -33,6 +39,10 @@ impl Sizes {
                 flow_rounds: 1,
                 settlements: vec![1_000, 10_000],
                 accounts: 2_000,
+                wallet_bets: 20_000,
+                wallet_accounts: 2_000,
+                statement_lines: 10_000,
+                ledger_lines: 50_000,
             }
         } else {
             Self {
@@ -43,6 +53,10 @@ impl Sizes {
                 flow_rounds: 3,
                 settlements: vec![10_000, 100_000, 1_000_000],
                 accounts: 10_000,
+                wallet_bets: 1_000_000,
+                wallet_accounts: 100_000,
+                statement_lines: 100_000,
+                ledger_lines: 1_000_000,
             }
         }
     }

@@ -85,21 +85,34 @@ export async function refreshAccount() {
   return true;
 }
 
+let reads = 0; // the latest read's number: an older read's answer is dropped
+let turning = false;
+
 /** The statement page shown, asking one line more to know whether an older page exists. */
 async function readStatement() {
+  const read = ++reads;
   const before = linePages[linePages.length - 1];
   const page = await call("GET", `/account/statement?limit=${LINES + 1}${before ? `&before=${before}` : ""}`);
-  if (!page.response.ok) return;
+  if (read !== reads || !page.response.ok) return;
   lines = page.answer.slice(0, LINES);
   renderStatement(lines);
+  const focused = document.activeElement;
   $("#statement-newer").disabled = linePages.length === 1;
   $("#statement-older").disabled = page.answer.length <= LINES;
+  // A pager button that turns disabled under the keyboard hands the focus to the other.
+  if (focused && focused.disabled) {
+    const other = focused.id === "statement-older" ? "#statement-newer" : "#statement-older";
+    if (!$(other).disabled) $(other).focus();
+  }
 }
 
-function turn(to) {
+async function turn(to) {
+  if (turning) return;
+  turning = true;
   if (to === "older" && lines.length > 0) linePages.push(lines[lines.length - 1].id);
   if (to === "newer" && linePages.length > 1) linePages.pop();
-  readStatement();
+  await readStatement().catch(() => {});
+  turning = false;
 }
 
 function forget(message) {

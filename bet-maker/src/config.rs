@@ -36,14 +36,15 @@ pub struct Settings {
     /// Origins of other services' pages allowed to call bet-maker from a browser (the
     /// operator console of line-provider, for exposure).
     pub cors_allowed_origins: Vec<String>,
-    /// `ACCOUNTS`: whether the routes of bettors' accounts and money are served (default
-    /// false while bets from accounts and their payouts are being built).
+    /// `ACCOUNTS`: whether the routes of bettors' accounts and money are served, and the
+    /// payout worker runs (default false: a book without accounts, as the first contract; true
+    /// needs `ADMIN_TOKEN`, since deposits are the operator's).
     pub accounts: bool,
     /// `ANONYMOUS_BETS`: whether `POST /bet` takes a bet without a bettor's token (default
     /// true; false makes every bet an account's).
     pub anonymous_bets: bool,
     /// `PAYOUT_CHUNK`: how many bets the payout worker pays per transaction (1–10 000,
-    /// default 1 000).
+    /// default 250).
     pub payout_chunk: i64,
 }
 
@@ -78,10 +79,10 @@ impl Settings {
 }
 
 /// `PAYOUT_CHUNK`, a whole number from 1 to 10 000 (a chunk well within the statement
-/// timeout); 1 000 when unset.
+/// timeout); 250 when unset.
 fn payout_chunk(value: Option<&str>) -> Result<i64, ConfigError> {
     let Some(text) = value else {
-        return Ok(1000);
+        return Ok(250);
     };
     text.trim()
         .parse::<i64>()
@@ -167,10 +168,10 @@ mod tests {
 
     #[test]
     #[allow(clippy::result_large_err)] // figment::Jail's own error type
-    fn the_payout_chunk_is_a_thousand_bets_unless_told_otherwise_within_bounds() {
+    fn the_payout_chunk_is_250_bets_unless_told_otherwise_within_bounds() {
         figment::Jail::expect_with(|jail| {
             jail.clear_env();
-            assert_eq!(Settings::from_env().unwrap().payout_chunk, 1000);
+            assert_eq!(Settings::from_env().unwrap().payout_chunk, 250);
             jail.set_env("PAYOUT_CHUNK", "2");
             assert_eq!(Settings::from_env().unwrap().payout_chunk, 2);
             for wrong in ["0", "10001", "ten", "-5"] {

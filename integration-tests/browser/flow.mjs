@@ -213,7 +213,7 @@ try {
   await until(bettor, "both bets read lost", () =>
     [...document.querySelectorAll("#bets tbody .status")].map((s) => s.textContent).join() === "lost,lost");
   await untilText(bettor, "the balance follows the correction", "#available", "is", "80.00");
-  await untilText(operator, "every wallet took the correction", 'tr[data-event="final"] .unpaid', "is", "0");
+  await untilText(operator, "the console shows no bet of the event left unpaid", 'tr[data-event="final"] .unpaid', "is", "0");
 
   step("the bettor withdraws more than is available: refused with what is; then 30.00");
   await bettor.getByLabel("Amount to withdraw").fill("500");

@@ -12,17 +12,17 @@ let betMaker = "";
 let pages = [null]; // the `before=` of each page read so far; the last is shown
 let shown = [];
 let depositing = null; // the account the deposit form is for
-let deposit = { key: null, body: null };
 
 function money(value) {
   return value === null || value === undefined ? "–" : Number(value).toFixed(2);
 }
 
-/** Cents of a two-decimal amount as bet-maker writes it, exactly (no floating point). */
-function cents(text) {
-  const [whole, fraction = ""] = String(text).replace("-", "").split(".");
-  const value = BigInt(whole) * 100n + BigInt((fraction + "00").slice(0, 2));
-  return String(text).startsWith("-") ? -value : value;
+/** Cents of an amount as integers, so that sums compare exactly. The JSON reader has made
+ * the amount a float: exact to the cent below 10^13, far beyond any book this console runs. */
+function cents(value) {
+  const [whole, fraction] = Math.abs(Number(value)).toFixed(2).split(".");
+  const amount = BigInt(whole) * 100n + BigInt(fraction);
+  return Number(value) < 0 ? -amount : amount;
 }
 
 function say(element, text, kind = "") {
@@ -101,15 +101,26 @@ function renderAccounts(older) {
     if (body.rows[at] !== row) body.insertBefore(row, body.rows[at] || null);
   });
   for (const row of rows.values()) row.remove();
+  const focused = document.activeElement;
   $("#accounts-newer").disabled = pages.length === 1;
   $("#accounts-older").disabled = !older;
+  // A pager button that turns disabled under the keyboard hands the focus to the other.
+  if (focused && focused.disabled) {
+    const other = focused.id === "accounts-older" ? "#accounts-newer" : "#accounts-older";
+    if (!$(other).disabled) $(other).focus();
+  }
   say($("#accounts-page"), shown.length === 0 ? "No accounts yet." : `Page ${pages.length}.`);
 }
+
+let reads = 0; // the latest read's number: an older read's answer is dropped
+let turning = false;
 
 /** Reads the ledger and the page of accounts shown; hides the section on a book without accounts. */
 export async function refreshMoney() {
   if (!betMaker) return;
+  const read = ++reads;
   const ledger = await api(`${betMaker}/ledger`).catch(() => null);
+  if (read !== reads) return;
   const section = $("#money");
   if (ledger && ledger.status === 404) {
     section.hidden = true;
@@ -124,18 +135,30 @@ export async function refreshMoney() {
   const before = pages[pages.length - 1];
   // One account more than shown, to know whether an older page exists.
   const page = await api(`${betMaker}/accounts?limit=${PAGE + 1}${before ? `&before=${before}` : ""}`).catch(() => null);
-  if (!page || !page.ok) return;
+  if (read !== reads || !page || !page.ok) return;
   shown = page.body.slice(0, PAGE);
   renderAccounts(page.body.length > PAGE);
 }
 
+/** Deposits sent and not answered (the connection failed, or bet-maker answered 5xx), by
+ * account id: pressing Deposit again sends the same key, so they are never paid twice. */
+const unanswered = new Map();
+
 function startDeposit(account) {
   depositing = account;
-  deposit = { key: null, body: null };
   const form = $("#deposit");
   form.hidden = false;
   say($("#deposit-title"), `Deposit into ${account.name}`);
-  say($("#deposit-message"), "");
+  const pending = unanswered.get(account.id);
+  if (pending) {
+    const body = JSON.parse(pending.body);
+    $("#deposit-amount").value = body.amount;
+    $("#deposit-reference").value = body.reference || "";
+    say($("#deposit-message"), `A deposit of ${body.amount} was not answered: press Deposit to send it again (it is paid once), or change it to make another.`, "refused");
+  } else {
+    form.reset();
+    say($("#deposit-message"), "");
+  }
   $("#deposit-amount").focus();
 }
 
@@ -150,7 +173,9 @@ function stopDeposit() {
 
 async function sendDeposit(submit) {
   submit.preventDefault();
-  if (!depositing) return;
+  const account = depositing;
+  const button = $("#deposit button[type=submit]");
+  if (!account || button.disabled) return;
   const amountError = $("#deposit-amount-error");
   amountError.textContent = "";
   $("#deposit-amount").removeAttribute("aria-invalid");
@@ -158,24 +183,34 @@ async function sendDeposit(submit) {
   const reference = $("#deposit-reference").value.trim();
   if (reference) body.reference = reference;
   const text = JSON.stringify(body);
-  // A press is one deposit: a new key, unless this same deposit's answer was lost, when
-  // pressing again must not pay it twice.
-  if (deposit.body !== text || !deposit.key) deposit = { key: newKey(), body: text };
-  const account = depositing;
+  // A press is one deposit with a key of its own, unless it is the same deposit as one whose
+  // answer was lost: then the same key, and bet-maker pays it once.
+  const pending = unanswered.get(account.id);
+  const key = pending && pending.body === text ? pending.key : newKey();
+  unanswered.set(account.id, { key, body: text });
+  button.disabled = true;
   let answer;
   try {
     answer = await api(`${betMaker}/accounts/${account.id}/deposits`, {
-      method: "POST", body: text, headers: { "Idempotency-Key": deposit.key },
+      method: "POST", body: text, headers: { "Idempotency-Key": key },
     });
   } catch (error) {
-    say($("#deposit-message"), `The deposit was not answered (${error.message}); press Deposit again: it will not be paid twice.`, "refused");
+    answer = { ok: false, status: 0, body: { detail: error.message } };
+  } finally {
+    button.disabled = false;
+  }
+  const here = depositing === account;
+  if (answer.status === 0 || answer.status >= 500) {
+    if (here) say($("#deposit-message"), `The deposit was not answered (${detail(answer)}); press Deposit again: it is paid once.`, "refused");
     return;
   }
-  deposit = { key: null, body: null };
+  if (unanswered.get(account.id)?.key === key) unanswered.delete(account.id);
   if (answer.ok) {
     say($("#money-message"), `Deposited ${money(answer.body.amount)} into ${account.name}; available ${money(answer.body.available)}.`, "done");
-    stopDeposit();
-    refreshMoney();
+    if (here) stopDeposit();
+    refreshMoney().catch(() => {});
+  } else if (!here) {
+    say($("#money-message"), `Not deposited into ${account.name}: ${detail(answer)}`, "refused");
   } else if (answer.body && answer.body.field === "amount") {
     $("#deposit-amount").setAttribute("aria-invalid", "true");
     amountError.textContent = answer.body.detail;
@@ -196,10 +231,13 @@ async function block(account, blocked) {
   refreshMoney();
 }
 
-function turn(to) {
+async function turn(to) {
+  if (turning) return;
+  turning = true;
   if (to === "older" && shown.length > 0) pages.push(shown[shown.length - 1].id);
   if (to === "newer" && pages.length > 1) pages.pop();
-  refreshMoney();
+  await refreshMoney().catch(() => {});
+  turning = false;
 }
 
 /** Wires the section to `request` (the console's own, with the operator token) and bet-maker. */

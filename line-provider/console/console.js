@@ -431,7 +431,8 @@ async function refresh() {
     }
   }
   render();
-  await refreshMoney();
+  // Not awaited: a slow bet-maker never holds the events back.
+  refreshMoney().catch(() => {});
 }
 
 async function poll() {

@@ -5,22 +5,28 @@ mod accounts;
 mod book;
 mod footprint;
 mod history;
+mod payout_floor;
+mod payouts;
 mod placing;
 mod propagation;
 mod queues;
 mod reading;
+mod seeding;
 mod settlement;
+mod statement;
 mod throughput;
 
 pub use accounts::account_bets;
 pub use book::{exposure, limits};
 pub use footprint::{final_footprint, idle_footprint};
 pub use history::history;
+pub use payouts::payouts;
 pub use placing::{placing_bets, seed_betting_events};
 pub use propagation::propagation;
 pub use queues::queue_types;
 pub use reading::reading;
 pub use settlement::settlement;
+pub use statement::{early_ledger, statement};
 pub use throughput::message_throughput;
 
 use std::time::{Duration, Instant};

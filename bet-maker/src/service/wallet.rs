@@ -75,11 +75,12 @@ pub async fn signed_in(
         return Ok(Some(account));
     }
     let taken = db::take_results(&client, account.id).await?;
-    if taken.paid == 0 {
-        return Ok(Some(account));
+    if taken.paid > 0 {
+        metrics.bets_paid.inc_by(taken.paid.unsigned_abs());
+        tracing::info!(account_id = %account.id, bets = taken.paid, "results taken on touch");
     }
-    metrics.bets_paid.inc_by(taken.paid.unsigned_abs());
-    tracing::info!(account_id = %account.id, bets = taken.paid, "results taken on touch");
+    // Read again even when this read took nothing: the worker may have paid the bets while
+    // `take_results` waited for its chunk, after the account was first read.
     db::get_account(&client, account.id).await
 }
 

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::bets::{balances, bet_as, funded};
 use super::{OPERATOR, app, assert_reconciled, withdraw};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, server_url, with_database};
 use crate::limits::limited;
 
 /// Fires `count` bets of `amount` at once; the statuses, sorted.
@@ -141,5 +141,56 @@ async fn bets_racing_a_block_are_either_placed_before_it_or_refused() {
     assert_eq!(held, format!("{}.00", placed * 10));
     assert_eq!(available, format!("{}.00", 1000 - placed * 10));
     assert_eq!(bet_as(&app, &token, "match-1", "10.00").await.status(), 403);
+    assert_reconciled(&app).await;
+}
+
+/// A bettor's read that waits for a payer holding its bets (the worker's chunk, another
+/// replica) answers with what that payer took, not with the balance it read before waiting.
+#[tokio::test]
+async fn a_read_waiting_for_a_payer_shows_what_the_payer_took() {
+    let app = app().await;
+    let (account, token) = funded(&app, "Ada", "100.00").await;
+    app.open_event("match-1", "2.50").await;
+    assert_eq!(bet_as(&app, &token, "match-1", "30.00").await.status(), 201);
+    // The worker waits on this lock; the test pays in its place.
+    let worker_held = app.app_client().await;
+    worker_held
+        .batch_execute("BEGIN; LOCK TABLE payouts IN SHARE MODE")
+        .await
+        .unwrap();
+    super::payouts::settle(
+        &app,
+        shared_messages::EventChange::Finished,
+        2,
+        shared_messages::EventStatus::FinishedWin,
+    )
+    .await;
+    app.wait_until("the event is finished", || async {
+        app.sql_count("SELECT count(*) FROM events WHERE status = 'finished_win'")
+            .await
+            == 1
+    })
+    .await;
+    let config = with_database(&server_url(), &app.database).parse().unwrap();
+    let pool = bet_maker::db::pool(config, 1).unwrap();
+    let mut payer = pool.get().await.unwrap();
+    let chunk = payer.transaction().await.unwrap();
+    let account_id = uuid::Uuid::parse_str(&account).unwrap();
+    let paid = bet_maker::db::take_results(&chunk, account_id)
+        .await
+        .unwrap();
+    assert_eq!(paid.paid, 1);
+
+    let read = balances(&app, &token);
+    tokio::pin!(read);
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(300), &mut read).await;
+    assert!(waited.is_err(), "the read waits for the payer's locks");
+    chunk.commit().await.unwrap();
+    assert_eq!(
+        read.await,
+        ("145.00".to_owned(), "0.00".to_owned()),
+        "the read shows the win the payer took while it waited"
+    );
+    worker_held.batch_execute("COMMIT").await.unwrap();
     assert_reconciled(&app).await;
 }
