@@ -134,7 +134,7 @@ async fn run(
     }
     if figure(10) {
         step("10 bets from accounts (anonymous, then from accounts, at 64 clients)");
-        figures::account_bets(system, sizes, &mut results).await?;
+        figures::account_bets(system, sizes, work, &mut results).await?;
     }
     if figure(3) {
         step("3 propagation");

@@ -11,4 +11,4 @@ mod broker;
 mod postgres;
 
 pub use broker::{Acks, broker_latency, broker_throughput};
-pub use postgres::{TIME_ORDERED_UUID, pgbench_bet, psql_json};
+pub use postgres::{TIME_ORDERED_UUID, pgbench_account_bet, pgbench_bet, psql_json};

@@ -17,8 +17,16 @@ use crate::load::{self, Measured};
 pub const TIME_ORDERED_UUID: &str = "(lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid";
 
 /// The statement bet-maker runs for `POST /bet` (`bet_maker::db::PLACE_BET`), with the bet's id
-/// made in SQL and the event chosen by pgbench among the betting events.
-fn bet_script() -> String {
+/// made in SQL and the event chosen by pgbench among the betting events; anonymous, or from
+/// one of the `accounts` accounts named `name` (opened by `figures::seeding`), chosen at random.
+fn bet_script(accounts: Option<(&str, usize)>) -> String {
+    let (choose, account) = match accounts {
+        None => (String::new(), "NULL".to_owned()),
+        Some((name, count)) => (
+            format!("\\set a random(1, {count})\n"),
+            format!("(md5('{name}-' || :a)::uuid)"),
+        ),
+    };
     let statement = bet_maker::db::PLACE_BET
         .replace("$1", TIME_ORDERED_UUID)
         .replace("$2", ":n")
@@ -26,8 +34,8 @@ fn bet_script() -> String {
         .replace("$4", "NULL")
         .replace("$5", "NULL")
         .replace("$6", "NULL")
-        .replace("$7", "NULL");
-    format!("\\set n random(1000000, 1000099)\n{statement};\n")
+        .replace("$7", &account);
+    format!("\\set n random(1000000, 1000099)\n{choose}{statement};\n")
 }
 
 /// pgbench running the bet statement with `clients` connections: a warm-up, then `duration`
@@ -39,8 +47,32 @@ pub async fn pgbench_bet(
     duration: Duration,
     work: &Path,
 ) -> anyhow::Result<Measured> {
+    pgbench_script(database, clients, warmup, duration, work, &bet_script(None)).await
+}
+
+/// [`pgbench_bet`] with each bet from one of the `count` accounts of `name`.
+pub async fn pgbench_account_bet(
+    database: &str,
+    (name, count): (&str, usize),
+    clients: usize,
+    warmup: Duration,
+    duration: Duration,
+    work: &Path,
+) -> anyhow::Result<Measured> {
+    let script = bet_script(Some((name, count)));
+    pgbench_script(database, clients, warmup, duration, work, &script).await
+}
+
+async fn pgbench_script(
+    database: &str,
+    clients: usize,
+    warmup: Duration,
+    duration: Duration,
+    work: &Path,
+    text: &str,
+) -> anyhow::Result<Measured> {
     let script = work.join("bet.sql");
-    std::fs::write(&script, bet_script())?;
+    std::fs::write(&script, text)?;
     let logs = work.join(format!("pgbench-{clients}"));
     std::fs::create_dir_all(&logs)?;
     let seconds = |d: Duration| d.as_secs().max(1).to_string();

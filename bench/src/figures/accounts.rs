@@ -2,13 +2,15 @@
 //! anonymous `POST /bet` in the same run; and one account's 64 concurrent bets with funds for
 //! exactly N of them (a correctness figure, like figure 8's limit).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, ensure};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use super::{Results, bet_call, betting_event, thousands};
+use super::{Results, bet_call, betting_event, seeding, thousands};
+use crate::baseline;
 use crate::load;
 use crate::report::{Goal, Row};
 use crate::sizes::Sizes;
@@ -59,6 +61,7 @@ async fn funded_accounts(
 pub async fn account_bets(
     system: &System,
     sizes: &Sizes,
+    work: &Path,
     results: &mut Results,
 ) -> anyhow::Result<()> {
     const CLIENTS: usize = 64;
@@ -119,7 +122,52 @@ pub async fn account_bets(
         .baseline("anonymous p99", anonymous.p99_ms)
         .goal(Goal::RatioAtMost(1.2)),
     );
+    statement_alone(system, sizes, work, results).await?;
     exact_funds(system, results).await
+}
+
+/// What the bet's statement alone gives: pgbench running `PLACE_BET` anonymous, then from
+/// accounts (as many, funded alike, opened by [`seeding`]), at the same 64 connections. The
+/// service's ratio cannot beat this one: it is the stake's writes, without HTTP or a token.
+async fn statement_alone(
+    system: &System,
+    sizes: &Sizes,
+    work: &Path,
+    results: &mut Results,
+) -> anyhow::Result<()> {
+    const CLIENTS: usize = 64;
+    seeding::accounts(system, "pgbench", sizes.accounts, "1000000.00").await?;
+    system.settle().await?;
+    let database = &system.bet_maker_database;
+    let anonymous =
+        baseline::pgbench_bet(database, CLIENTS, sizes.warmup, sizes.load, work).await?;
+    let from_accounts = baseline::pgbench_account_bet(
+        database,
+        ("pgbench", sizes.accounts),
+        CLIENTS,
+        sizes.warmup,
+        sizes.load,
+        work,
+    )
+    .await?;
+    results.run(
+        "pgbench, bet statement, anonymous, 64 clients (figure 10)",
+        &anonymous,
+    );
+    results.run(
+        "pgbench, bet statement from accounts, 64 clients (figure 10)",
+        &from_accounts,
+    );
+    results.rows.push(
+        Row::new(
+            format!("10 … the bet's statement alone from accounts (pgbench), {CLIENTS} clients"),
+            from_accounts.per_second,
+            "bets/s",
+        )
+        .baseline("anonymous (pgbench)", anonymous.per_second)
+        .details(json!({ "accounts": from_accounts, "anonymous": anonymous })),
+    );
+    Ok(())
 }
 
 /// One account with funds for exactly `FUNDED` bets, 64 of them at once: how many are placed,

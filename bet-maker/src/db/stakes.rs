@@ -10,10 +10,10 @@ use uuid::Uuid;
 use super::DbError;
 
 /// The stake of a bet from an account moved from its `available` to its `held`, with its
-/// ledger line and the totals' stripe of this connection (as the event's tally: a bet's
-/// connection never waits for another's stripe, whatever the accounts): only when the account is not blocked and has the
-/// stake available (one conditional `UPDATE`, so concurrent bets and withdrawals never take
-/// more than there is), and only when the CTE or table `$gate` has a row. The arguments name
+/// ledger line and the totals' stripe of this connection (one of 64, 32–95, so that a bet
+/// rarely waits for another's stripe): only when the account is not blocked and has the stake
+/// available (one conditional `UPDATE`, so concurrent bets and withdrawals never take more
+/// than there is), and only when the CTE or table `$gate` has a row. The arguments name
 /// the parameters of the bet's id, its event, the stake and the account (null: no account,
 /// nothing happens). Defines the CTEs `held` (the account after, when the stake was taken),
 /// `stake_line` and `stake_totals`.
@@ -57,7 +57,7 @@ macro_rules! hold_stake {
             ", held = totals.held + ",
             $amount,
             "
-                 FROM held WHERE totals.stripe = pg_backend_pid() % 16
+                 FROM held WHERE totals.stripe = 32 + pg_backend_pid() % 64
              )"
         )
     };
