@@ -224,7 +224,7 @@ pub struct LedgerBody {
 }
 
 /// The book's money: `deposits − withdrawals = available + held + book`, to the cent, read
-/// from 16 rows of totals whatever the length of the ledger.
+/// from the 96 rows of totals whatever the length of the ledger.
 #[utoipa::path(
     get, path = "/ledger", tag = "accounts", operation_id = "get_ledger",
     security(("operator_token" = [])),
