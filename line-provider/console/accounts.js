@@ -4,18 +4,14 @@
 // and unblocking. A bet-maker that opens no accounts answers 404 for /ledger, and the section
 // stays hidden.
 
-const PAGE = 20;
-const $ = (selector, root = document) => root.querySelector(selector);
+import { $, button, money, say } from "/console/ui.js";
 
+const PAGE = 20;
 let api = null;
 let betMaker = "";
 let pages = [null]; // the `before=` of each page read so far; the last is shown
 let shown = [];
 let depositing = null; // the account the deposit form is for
-
-function money(value) {
-  return value === null || value === undefined ? "–" : Number(value).toFixed(2);
-}
 
 /** Cents of an amount as integers, so that sums compare exactly. The JSON reader has made
  * the amount a float: exact to the cent below 10^13, far beyond any book this console runs. */
@@ -23,11 +19,6 @@ function cents(value) {
   const [whole, fraction] = Math.abs(Number(value)).toFixed(2).split(".");
   const amount = BigInt(whole) * 100n + BigInt(fraction);
   return Number(value) < 0 ? -amount : amount;
-}
-
-function say(element, text, kind = "") {
-  if (element.textContent !== text) element.textContent = text;
-  if (element.className !== kind) element.className = kind;
 }
 
 /** An Idempotency-Key, made without `crypto.randomUUID` (secure contexts only). */
@@ -59,16 +50,6 @@ function cell(row, index, text, className = "") {
   if (td.textContent !== text) td.textContent = text;
   if (td.className !== className) td.className = className;
   return td;
-}
-
-function button(text, label, onClick, kind = "secondary") {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.textContent = text;
-  element.className = kind;
-  element.setAttribute("aria-label", label);
-  element.addEventListener("click", onClick);
-  return element;
 }
 
 /** One row per account, reusing the rows already shown so that the keyboard focus stays. */

@@ -4,12 +4,12 @@
 // in accounts.js); the operator token is kept in this tab's sessionStorage only.
 
 import { refreshMoney, startMoney } from "/console/accounts.js";
+import { $, button, money, say } from "/console/ui.js";
 
 const POLL_MS = 1000;
 const TOKEN_KEY = "operator-token";
 const LIMITS = ["min_stake", "max_stake", "max_liability"];
 
-const $ = (selector, root = document) => root.querySelector(selector);
 let betMaker = "";
 let editing = null;
 let events = [];
@@ -17,10 +17,6 @@ let exposures = null; // null: bet-maker could not be read
 let exposureProblem = "";
 
 const token = () => sessionStorage.getItem(TOKEN_KEY);
-
-function money(value) {
-  return value === null || value === undefined ? "–" : Number(value).toFixed(2);
-}
 
 function when(text) {
   return new Date(text).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -42,11 +38,6 @@ async function api(path, options = {}) {
   const own = new URL(path, location.href).origin === location.origin;
   if (response.status === 401 && own) signOut(REFUSED);
   return { ok: response.ok, status: response.status, body };
-}
-
-function say(element, text, kind) {
-  if (element.textContent !== text) element.textContent = text;
-  if (element.className !== kind) element.className = kind;
 }
 
 function signOut(reason) {
@@ -219,16 +210,6 @@ async function save(event, row) {
   } else {
     showProblem(row, "edit-", answer.body, $("#action-message"));
   }
-}
-
-function button(text, label, onClick, kind = "secondary") {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.textContent = text;
-  element.className = kind;
-  element.setAttribute("aria-label", label);
-  element.addEventListener("click", onClick);
-  return element;
 }
 
 // ---------------------------------------------------------------- the table

@@ -16,6 +16,9 @@ use crate::report::{Goal, Row};
 use crate::sizes::Sizes;
 use crate::system::{System, TOKEN};
 
+/// Clients of the loads and connections of pgbench.
+const CLIENTS: usize = 64;
+
 /// Opens `count` accounts and deposits `amount` into each; their tokens.
 async fn funded_accounts(
     system: &System,
@@ -64,7 +67,6 @@ pub async fn account_bets(
     work: &Path,
     results: &mut Results,
 ) -> anyhow::Result<()> {
-    const CLIENTS: usize = 64;
     let tokens = funded_accounts(system, sizes.accounts, "1000000.00").await?;
     // The load's calls borrow their token for the whole run.
     let tokens: &'static [String] = Box::leak(tokens.into_boxed_slice());
@@ -135,7 +137,6 @@ async fn statement_alone(
     work: &Path,
     results: &mut Results,
 ) -> anyhow::Result<()> {
-    const CLIENTS: usize = 64;
     seeding::accounts(system, "pgbench", sizes.accounts, "1000000.00").await?;
     system.settle().await?;
     let database = &system.bet_maker_database;

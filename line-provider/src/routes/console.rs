@@ -22,6 +22,11 @@ const MONEY: Asset = Asset {
     media_type: JAVASCRIPT,
     body: include_str!("../../console/accounts.js"),
 };
+const UI: Asset = Asset {
+    path: "/console/ui.js",
+    media_type: JAVASCRIPT,
+    body: include_str!("../../console/ui.js"),
+};
 const STYLE: Asset = Asset {
     path: "/console/style.css",
     media_type: CSS,
@@ -30,7 +35,7 @@ const STYLE: Asset = Asset {
 
 /// Registers the console's files and its settings.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    for asset in [PAGE, SCRIPT, MONEY, STYLE] {
+    for asset in [PAGE, SCRIPT, MONEY, UI, STYLE] {
         cfg.service(web::resource(asset.path).route(web::get().to(
             move |state: web::Data<AppState>| async move {
                 pages::response(&asset, &state.bet_maker_url)

@@ -16,6 +16,11 @@ async fn the_console_is_served_from_the_binary_and_may_call_only_bet_maker() {
         ),
         ("/console/console.js", "text/javascript", "/corrections"),
         ("/console/accounts.js", "text/javascript", "/deposits"),
+        (
+            "/console/ui.js",
+            "text/javascript",
+            "export function button",
+        ),
         ("/console/style.css", "text/css", "font-family"),
     ] {
         let response = app.get(path).await;
