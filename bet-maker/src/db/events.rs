@@ -75,7 +75,8 @@ pub async fn lock_events(
 /// event back to `new`; returns the id of each event applied, and whether it was inserted
 /// (rather than updated). A finish, a cancellation or a
 /// correction stores the final status and its time on the event, which settles every bet of
-/// it at once.
+/// it at once; on an event without account bets it also marks the result paid (no wallet is
+/// owed anything), so that only results with money to move wait for the payout worker.
 ///
 /// The row locks taken here wait for bets in flight on the events (they hold `FOR SHARE`), and
 /// hold off new ones until the commit, after which they find the events closed.
@@ -86,10 +87,11 @@ pub async fn apply_events(
     let statement = client
         .prepare_cached(
             "INSERT INTO events (id, coefficient, deadline, status, version, settled_at,
-                                 min_stake, max_stake, max_liability)
+                                 min_stake, max_stake, max_liability, paid_version)
              SELECT id, coefficient, deadline, status, version,
                     CASE WHEN status = 'new' THEN NULL ELSE clock_timestamp() END,
-                    min_stake, max_stake, max_liability
+                    min_stake, max_stake, max_liability,
+                    CASE WHEN status = 'new' THEN NULL ELSE version END
              FROM unnest($1::text[], $2::numeric[], $3::timestamptz[], $4::text[], $5::bigint[],
                          $6::numeric[], $7::numeric[], $8::numeric[])
                   AS m(id, coefficient, deadline, status, version, min_stake, max_stake,
@@ -103,6 +105,15 @@ pub async fn apply_events(
                                       ELSE clock_timestamp() END,
                     min_stake = EXCLUDED.min_stake, max_stake = EXCLUDED.max_stake,
                     max_liability = EXCLUDED.max_liability,
+                    -- A result no wallet has a bet on is paid as it is stored: the payout
+                    -- worker never visits it. (Every bet of a stored event is seen here: an
+                    -- earlier statement locked it, after the bets in flight committed.)
+                    paid_version = CASE
+                        WHEN EXCLUDED.status = 'new' OR EXISTS (
+                            SELECT FROM event_tallies t
+                            WHERE t.event_id = EXCLUDED.id AND t.account_bets > 0)
+                        THEN events.paid_version
+                        ELSE EXCLUDED.version END,
                     applied_at = now()
                 WHERE events.version < EXCLUDED.version
                   AND (events.status = 'new' OR EXCLUDED.status <> 'new')

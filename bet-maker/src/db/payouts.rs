@@ -208,14 +208,15 @@ pub async fn take_results(client: &impl GenericClient, account: Uuid) -> Result<
     paid_from_row(&client.query_one(&statement, &[&account]).await?)
 }
 
-/// Up to `limit` events some wallet has not taken the current result of, those the worker
-/// visited least recently first.
+/// Up to `limit` events some wallet has not taken the current result of: those the worker has
+/// not visited yet first, in the order their results came, then those it visited least
+/// recently.
 pub async fn due_events(client: &impl GenericClient, limit: i64) -> Result<Vec<String>, DbError> {
     let statement = client
         .prepare_cached(concat!(
             "SELECT e.id FROM events e LEFT JOIN payouts p ON p.event_id = e.id WHERE ",
             due!("e"),
-            " ORDER BY p.turn NULLS FIRST, e.id LIMIT $1"
+            " ORDER BY p.turn NULLS FIRST, e.settled_at, e.id LIMIT $1"
         ))
         .await?;
     let rows = client.query(&statement, &[&limit]).await?;

@@ -8,7 +8,7 @@ use shared_messages::{EventChange, EventStatus};
 
 use super::bets::{balances, bet_as, funded};
 use super::{OPERATOR, app, assert_reconciled, deposit, get_with, withdraw};
-use crate::helpers::{TestApp, assert_problem, event};
+use crate::helpers::{TestApp, assert_problem, event, server_url, with_database};
 
 pub(super) async fn settle(app: &TestApp, change: EventChange, version: u64, status: EventStatus) {
     app.publish(change, &event("match-1", version, status, "2.50"))
@@ -255,4 +255,40 @@ async fn every_account_bet_of_an_event_is_paid_once_whoever_pays() {
         0
     );
     assert_reconciled(&app).await;
+}
+
+#[tokio::test]
+async fn only_results_owed_to_wallets_wait_for_the_worker_in_the_order_they_came() {
+    // No worker runs without accounts: what is due stays due, for the test to read.
+    let app = crate::helpers::spawn_app().await;
+    let mut bets = Vec::new();
+    for id in ["b-first", "a-second", "c-anonymous"] {
+        app.open_event(id, "2.00").await;
+        bets.push(
+            app.place(id, "10.00").await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // As if an account had a bet on the first two.
+    app.app_sql("UPDATE event_tallies SET account_bets = 1 WHERE event_id <> 'c-anonymous'")
+        .await;
+    for (id, bet) in ["b-first", "a-second", "c-anonymous"].iter().zip(&bets) {
+        app.publish(
+            EventChange::Finished,
+            &event(id, 2, EventStatus::FinishedWin, "2.00"),
+        )
+        .await;
+        app.wait_until("the bet is won", || async {
+            app.get_json(&format!("/bets/{bet}")).await["status"] == "won"
+        })
+        .await;
+    }
+    let config = with_database(&server_url(), &app.database).parse().unwrap();
+    let pool = bet_maker::db::pool(config, 1).unwrap();
+    let due = bet_maker::db::due_events(&pool.get().await.unwrap(), 16)
+        .await
+        .unwrap();
+    assert_eq!(due, ["b-first", "a-second"]);
 }
