@@ -21,6 +21,7 @@
 //! - [`db`]: every SQL statement; migrations live in `migrations/bet-maker/`.
 //! - [`open_events`]: `GET /events` from memory, invalidated by the consumer.
 //! - [`payouts`]: the payout worker, which takes results into bettors' wallets.
+//! - [`streams`]: the permits of `GET /bets` streams, one a client.
 //! - [`metrics`]: Prometheus metrics.
 //!
 //! Settings, logs, the HTTP server around the routes (problem+json, health and metrics
@@ -39,6 +40,7 @@ pub mod routes;
 pub mod service;
 pub mod startup;
 pub mod state;
+pub mod streams;
 
 pub use config::Settings;
 pub use startup::{Application, shutdown_signal};

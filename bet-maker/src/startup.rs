@@ -7,7 +7,6 @@ use std::time::Duration;
 use service_support::health::Health;
 use service_support::http::{self, Site};
 use service_support::run::{Definition, Parts, Service, Worker};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
@@ -16,6 +15,7 @@ use crate::metrics::Metrics;
 use crate::open_events::OpenEvents;
 use crate::payouts::Payer;
 use crate::state::AppState;
+use crate::streams::Streams;
 use crate::{db, routes};
 
 pub use service_support::run::shutdown_signal;
@@ -29,7 +29,8 @@ const PAYER_POOL_SIZE: usize = 1;
 /// How long a statement of an HTTP request waits for a row lock before it answers 503. The
 /// consumer holds an event's row for one short transaction; a longer wait means trouble.
 const HTTP_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
-/// `GET /bets` streams served at once; each holds a connection until its client has read all.
+/// `GET /bets` streams served at once (one a client); each holds a connection until its client
+/// has read all.
 const HISTORY_STREAMS: usize = 4;
 /// How long a stopping service waits for the consumer to finish the transaction in hand and
 /// acknowledge it (a statement may take up to its 10 s timeout while Postgres struggles);
@@ -90,7 +91,7 @@ impl Definition for BetMaker {
         let state = AppState {
             pool: pool.clone(),
             metrics,
-            history_streams: Arc::new(Semaphore::new(HISTORY_STREAMS)),
+            history_streams: Streams::new(HISTORY_STREAMS),
             open_events,
             accounts: settings.accounts,
             anonymous_bets: settings.anonymous_bets,

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use deadpool_postgres::Pool;
-use tokio::sync::Semaphore;
 
 use crate::metrics::Metrics;
 use crate::open_events::OpenEvents;
+use crate::streams::Streams;
 
 /// Shared state of one running application.
 #[derive(Debug, Clone)]
@@ -16,7 +16,7 @@ pub struct AppState {
     /// The Prometheus registry.
     pub metrics: Metrics,
     /// Permits for `GET /bets` streams, which hold a connection as long as their client reads.
-    pub history_streams: Arc<Semaphore>,
+    pub history_streams: Arc<Streams>,
     /// `GET /events`, served from memory.
     pub open_events: Arc<OpenEvents>,
     /// Whether bettors have accounts (`ACCOUNTS`): the bets then answer by who asks.

@@ -104,11 +104,12 @@ pub async fn metrics(health: web::Data<Health>) -> HttpResponse {
     }
 }
 
-/// Every metric of `registry`, and the process's count of log lines it could not write, in
-/// Prometheus' text format.
+/// Every metric of `registry`, and the process's counts of log lines it could not write and
+/// of requests too malformed to route, in Prometheus' text format.
 pub fn render(registry: &Registry) -> Result<String, prometheus::Error> {
     let mut families = registry.gather();
     families.extend(telemetry::LOG_LINES_DROPPED.collect());
+    families.extend(telemetry::MALFORMED_REQUESTS.collect());
     let mut buffer = Vec::new();
     TextEncoder::new().encode(&families, &mut buffer)?;
     String::from_utf8(buffer).map_err(|e| prometheus::Error::Msg(e.to_string()))

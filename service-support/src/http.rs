@@ -1,6 +1,7 @@
 //! The HTTP server every service runs: request ids and spans, a duration histogram of every
 //! request, problem+json for every error (actix-web's own included), the body and query
-//! limits, the health and metrics routes, and the OpenAPI document with its interactive docs.
+//! limits and the body's deadline, `HEAD` wherever `GET` is, `nosniff` on every answer, the
+//! health and metrics routes, and the OpenAPI document with its interactive docs.
 
 use std::net::TcpListener;
 use std::time::Instant;
@@ -9,8 +10,8 @@ use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{Condition, ErrorHandlers};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use prometheus::{HistogramOpts, HistogramVec};
@@ -18,6 +19,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::ExpectedToken;
+use crate::body_deadline;
 use crate::config::ServiceSettings;
 use crate::health::{self, Health};
 use crate::problem::{self, Problem, problem_response};
@@ -92,6 +94,7 @@ pub fn serve<S: Send + Sync + 'static>(
         cors_allowed_origins,
     } = site;
     let cors_allowed_origins = std::sync::Arc::new(cors_allowed_origins);
+    let document = web::Bytes::from(serde_json::to_vec(&openapi)?);
     let state = web::Data::new(state);
     let health = web::Data::new(health);
     let operator_token = web::Data::new(ExpectedToken(settings.admin_token.clone()));
@@ -105,9 +108,17 @@ pub fn serve<S: Send + Sync + 'static>(
             .wrap(ErrorHandlers::new().default_handler(move |response| {
                 problem::rewrite_unhandled(service, MAX_BODY_BYTES, response)
             }))
-            .wrap_fn(move |request, next| {
+            .wrap(from_fn(move |request, next| {
+                body_deadline::enforce(service, request, next)
+            }))
+            .wrap_fn(move |mut request, next| {
                 let started = Instant::now();
                 let method = method_label(request.method());
+                // HEAD is GET without the body, which the connection leaves out (it knows the
+                // request's own method): every GET route answers it, as load balancers expect.
+                if request.method() == actix_web::http::Method::HEAD {
+                    request.head_mut().method = actix_web::http::Method::GET;
+                }
                 let request_id = request
                     .extensions()
                     .get::<RequestId>()
@@ -132,6 +143,7 @@ pub fn serve<S: Send + Sync + 'static>(
                 }
             })
             .wrap(TracingLogger::<RequestSpan>::new())
+            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .app_data(state.clone())
             .app_data(health.clone())
             .app_data(operator_token.clone())
@@ -150,7 +162,23 @@ pub fn serve<S: Send + Sync + 'static>(
             .configure(routes)
             .configure(health::configure)
             .service(web::resource("/docs").route(web::get().to(redirect_to_docs)))
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+            // Served here rather than by SwaggerUi, whose resource answers only GET: another
+            // method would be 404 instead of 405.
+            .service(web::resource("/openapi.json").route(web::get().to({
+                let document = document.clone();
+                move || {
+                    let document = document.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type(mime::APPLICATION_JSON)
+                            .body(document)
+                    }
+                }
+            })))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+            )
             .default_service(web::to(move |request: HttpRequest| async move {
                 problem::no_route(service, &request)
             }))

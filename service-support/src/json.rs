@@ -45,7 +45,12 @@ impl<'a> Scalar<'a> {
     pub fn of(raw: &'a RawValue) -> Self {
         let text = raw.get().trim();
         match text.as_bytes().first() {
-            Some(b'"') => serde_json::from_str(text).map_or(Self::Other("a string"), Self::String),
+            Some(b'"') => serde_json::from_str(text).map_or(
+                Self::Other(
+                    "a string that is not valid Unicode (a lone surrogate escape such as \\ud800)",
+                ),
+                Self::String,
+            ),
             Some(b'-' | b'0'..=b'9') => Self::Number(text),
             Some(b't' | b'f') => Self::Other("a boolean"),
             Some(b'n') => Self::Other("null"),

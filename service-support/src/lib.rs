@@ -12,6 +12,7 @@
 //! - [`telemetry`]: [`LogFormat`], the global subscriber (its writer drops a line it cannot
 //!   write, and counts it), [`telemetry::RequestSpan`].
 //! - [`http`]: the HTTP server (request ids and metrics, limits, docs, health routes).
+//! - [`body_deadline`]: 408 for a request body that stalls or crawls.
 //! - [`pages`]: a service's pages for people, compiled into the binary.
 //! - [`problem`]: problem+json documents, the errors every request can meet, the middleware
 //!   for actix-web's own errors.
@@ -28,6 +29,7 @@
 //! - [`healthcheck`]: the `healthcheck` subcommand of the container images.
 
 pub mod auth;
+pub mod body_deadline;
 pub mod broker;
 pub mod config;
 pub mod db;

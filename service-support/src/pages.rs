@@ -36,7 +36,6 @@ pub fn response(asset: &Asset, connect: &str) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, asset.media_type))
         .insert_header((header::CONTENT_SECURITY_POLICY, policy))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(asset.body)
 }

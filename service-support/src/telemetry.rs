@@ -10,12 +10,14 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use prometheus::IntCounter;
 use serde::{Deserialize, Serialize};
 use tracing::Span;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::filter::{FilterExt, filter_fn};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::layer::{Context as LayerContext, Filter, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// How log lines are written (`LOG_FORMAT`).
@@ -36,28 +38,110 @@ pub enum LogFormat {
 /// the services do not expect comes back to them as an error, which they log where they
 /// handle it, so lapin's own line is off unless `RUST_LOG` names lapin.
 ///
+/// actix-http logs every request it cannot parse (a client's garbage, answered 400 before any
+/// route) as an error: anyone could flood the log and trip alerts. Those lines are counted
+/// ([`MALFORMED_REQUESTS`]) and shown only when `RUST_LOG` names `actix_http`.
+///
 /// Call once, from `main`; tests run without a subscriber.
 pub fn init(format: LogFormat) {
     let rust_log = std::env::var("RUST_LOG").ok();
     let directives = rust_log.as_deref().unwrap_or("info");
     let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info"));
-    let names_lapin = directives.contains("lapin");
-    let shown = filter_fn(move |metadata| shown(metadata.target(), names_lapin));
-    let builder = tracing_subscriber::fmt()
+    let hidden = Hidden {
+        names_lapin: directives.contains("lapin"),
+        names_actix_http: directives.contains("actix_http"),
+    };
+    let counted = MalformedCounter.with_filter(filter_fn(|metadata| {
+        *metadata.level() == Level::ERROR && is_http_parser(metadata.target())
+    }));
+    let registry = tracing_subscriber::registry().with(counted);
+    let lines = tracing_subscriber::fmt::layer()
         .with_writer(LossyStdout)
-        .with_env_filter(filter)
         .with_span_events(FmtSpan::NONE);
     match format {
-        LogFormat::Text => builder.finish().with(shown).init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            // Spans do not nest here (a request, a delivery): the current one says it all.
-            .with_span_list(false)
-            .finish()
-            .with(shown)
+        LogFormat::Text => registry.with(lines.with_filter(filter.and(hidden))).init(),
+        LogFormat::Json => registry
+            .with(
+                lines
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    // Spans do not nest here (a request, a delivery): the current one says it all.
+                    .with_span_list(false)
+                    .with_filter(filter.and(hidden)),
+            )
             .init(),
+    }
+}
+
+/// Requests actix-http could not parse and answered itself, served in `/metrics` by
+/// [`crate::health::render`]; one counter for the process, like [`LOG_LINES_DROPPED`].
+pub static MALFORMED_REQUESTS: LazyLock<IntCounter> = LazyLock::new(|| {
+    IntCounter::new(
+        "http_malformed_requests_total",
+        "Requests so malformed that the HTTP layer refused them before any route",
+    )
+    .expect("a valid counter name")
+});
+
+/// The targets whose error lines are a client's garbage: the HTTP/1 parser's.
+fn is_http_parser(target: &str) -> bool {
+    matches!(
+        target,
+        "actix_http::h1::dispatcher" | "actix_http::h1::decoder"
+    )
+}
+
+/// Whether an error line of the HTTP/1 parser is about what a client sent (its
+/// "stream error" and its decoder's lines), not about the service's own answers.
+fn is_client_garbage(event: &Event<'_>) -> bool {
+    let metadata = event.metadata();
+    if metadata.target() == "actix_http::h1::decoder" {
+        return true;
+    }
+    let mut message = Message(String::new());
+    event.record(&mut message);
+    message.0.starts_with("stream error")
+}
+
+/// An event's message, as written.
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+/// Counts the HTTP parser's lines about clients' garbage.
+struct MalformedCounter;
+
+impl<S: Subscriber> Layer<S> for MalformedCounter {
+    fn on_event(&self, event: &Event<'_>, _: LayerContext<'_, S>) {
+        if is_client_garbage(event) {
+            MALFORMED_REQUESTS.inc();
+        }
+    }
+}
+
+/// What is not written: lapin's channel-close lines unless `RUST_LOG` names lapin, and the
+/// HTTP parser's lines about clients' garbage unless it names `actix_http`.
+struct Hidden {
+    names_lapin: bool,
+    names_actix_http: bool,
+}
+
+impl<S> Filter<S> for Hidden {
+    fn enabled(&self, metadata: &Metadata<'_>, _: &LayerContext<'_, S>) -> bool {
+        shown(metadata.target(), self.names_lapin)
+    }
+
+    fn event_enabled(&self, event: &Event<'_>, _: &LayerContext<'_, S>) -> bool {
+        self.names_actix_http
+            || !is_http_parser(event.metadata().target())
+            || !is_client_garbage(event)
     }
 }
 

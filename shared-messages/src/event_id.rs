@@ -4,13 +4,14 @@ use serde::{Deserialize, Serialize};
 
 /// The longest event id the contract allows.
 pub const MAX_LEN: usize = 64;
-/// The rule as a regular expression (for OpenAPI documents).
-pub const PATTERN: &str = r"^[A-Za-z0-9._:-]{1,64}$";
+/// The rule as a regular expression (for OpenAPI documents): an id that does not begin with a
+/// dot, one that begins with one dot, or one that begins with two and goes on.
+pub const PATTERN: &str = r"^(?:[A-Za-z0-9_:-][A-Za-z0-9._:-]{0,63}|\.[A-Za-z0-9_:-][A-Za-z0-9._:-]{0,62}|\.\.[A-Za-z0-9._:-]{1,62})$";
 /// The rule in words, as both APIs' documents state it.
-pub const RULE: &str =
-    "1–64 characters of A-Z a-z 0-9 - _ . : (a 64-bit integer means its decimal string)";
+pub const RULE: &str = "1–64 characters of A-Z a-z 0-9 - _ . :, but not `.` or `..` (a 64-bit integer means its decimal string)";
 
-/// An event id: 1–64 characters from `A-Z a-z 0-9 - _ . :`.
+/// An event id: 1–64 characters from `A-Z a-z 0-9 - _ . :`, other than `.` and `..` (a URL
+/// path segment that no browser or proxy keeps: `/events/..` is `/`).
 ///
 /// The only way to get one is [`EventId::parse`] (or deserializing, which calls it), so a
 /// value of this type is always valid.
@@ -27,6 +28,8 @@ pub enum EventIdError {
     TooLong(usize),
     /// The id holds a character outside `A-Z a-z 0-9 - _ . :`.
     ForbiddenCharacter(char),
+    /// The id is `.` or `..`, which no URL can address.
+    DotSegment,
 }
 
 impl std::fmt::Display for EventIdError {
@@ -38,6 +41,9 @@ impl std::fmt::Display for EventIdError {
                 f,
                 "may only contain A-Z, a-z, 0-9, '-', '_', '.' and ':', found {c:?}"
             ),
+            Self::DotSegment => {
+                f.write_str("must not be \".\" or \"..\": no URL can address such an event")
+            }
         }
     }
 }
@@ -57,6 +63,9 @@ impl EventId {
         }
         if let Some(c) = value.chars().find(|c| !is_allowed(*c)) {
             return Err(EventIdError::ForbiddenCharacter(c));
+        }
+        if value == "." || value == ".." {
+            return Err(EventIdError::DotSegment);
         }
         Ok(Self(value))
     }
@@ -117,6 +126,16 @@ mod tests {
         let id = EventId::from_uuid(uuid);
         assert_eq!(id.as_str(), uuid.to_string());
         assert_eq!(EventId::parse(id.as_str()), Ok(id));
+    }
+
+    #[test]
+    fn the_dot_segments_are_refused_and_other_dots_kept() {
+        for id in [".", ".."] {
+            assert_eq!(EventId::parse(id), Err(EventIdError::DotSegment));
+        }
+        for id in ["...", ".a", "a..", "1.5"] {
+            assert!(EventId::parse(id).is_ok(), "{id}");
+        }
     }
 
     #[test]

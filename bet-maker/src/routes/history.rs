@@ -3,11 +3,11 @@
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use deadpool_postgres::Pool;
 use futures_util::stream;
 use serde::Deserialize;
-use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -17,6 +17,7 @@ use crate::db::{self, DbError};
 use crate::domain::{BetFilter, BetStatus, EventId, Owner, PageSize, ValidationError};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+use crate::streams::{Holder, Refusal, StreamPermit};
 use service_support::problem::DatabaseUnavailable;
 
 /// Rows read from the cursor per round trip while streaming the history.
@@ -63,6 +64,7 @@ pub struct HistoryQuery {
     )
 )]
 pub async fn list(
+    request: HttpRequest,
     query: web::Query<HistoryQuery>,
     caller: Caller,
     state: web::Data<AppState>,
@@ -105,11 +107,19 @@ pub async fn list(
     match limit {
         Some(limit) => page(&state, &filter, before, limit, &query).await,
         None => {
-            let permit = state.history_streams.clone().try_acquire_owned().map_err(|_| {
-                ApiError::Busy(
-                    "too many bet histories are being streamed right now; retry shortly, or page with limit"
-                        .into(),
-                )
+            let holder = match &caller {
+                Caller::Bettor(account) => Holder::Account(account.id),
+                _ => Holder::Address(
+                    request
+                        .peer_addr()
+                        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |address| address.ip()),
+                ),
+            };
+            let permit = state.history_streams.try_acquire(holder).map_err(|refusal| {
+                ApiError::Busy(match refusal {
+                    Refusal::Full => "too many bet histories are being streamed right now; retry shortly, or page with limit",
+                    Refusal::AlreadyStreaming => "this client is streaming a bet history already; read it to the end first, or page with limit",
+                }.into())
             })?;
             stream_history(state.pool.clone(), filter, before, permit).await
         }
@@ -177,7 +187,7 @@ async fn stream_history(
     pool: Pool,
     filter: BetFilter,
     before: Option<i64>,
-    permit: OwnedSemaphorePermit,
+    permit: StreamPermit,
 ) -> Result<HttpResponse, ApiError> {
     let (opened, ready) = oneshot::channel::<Result<(), DbError>>();
     let (chunks, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_BUFFER);

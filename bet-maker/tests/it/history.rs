@@ -201,3 +201,34 @@ async fn a_before_that_names_no_bet_answers_404() {
         .await;
     assert_problem(response, 404).await;
 }
+
+#[tokio::test]
+async fn a_client_streams_one_history_at_a_time_and_leaves_the_others_to_everyone_else() {
+    let app = spawn_app().await;
+    app.open_event("e1", "2.00").await;
+    // More than the kernel buffers hold: a stream its client does not read stays open.
+    app.app_sql(
+        "INSERT INTO bets (id, event_id, amount, coefficient)
+         SELECT gen_random_uuid(), 'e1', 1, 2.00 FROM generate_series(1, 60000)",
+    )
+    .await;
+    let unread = app.get("/bets").await;
+    assert_eq!(unread.status(), 200);
+    let second = app.get("/bets").await;
+    let problem = assert_problem(second, 503).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("streaming a bet history already"),
+        "{problem}"
+    );
+    // A page is no stream: it is served meanwhile.
+    assert_eq!(app.get("/bets?limit=10").await.status(), 200);
+    drop(unread);
+    app.wait_until("the client may stream again", || async {
+        let again = app.get("/bets").await;
+        again.status() == 200 && ids(&again.json().await.unwrap()).len() == 60000
+    })
+    .await;
+}

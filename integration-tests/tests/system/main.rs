@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod abuse;
 mod book;
 mod cluster;
 mod crashes;

@@ -72,7 +72,8 @@ pub fn instant_input() -> RefOr<Schema> {
         .into()
 }
 
-/// An event id: a string of 1–64 characters of `A-Z a-z 0-9 - _ . :`, or a 64-bit integer.
+/// An event id: a string of 1–64 characters of `A-Z a-z 0-9 - _ . :` other than `.` and `..`,
+/// or a 64-bit integer.
 pub fn event_id_input() -> RefOr<Schema> {
     schema::string_or_integer(event_id::PATTERN, 1, event_id::MAX_LEN, event_id::RULE)
 }
@@ -97,6 +98,23 @@ mod tests {
             "1.555", "abc", "", "012.34",
         ] {
             let by_parser = Coefficient::from_json("c", &raw(&format!("\"{text}\""))).is_ok();
+            assert_eq!(pattern.is_match(text), by_parser, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_event_id_pattern_accepts_exactly_the_ids_the_parser_accepts() {
+        let schema = serde_json::to_value(event_id_input()).unwrap();
+        let pattern =
+            regex_lite::Regex::new(schema["oneOf"][0]["pattern"].as_str().unwrap()).unwrap();
+        let longest = "a".repeat(64);
+        let too_long = "a".repeat(65);
+        let dots = ".".repeat(64);
+        for text in [
+            "a", "match-1", "1.5", ".", "..", "...", ".a", "..a", "a..", ":", "", "a b", "a/b",
+            &longest, &too_long, &dots,
+        ] {
+            let by_parser = shared_messages::EventId::parse(text).is_ok();
             assert_eq!(pattern.is_match(text), by_parser, "{text:?}");
         }
     }

@@ -8,7 +8,16 @@ use crate::helpers::{assert_problem, in_a_day, spawn_app};
 #[tokio::test]
 async fn malformed_json_answers_400() {
     let app = spawn_app().await;
-    for body in ["{", "{\"coefficient\": }", "not json", ""] {
+    // Syntax before shape: an unknown first member does not make bad JSON a 422.
+    for body in [
+        "{",
+        "{\"coefficient\": }",
+        "not json",
+        "",
+        "{\"a\":}",
+        "{\"a\":1,}",
+        "{} x",
+    ] {
         let response = app
             .admin(Method::POST, "/events")
             .header("content-type", "application/json")
@@ -84,6 +93,12 @@ async fn an_unknown_route_answers_404_and_a_wrong_method_405() {
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
     assert_problem(response, 405).await;
     let response = app.admin(Method::POST, "/events/e1").send().await.unwrap();
+    assert_problem(response, 405).await;
+    let response = app
+        .admin(Method::POST, "/openapi.json")
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 405).await;
 }
 

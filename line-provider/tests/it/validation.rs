@@ -95,6 +95,9 @@ async fn invalid_ids_are_refused_with_422() {
         json!("a/b"),
         json!("é"),
         json!("x".repeat(65)),
+        // No URL can address these: `/events/..` is `/`.
+        json!("."),
+        json!(".."),
         json!(1.5),
         json!(true),
     ] {

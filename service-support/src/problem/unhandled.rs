@@ -48,10 +48,19 @@ pub fn rewrite_unhandled<B>(
             format!("the request body exceeds {} KiB", max_body_bytes / 1024)
         }
         status if status.is_server_error() => "the request could not be completed".to_owned(),
-        status => status
-            .canonical_reason()
-            .unwrap_or("request refused")
-            .to_owned(),
+        // What actix-web or a middleware said, which names the cause (a refused origin, a
+        // body that does not decode); the status's phrase when it said nothing.
+        status => response
+            .response()
+            .error()
+            .map(ToString::to_string)
+            .filter(|said| !said.is_empty())
+            .unwrap_or_else(|| {
+                status
+                    .canonical_reason()
+                    .unwrap_or("request refused")
+                    .to_owned()
+            }),
     };
     let allow = response.headers().get(header::ALLOW).cloned();
     let (request, _) = response.into_parts();
