@@ -35,7 +35,7 @@ pub async fn baselines(
     let updated = system
         .bet_maker_db
         .execute(
-            "UPDATE bets SET paid_at = paid_at WHERE event_id = $1",
+            "UPDATE bets SET amount = amount WHERE event_id = $1",
             &[&event],
         )
         .await?;
@@ -58,13 +58,18 @@ pub async fn baselines(
 }
 
 /// The writes of a payout of `event`, as three set-based statements in the caller's
-/// transaction: every bet marked, every account updated once, one ledger line per bet. What a
-/// payout cannot do with less, before chunks, locks and running balances.
+/// transaction: every bet's result taken, every account updated once, one ledger line per bet.
+/// What a payout cannot do with less, before chunks, locks and running balances. The results
+/// go to an empty copy of `paid_bets` (the payout has filled the table itself), made in the
+/// transaction before the clock starts.
 async fn bare_writes(system: &System, event: &str) -> anyhow::Result<Duration> {
     let db = &system.bet_maker_db;
+    db.batch_execute("CREATE TABLE floor_paid_bets (LIKE paid_bets INCLUDING ALL)")
+        .await?;
     let started = Instant::now();
     db.execute(
-        "UPDATE bets SET paid_result = 'finished_win', paid_at = now() WHERE event_id = $1",
+        "INSERT INTO floor_paid_bets (bet_id, result, paid_at)
+         SELECT id, 'finished_win', now() FROM bets WHERE event_id = $1",
         &[&event],
     )
     .await?;

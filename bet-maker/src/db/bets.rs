@@ -38,12 +38,25 @@ pub async fn bets_on_events(
         .collect()
 }
 
-/// A bet as served: its own columns, and its status and settlement time from its event.
+/// When the wallet of bet `b` took its current result (`paid_bets`; none for an anonymous
+/// bet, which is never looked up).
+macro_rules! paid_at {
+    () => {
+        "CASE WHEN b.account_id IS NULL THEN NULL
+              ELSE (SELECT p.paid_at FROM paid_bets p WHERE p.bet_id = b.id) END AS paid_at"
+    };
+}
+
+/// A bet as served: its own columns, when its wallet took its result, and its status and
+/// settlement time from its event.
 macro_rules! bet_select {
     () => {
-        "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at, b.account_id, b.paid_at,
-                e.status AS event_status, e.settled_at
-         FROM bets b JOIN events e ON e.id = b.event_id"
+        concat!(
+            "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at, b.account_id, ",
+            paid_at!(),
+            ", e.status AS event_status, e.settled_at
+             FROM bets b JOIN events e ON e.id = b.event_id"
+        )
     };
 }
 
@@ -77,9 +90,9 @@ pub async fn bet_by_idempotency_key(
     macro_rules! by_key {
         ($scope:literal) => {
             concat!(
-                "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at, b.account_id,
-                        b.paid_at, e.status AS event_status, e.settled_at, b.accept_odds,
-                        b.accepted_coefficient
+                "SELECT b.id, b.event_id, b.amount, b.coefficient, b.created_at, b.account_id, ",
+                paid_at!(),
+                ", e.status AS event_status, e.settled_at, b.accept_odds, b.accepted_coefficient
                  FROM bets b JOIN events e ON e.id = b.event_id
                  WHERE b.idempotency_key = $1 AND ",
                 $scope

@@ -203,7 +203,8 @@ async fn insert_bet(
                  INSERT INTO bets (id, event_id, amount, coefficient, idempotency_key,
                                    accept_odds, accepted_coefficient, account_id)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                 RETURNING id, event_id, amount, coefficient, created_at, account_id, paid_at
+                 RETURNING id, event_id, amount, coefficient, created_at, account_id,
+                           NULL::timestamptz AS paid_at
              )
              SELECT bet.*, 'new' AS event_status, NULL::timestamptz AS settled_at FROM bet",
         )

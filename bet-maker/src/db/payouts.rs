@@ -1,8 +1,14 @@
 //! Results taken into wallets. One statement ([`pay!`]) posts, for each bet a selection names,
 //! the difference between what its wallet should hold for its event's current result and what
-//! it took: a `won`, `lost` or `void` line the first time, a `correction` after. The payout
-//! worker runs it over an event's account bets a chunk at a time (`rounds.rs`); a bettor's
-//! own reads run it over their bets on the events still due ([`take_results`]).
+//! it took (its row in `paid_bets`): a `won`, `lost` or `void` line the first time, a
+//! `correction` after. The payout worker runs it over an event's account bets a chunk at a
+//! time (`rounds.rs`); a bettor's own reads run it over their bets on the events still due
+//! ([`take_results`]).
+//!
+//! Whoever pays locks the bets first, in a statement of its own (`FOR NO KEY UPDATE`, by
+//! `seq`), and pays them in the next: that one's snapshot, taken once the locks are held, sees
+//! what any other payer of those bets committed. (In one statement, a payer that waited for a
+//! lock would read another's `paid_bets` as its snapshot had them, and pay twice.)
 
 use deadpool_postgres::GenericClient;
 use uuid::Uuid;
@@ -38,20 +44,23 @@ macro_rules! unpaid_of {
 }
 pub(super) use unpaid_of;
 
-/// The columns every selection of bets to pay gives, the bets locked (`FOR UPDATE OF b`).
-macro_rules! chosen_columns {
+/// The bets `$1` names (locked by the caller's previous statement) with what [`pay!`] needs:
+/// the result their event has and the one their wallet took.
+macro_rules! locked_bets {
     () => {
-        "SELECT b.id, b.seq, b.account_id, b.event_id, b.amount, b.coefficient, b.paid_result,
-                e.status AS result, e.version AS event_version
-         FROM bets b JOIN events e ON e.id = b.event_id"
+        "SELECT b.id, b.seq, b.account_id, b.event_id, b.amount, b.coefficient,
+                p.result AS paid_result, e.status AS result, e.version AS event_version
+         FROM bets b JOIN events e ON e.id = b.event_id
+              LEFT JOIN paid_bets p ON p.bet_id = b.id
+         WHERE b.id = ANY($1::uuid[]) AND e.status <> 'new'"
     };
 }
-pub(super) use chosen_columns;
 
 /// Pays the bets `$chosen` selects: their legs (`wallet_legs` of the current result minus
 /// those of the result taken), the accounts locked in id order before any is changed, one line
 /// per bet with the balance after it, the sums on one of the payouts' stripes of the totals
-/// (16–31, by connection) after every account, and each bet's `paid_result` and `paid_at`.
+/// (16–31, by connection) after every account, and each bet's row of `paid_bets` (the result
+/// taken, and when).
 /// Then each event's count of bets per result taken (`paid_counts`, by connection). Locks go
 /// bets (by `seq`), accounts (by id), one stripe, the counts: the same order everywhere.
 macro_rules! pay {
@@ -116,8 +125,10 @@ macro_rules! pay {
                  GROUP BY event_id, result ORDER BY event_id, result
                  ON CONFLICT (event_id, result, stripe) DO UPDATE SET bets = p.bets + EXCLUDED.bets
              ), paid AS (
-                 UPDATE bets b SET paid_result = l.result, paid_at = now()
-                 FROM legs l WHERE b.id = l.id
+                 INSERT INTO paid_bets AS p (bet_id, result, paid_at)
+                 SELECT id, result, now() FROM legs ORDER BY id
+                 ON CONFLICT (bet_id) DO UPDATE SET result = EXCLUDED.result,
+                                                    paid_at = EXCLUDED.paid_at
              )
              SELECT (SELECT count(*) FROM chosen) AS chosen,
                     (SELECT max(seq) FROM chosen) AS last_seq,
@@ -126,7 +137,6 @@ macro_rules! pay {
         )
     };
 }
-pub(super) use pay;
 
 /// What one payment statement did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,24 +198,47 @@ pub async fn account_owing(
 
 /// Takes every known result of the account's bets into its wallet, before the account is read
 /// or moves money: its bets on the events still due (few: the worker keeps up; found from the
-/// due events' ids, whatever the account's history), each one's difference posted. The events
-/// are locked `FOR KEY SHARE` with the bets: a change of one committed since the statement
-/// began is then read as it is now, not as the statement's snapshot had it.
+/// due events' ids, whatever the account's history) whose wallet has not taken their event's
+/// result, locked, then each one's difference posted. Run it in a transaction: the locks of
+/// its first statement must hold through its second.
 pub async fn take_results(client: &impl GenericClient, account: Uuid) -> Result<Paid, DbError> {
-    let statement = client
-        .prepare_cached(pay!(concat!(
-            chosen_columns!(),
-            " WHERE b.account_id = $1
-                AND b.event_id = ANY(ARRAY(SELECT e.id FROM events e WHERE ",
+    let lock = client
+        .prepare_cached(concat!(
+            "SELECT b.id FROM bets b JOIN events e ON e.id = b.event_id
+                  LEFT JOIN paid_bets p ON p.bet_id = b.id
+             WHERE b.account_id = $1
+               AND b.event_id = ANY(ARRAY(SELECT e.id FROM events e WHERE ",
             due!("e"),
             "))
-                AND ",
+               AND ",
             due!("e"),
-            " AND b.paid_result IS DISTINCT FROM e.status
-              ORDER BY b.seq FOR NO KEY UPDATE OF b FOR KEY SHARE OF e"
-        )))
+            " AND p.result IS DISTINCT FROM e.status
+             ORDER BY b.seq FOR NO KEY UPDATE OF b"
+        ))
         .await?;
-    paid_from_row(&client.query_one(&statement, &[&account]).await?)
+    let ids: Vec<Uuid> = client
+        .query(&lock, &[&account])
+        .await?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, _>>()?;
+    pay_locked(client, &ids).await
+}
+
+/// Pays the bets `ids` (locked by the caller, in this transaction): [`pay!`] over them.
+pub(super) async fn pay_locked(client: &impl GenericClient, ids: &[Uuid]) -> Result<Paid, DbError> {
+    if ids.is_empty() {
+        return Ok(Paid {
+            chosen: 0,
+            last_seq: None,
+            paid: 0,
+            version: None,
+        });
+    }
+    let statement = client
+        .prepare_cached(pay!(concat!(locked_bets!(), " ORDER BY b.seq")))
+        .await?;
+    paid_from_row(&client.query_one(&statement, &[&ids]).await?)
 }
 
 /// Up to `limit` events some wallet has not taken the current result of: those the worker has

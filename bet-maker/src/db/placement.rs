@@ -105,7 +105,8 @@ pub const PLACE_BET: &str = concat!(
          SELECT $1, event.id, $3, event.coefficient, $4, $5, $6, $7
          FROM event JOIN tally ON true
          WHERE $7::uuid IS NULL OR EXISTS (SELECT FROM held)
-         RETURNING id, event_id, amount, coefficient, created_at, account_id, paid_at
+         RETURNING id, event_id, amount, coefficient, created_at, account_id,
+                   NULL::timestamptz AS paid_at
      )
      SELECT event.status AS event_status, event.deadline AS event_deadline,
             event.coefficient AS event_coefficient, event.min_stake, event.max_stake,

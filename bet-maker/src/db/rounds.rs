@@ -6,7 +6,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
 use super::DbError;
-use super::payouts::{chosen_columns, due, paid_from_row, pay};
+use super::payouts::{due, pay_locked};
 
 /// What a chunk of an event's payout came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub enum Chunk {
 
 /// Pays the next `size` account bets of `event` for its current version, in one transaction:
 /// the event's place in `payouts` locked (`SKIP LOCKED`: one worker per event at a time), the
-/// bets after it paid ([`pay!`]), the place moved on and the event sent to the back of the
+/// bets after it locked, then paid ([`pay_locked`]), the place moved on and the event sent to the back of the
 /// line. A new version (a first result, or any correction, even back to an earlier result)
 /// starts from the first bet. When the last bet is paid, the event is marked paid for that
 /// version in a statement of its own ([`mark_paid`]).
@@ -51,21 +51,31 @@ pub async fn pay_chunk(
     let (paying, after, current): (i64, i64, i64) =
         (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
     let start = if paying == current { after } else { 0 };
-    let chunk = transaction
-        .prepare_cached(pay!(concat!(
-            chosen_columns!(),
-            " WHERE b.event_id = $1 AND b.account_id IS NOT NULL AND b.seq > $2
-                AND e.status <> 'new'
-              ORDER BY b.seq LIMIT $3 FOR NO KEY UPDATE OF b"
-        )))
+    // The event's next account bets by (event, seq), through the index of those alone: a
+    // range, not `event_id = $1`, which would let the planner drop the event from the order
+    // and walk every bet of the book by `seq` until it met this event's.
+    let lock = transaction
+        .prepare_cached(
+            "SELECT b.id, b.seq FROM bets b
+             WHERE (b.event_id, b.seq) > ($1, $2) AND b.event_id <= $1
+               AND b.account_id IS NOT NULL
+             ORDER BY b.event_id, b.seq LIMIT $3 FOR NO KEY UPDATE OF b",
+        )
         .await?;
     let parameters: [&(dyn ToSql + Sync); 3] = [&event, &start, &size];
-    let paid = paid_from_row(&transaction.query_one(&chunk, &parameters).await?)?;
+    let rows = transaction.query(&lock, &parameters).await?;
+    let ids: Vec<uuid::Uuid> = rows
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let last_seq: Option<i64> = rows.last().map(|row| row.try_get("seq")).transpose()?;
+    let chosen = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+    let paid = pay_locked(&transaction, &ids).await?;
     // The version the chunk paid for, read by its own statement. If a correction came in
     // since `current` was read, the bets before `start` took another result: start again.
     let version = paid.version.unwrap_or(current);
     let (after, done) = if version == current || start == 0 {
-        (paid.last_seq.unwrap_or(start), paid.chosen < size)
+        (last_seq.unwrap_or(start), chosen < size)
     } else {
         (0, false)
     };

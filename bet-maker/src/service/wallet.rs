@@ -67,14 +67,16 @@ pub async fn signed_in(
     metrics: &Metrics,
     token: &TokenHash,
 ) -> Result<Option<Account>, DbError> {
-    let client = pool.get().await?;
+    let mut client = pool.get().await?;
     let Some((account, owes)) = db::account_owing(&client, token).await? else {
         return Ok(None);
     };
     if !owes {
         return Ok(Some(account));
     }
-    let taken = db::take_results(&client, account.id).await?;
+    let transaction = client.transaction().await?;
+    let taken = db::take_results(&transaction, account.id).await?;
+    transaction.commit().await?;
     if taken.paid > 0 {
         metrics.bets_paid.inc_by(taken.paid.unsigned_abs());
         tracing::info!(account_id = %account.id, bets = taken.paid, "results taken on touch");

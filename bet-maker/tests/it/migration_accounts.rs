@@ -8,6 +8,8 @@ use crate::migration::database_at;
 
 /// The schema version before bets could belong to an account.
 const BEFORE_BETS_OF_ACCOUNTS: i32 = 6;
+/// The last schema version that kept what a wallet took on the bet's own row.
+const PAID_ON_THE_BET: i32 = 11;
 
 #[tokio::test]
 async fn bets_stored_before_accounts_are_anonymous_and_read_as_before() {
@@ -82,16 +84,63 @@ async fn bets_stored_before_accounts_are_anonymous_and_read_as_before() {
             .ends_with("insufficient-funds"),
         "{problem}"
     );
+}
 
-    // A bet paid to no account cannot be stored.
-    let refused = app
-        .app_client()
-        .await
-        .batch_execute("UPDATE bets SET paid_at = now()")
-        .await
-        .unwrap_err();
-    assert!(
-        format!("{refused:?}").contains("bets_paid_only_with_an_account"),
-        "{refused:?}"
+#[tokio::test]
+async fn what_wallets_took_before_paid_bets_is_kept_and_never_paid_again() {
+    let (database, old) = database_at(PAID_ON_THE_BET).await;
+    // Ada's two bets on a won event: the first's win taken (its line and count written, as a
+    // payout did), the second's not yet.
+    old.batch_execute(
+        "INSERT INTO events (id, coefficient, deadline, status, version, settled_at)
+         VALUES ('done', 2.00, now() - interval '1 day', 'finished_win', 2, now());
+         INSERT INTO accounts (id, name, token_hash, available, held, stripe)
+         VALUES ('0193a1b2-7c4d-7e8f-9a0b-000000000001', 'Ada', sha256('ada'), 20.00, 10.00, 0);
+         INSERT INTO bets (id, event_id, amount, coefficient, account_id, paid_result, paid_at)
+         VALUES ('0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a01', 'done', 10.00, 2.00,
+                 '0193a1b2-7c4d-7e8f-9a0b-000000000001', 'finished_win', '2026-12-01T10:00:00Z'),
+                ('0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a02', 'done', 10.00, 2.00,
+                 '0193a1b2-7c4d-7e8f-9a0b-000000000001', NULL, NULL);
+         INSERT INTO event_tallies (event_id, stripe, bets, stake, payout, account_bets)
+         VALUES ('done', 0, 2, 20.00, 40.00, 2);
+         INSERT INTO paid_counts (event_id, result, stripe, bets)
+         VALUES ('done', 'finished_win', 0, 1);",
+    )
+    .await
+    .unwrap();
+    drop(old);
+    let app = spawn_app_with(Options {
+        database: Some(database),
+        admin_token: Some("operator-s3cret"),
+        accounts: true,
+        ..Options::default()
+    })
+    .await;
+    app.wait_until("the event is paid", || async {
+        app.sql_count("SELECT count(*) FROM events WHERE paid_version = version")
+            .await
+            == 1
+    })
+    .await;
+    // Only the second bet's win was taken now: the first had taken its own.
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM ledger WHERE kind = 'won'")
+            .await,
+        1
     );
+    assert_eq!(
+        app.sql_text("SELECT available::text FROM accounts").await,
+        Some("40.00".into())
+    );
+    let first: Value = app
+        .http
+        .get(app.url("/bets/0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a01"))
+        .bearer_auth("operator-s3cret")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["paid_at"], "2026-12-01T10:00:00Z");
 }

@@ -72,7 +72,10 @@ async fn assert_paid_once(system: &System) {
     system
         .wait_until("every wallet took its results", || async {
             system
-                .bet_maker_count("SELECT count(*) FROM bets WHERE paid_result IS NULL")
+                .bet_maker_count(
+                    "SELECT count(*) FROM bets b
+                     WHERE NOT EXISTS (SELECT FROM paid_bets p WHERE p.bet_id = b.id)",
+                )
                 .await
                 == 0
         })
@@ -111,7 +114,7 @@ async fn a_bet_maker_killed_mid_payout_pays_every_bet_once_after_restart() {
     bettors(&system, &bm.address, &["e1"]).await;
 
     system.finish(&lp, "e1", "finished_win").await;
-    let paid = "SELECT count(*) FROM bets WHERE paid_result IS NOT NULL";
+    let paid = "SELECT count(*) FROM paid_bets";
     system
         .wait_until("the payout is under way", || async {
             system.bet_maker_count(paid).await > 0

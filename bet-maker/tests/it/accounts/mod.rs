@@ -98,7 +98,9 @@ pub(crate) async fn assert_reconciled(app: &TestApp) {
                        AND NOT EXISTS (SELECT FROM bets b WHERE b.id = l.bet_id))
                   + (SELECT count(*) FROM accounts a
                        WHERE a.held <> (SELECT coalesce(sum(b.amount), 0) FROM bets b
-                                        WHERE b.account_id = a.id AND b.paid_result IS NULL))",
+                                        WHERE b.account_id = a.id
+                                          AND NOT EXISTS (SELECT FROM paid_bets p
+                                                          WHERE p.bet_id = b.id)))",
         )
         .await;
     assert_eq!(
@@ -108,8 +110,9 @@ pub(crate) async fn assert_reconciled(app: &TestApp) {
     let stranded = app
         .sql_count(
             "SELECT count(*) FROM bets b JOIN events e ON e.id = b.event_id
+                  LEFT JOIN paid_bets p ON p.bet_id = b.id
              WHERE b.account_id IS NOT NULL AND e.paid_version = e.version
-               AND b.paid_result IS DISTINCT FROM e.status",
+               AND p.result IS DISTINCT FROM e.status",
         )
         .await;
     assert_eq!(
