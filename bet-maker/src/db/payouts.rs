@@ -160,18 +160,13 @@ pub(super) fn paid_from_row(row: &tokio_postgres::Row) -> Result<Paid, DbError> 
     })
 }
 
-/// The events some wallet has not taken the current result of (a final status whose version
-/// is not paid).
+/// The events some wallet has not taken the current result of: a final status whose version
+/// is not paid, as the generated column `due` says (which the planner has statistics of, and
+/// reads through its partial index: a comparison of two columns it would guess true for
+/// nearly every event, and scan them all).
 macro_rules! due {
     ($e:literal) => {
-        concat!(
-            $e,
-            ".status <> 'new' AND ",
-            $e,
-            ".paid_version IS DISTINCT FROM ",
-            $e,
-            ".version"
-        )
+        concat!($e, ".due")
     };
 }
 pub(super) use due;
@@ -199,9 +194,12 @@ pub async fn account_owing(
 /// Takes every known result of the account's bets into its wallet, before the account is read
 /// or moves money: its bets on the events still due (few: the worker keeps up; found from the
 /// due events' ids, whatever the account's history) whose wallet has not taken their event's
-/// result, locked, then each one's difference posted. Run it in a transaction: the locks of
-/// its first statement must hold through its second.
-pub async fn take_results(client: &impl GenericClient, account: Uuid) -> Result<Paid, DbError> {
+/// result, locked, then each one's difference posted; in a transaction, so that the locks of
+/// its first statement hold through its second.
+pub async fn take_results(
+    client: &deadpool_postgres::Transaction<'_>,
+    account: Uuid,
+) -> Result<Paid, DbError> {
     let lock = client
         .prepare_cached(concat!(
             "SELECT b.id FROM bets b JOIN events e ON e.id = b.event_id
@@ -225,8 +223,11 @@ pub async fn take_results(client: &impl GenericClient, account: Uuid) -> Result<
     pay_locked(client, &ids).await
 }
 
-/// Pays the bets `ids` (locked by the caller, in this transaction): [`pay!`] over them.
-pub(super) async fn pay_locked(client: &impl GenericClient, ids: &[Uuid]) -> Result<Paid, DbError> {
+/// Pays the bets `ids`, which the caller's transaction holds locked: [`pay!`] over them.
+pub(super) async fn pay_locked(
+    client: &deadpool_postgres::Transaction<'_>,
+    ids: &[Uuid],
+) -> Result<Paid, DbError> {
     if ids.is_empty() {
         return Ok(Paid {
             chosen: 0,
