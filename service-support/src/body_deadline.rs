@@ -4,8 +4,8 @@
 //! [`BODY_DEADLINE`] of the request's start is answered 408 problem+json and the connection
 //! closed.
 //!
-//! A body that arrives with its head (every well-behaved client's small JSON) never waits,
-//! so it never arms a timer: the deadline costs a request nothing until its body stalls.
+//! The timer is armed the first time the body keeps the request waiting (the handler usually
+//! starts before the body's first chunk is handed over): one timer a request with a body.
 
 use std::pin::Pin;
 use std::sync::Arc;

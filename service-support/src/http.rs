@@ -30,6 +30,11 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long a stopping server lets in-flight requests finish, in seconds.
 const SHUTDOWN_GRACE: u64 = 20;
 
+/// In a request's extensions when it came as `HEAD` (and is routed as `GET`): a handler whose
+/// answer is costly to make, such as a stream, can answer its head alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Head;
+
 /// What one service puts into the common server.
 pub struct Site<S> {
     /// The service named in problem types.
@@ -117,6 +122,7 @@ pub fn serve<S: Send + Sync + 'static>(
                 // HEAD is GET without the body, which the connection leaves out (it knows the
                 // request's own method): every GET route answers it, as load balancers expect.
                 if request.method() == actix_web::http::Method::HEAD {
+                    request.extensions_mut().insert(Head);
                     request.head_mut().method = actix_web::http::Method::GET;
                 }
                 let request_id = request
@@ -198,7 +204,7 @@ fn cors(origins: std::sync::Arc<Vec<String>>) -> Cors {
     let cors = origins
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
-    cors.allowed_methods(["GET", "POST", "PUT", "PATCH"])
+    cors.allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH"])
         .allowed_headers([
             actix_web::http::header::AUTHORIZATION,
             actix_web::http::header::CONTENT_TYPE,

@@ -14,7 +14,7 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::{FilterExt, filter_fn};
+use tracing_subscriber::filter::{FilterExt, LevelFilter, filter_fn};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::{Context as LayerContext, Filter, Layer, SubscriberExt};
@@ -51,9 +51,12 @@ pub fn init(format: LogFormat) {
         names_lapin: directives.contains("lapin"),
         names_actix_http: directives.contains("actix_http"),
     };
-    let counted = MalformedCounter.with_filter(filter_fn(|metadata| {
-        *metadata.level() == Level::ERROR && is_http_parser(metadata.target())
-    }));
+    let counted = MalformedCounter.with_filter(
+        filter_fn(|metadata| {
+            *metadata.level() == Level::ERROR && is_http_parser(metadata.target())
+        })
+        .with_max_level_hint(Level::ERROR),
+    );
     let registry = tracing_subscriber::registry().with(counted);
     let lines = tracing_subscriber::fmt::layer()
         .with_writer(LossyStdout)
@@ -136,6 +139,12 @@ struct Hidden {
 impl<S> Filter<S> for Hidden {
     fn enabled(&self, metadata: &Metadata<'_>, _: &LayerContext<'_, S>) -> bool {
         shown(metadata.target(), self.names_lapin)
+    }
+
+    /// No limit of its own, said so: with no hint at all, the `RUST_LOG` filter's beside it
+    /// would be lost and every level's lines built, to be dropped.
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(LevelFilter::TRACE)
     }
 
     fn event_enabled(&self, event: &Event<'_>, _: &LayerContext<'_, S>) -> bool {

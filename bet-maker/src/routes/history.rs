@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use deadpool_postgres::Pool;
 use futures_util::stream;
 use serde::Deserialize;
@@ -18,6 +18,7 @@ use crate::domain::{BetFilter, BetStatus, EventId, Owner, PageSize, ValidationEr
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use crate::streams::{Holder, Refusal, StreamPermit};
+use service_support::http::Head;
 use service_support::problem::DatabaseUnavailable;
 
 /// Rows read from the cursor per round trip while streaming the history.
@@ -35,7 +36,12 @@ pub struct HistoryQuery {
     #[param(value_type = Option<BetStatusBody>)]
     pub status: Option<String>,
     /// Only bets on this event.
-    #[param(pattern = r"^[A-Za-z0-9._:-]{1,64}$", min_length = 1, max_length = 64)]
+    // `shared_messages::event_id::PATTERN` (an attribute takes a literal; a test compares them).
+    #[param(
+        pattern = r"^(?:[A-Za-z0-9_:-][A-Za-z0-9._:-]{0,63}|\.[A-Za-z0-9_:-][A-Za-z0-9._:-]{0,62}|\.\.[A-Za-z0-9._:-]{1,62})$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub event_id: Option<String>,
     /// At most this many bets (1–1000), as one page; without it, every bet, streamed.
     #[param(value_type = Option<u16>, minimum = 1, maximum = 1000)]
@@ -106,6 +112,10 @@ pub async fn list(
     };
     match limit {
         Some(limit) => page(&state, &filter, before, limit, &query).await,
+        // A HEAD asks for the head alone: no cursor, no permit.
+        None if request.extensions().contains::<Head>() => Ok(HttpResponse::Ok()
+            .content_type(mime::APPLICATION_JSON)
+            .finish()),
         None => {
             let holder = match &caller {
                 Caller::Bettor(account) => Holder::Account(account.id),
@@ -288,5 +298,23 @@ async fn read_history(
         if last {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::IntoParams;
+
+    use super::HistoryQuery;
+
+    #[test]
+    fn the_event_id_filter_documents_the_event_id_rule() {
+        let parameters = HistoryQuery::into_params(|| None);
+        let event_id = parameters
+            .iter()
+            .find(|parameter| parameter.name == "event_id")
+            .unwrap();
+        let schema = serde_json::to_value(&event_id.schema).unwrap();
+        assert_eq!(schema["pattern"], shared_messages::event_id::PATTERN);
     }
 }

@@ -203,7 +203,7 @@ async fn a_before_that_names_no_bet_answers_404() {
 }
 
 #[tokio::test]
-async fn a_client_streams_one_history_at_a_time_and_leaves_the_others_to_everyone_else() {
+async fn a_client_streams_one_history_at_a_time_and_a_head_opens_none() {
     let app = spawn_app().await;
     app.open_event("e1", "2.00").await;
     // More than the kernel buffers hold: a stream its client does not read stays open.
@@ -223,8 +223,10 @@ async fn a_client_streams_one_history_at_a_time_and_leaves_the_others_to_everyon
             .contains("streaming a bet history already"),
         "{problem}"
     );
-    // A page is no stream: it is served meanwhile.
+    // A page is no stream, nor is a HEAD: both are served meanwhile.
     assert_eq!(app.get("/bets?limit=10").await.status(), 200);
+    let head = app.http.head(app.url("/bets")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
     drop(unread);
     app.wait_until("the client may stream again", || async {
         let again = app.get("/bets").await;

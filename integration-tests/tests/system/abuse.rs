@@ -69,6 +69,10 @@ async fn stalled_and_crawling_bodies_get_408_and_garbage_is_counted_not_logged_a
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         assert!(answer.contains("application/problem+json"), "{answer}");
         assert!(
+            answer.contains("x-content-type-options: nosniff"),
+            "{answer}"
+        );
+        assert!(
             after < BODY_DEADLINE + SLACK,
             "answered and closed after {after:?}"
         );

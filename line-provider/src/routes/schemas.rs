@@ -114,7 +114,7 @@ mod tests {
             "a", "match-1", "1.5", ".", "..", "...", ".a", "..a", "a..", ":", "", "a b", "a/b",
             &longest, &too_long, &dots,
         ] {
-            let by_parser = shared_messages::EventId::parse(text).is_ok();
+            let by_parser = shared_messages::EventId::parse_new(text).is_ok();
             assert_eq!(pattern.is_match(text), by_parser, "{text:?}");
         }
     }

@@ -14,7 +14,7 @@ pub(super) fn new_event(wire: &CreateEventRequest) -> Result<NewEvent, Validatio
     let id = wire
         .id
         .as_deref()
-        .map(|id| id_from_json("id", id, EventId::parse))
+        .map(|id| id_from_json("id", id, EventId::parse_new))
         .transpose()?;
     let coefficient = Coefficient::from_json("coefficient", &wire.coefficient)?;
     let deadline = Deadline::from_json("deadline", &wire.deadline)?;
