@@ -9,8 +9,9 @@ use futures_util::future::LocalBoxFuture;
 use service_support::auth::{carries_operator_token, request_token};
 use service_support::problem::{Problem, RequestError};
 use utoipa::IntoResponses;
+use uuid::Uuid;
 
-use crate::domain::{Account, TokenHash};
+use crate::domain::{Account, Owner, TokenHash, ValidationError};
 use crate::error::ApiError;
 use crate::service;
 use crate::state::AppState;
@@ -49,6 +50,33 @@ pub enum Caller {
     Operator,
     /// A bettor's token: their account as stored when the request came in.
     Bettor(Account),
+}
+
+impl Caller {
+    /// Whose bets this caller sees, narrowed to `account_id` when given.
+    pub fn owner(&self, account_id: Option<&str>) -> Result<Owner, ValidationError> {
+        // A book without accounts lists every bet, as before accounts existed.
+        if let Self::Anyone = self {
+            return Ok(Owner::Anyone);
+        }
+        let named = account_id
+            .map(|text| {
+                Uuid::parse_str(text)
+                    .map_err(|_| ValidationError::new("account_id", "must be an account id (UUID)"))
+            })
+            .transpose()?;
+        match (self, named) {
+            (Self::Anyone, _) | (Self::Operator, None) => Ok(Owner::Anyone),
+            (Self::Operator, Some(id)) => Ok(Owner::Account(id)),
+            (Self::Bettor(account), None) => Ok(Owner::Account(account.id)),
+            (Self::Bettor(account), Some(id)) if id == account.id => Ok(Owner::Account(id)),
+            (Self::Anonymous, None) => Ok(Owner::Nobody),
+            (Self::Bettor(_) | Self::Anonymous, Some(_)) => Err(ValidationError::new(
+                "account_id",
+                "only the operator lists another account's bets",
+            )),
+        }
+    }
 }
 
 impl FromRequest for Caller {

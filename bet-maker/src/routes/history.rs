@@ -76,7 +76,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = BetFilter {
-        owner: owner(&caller, query.account_id.as_deref())?,
+        owner: caller.owner(query.account_id.as_deref())?,
         status: query
             .status
             .as_deref()
@@ -133,31 +133,6 @@ pub async fn list(
             })?;
             stream_history(state.pool.clone(), filter, before, permit).await
         }
-    }
-}
-
-/// Whose bets `caller` sees, narrowed to `account_id` when given.
-fn owner(caller: &Caller, account_id: Option<&str>) -> Result<Owner, ValidationError> {
-    // A book without accounts lists every bet, as before accounts existed.
-    if let Caller::Anyone = caller {
-        return Ok(Owner::Anyone);
-    }
-    let named = account_id
-        .map(|text| {
-            Uuid::parse_str(text)
-                .map_err(|_| ValidationError::new("account_id", "must be an account id (UUID)"))
-        })
-        .transpose()?;
-    match (caller, named) {
-        (Caller::Anyone, _) | (Caller::Operator, None) => Ok(Owner::Anyone),
-        (Caller::Operator, Some(id)) => Ok(Owner::Account(id)),
-        (Caller::Bettor(account), None) => Ok(Owner::Account(account.id)),
-        (Caller::Bettor(account), Some(id)) if id == account.id => Ok(Owner::Account(id)),
-        (Caller::Anonymous, None) => Ok(Owner::Nobody),
-        (Caller::Bettor(_) | Caller::Anonymous, Some(_)) => Err(ValidationError::new(
-            "account_id",
-            "only the operator lists another account's bets",
-        )),
     }
 }
 
