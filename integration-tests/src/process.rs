@@ -139,3 +139,15 @@ impl Drop for Process {
         let _ = self.child.wait();
     }
 }
+
+/// Reads `pipe` to its end on a thread of its own (a service that logs into a pipe nobody
+/// drains waits on it), and hands back what it read.
+pub fn read_to_end(
+    mut pipe: impl std::io::Read + Send + 'static,
+) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}

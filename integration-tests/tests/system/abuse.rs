@@ -3,10 +3,9 @@
 //! seconds; requests too malformed to route are counted, not logged as errors; `HEAD` is
 //! answered wherever `GET` is; every answer says `nosniff`.
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
-use integration_tests::process::Process;
+use integration_tests::process::{Process, read_to_end};
 use integration_tests::{System, TOKEN};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -24,13 +23,9 @@ async fn stalled_and_crawling_bodies_get_408_and_garbage_is_counted_not_logged_a
         ("RUST_LOG", "info".to_owned()),
         ("LOG_FORMAT", "json".to_owned()),
     ]);
-    let (mut lp, mut stdout, stderr) = Process::start_on_pipes("line-provider", &env);
+    let (mut lp, stdout, stderr) = Process::start_on_pipes("line-provider", &env);
     drop(stderr);
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
+    let out = read_to_end(stdout);
     lp.wait_ready(&system.http).await;
     let address = lp.address.trim_start_matches("http://").to_owned();
 

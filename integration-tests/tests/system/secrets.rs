@@ -2,12 +2,11 @@
 //! (`RUST_LOG=trace`, JSON as in containers), through a sign-up, reads with the token, a wrong
 //! token, a rotation, a deposit and a withdrawal; then its whole output is searched.
 
-use std::io::Read;
 use std::time::Duration;
 
 use integration_tests::System;
 use integration_tests::TOKEN;
-use integration_tests::process::Process;
+use integration_tests::process::{Process, read_to_end};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -20,17 +19,9 @@ async fn no_bettor_token_appears_in_bet_maker_s_output() {
         ("LOG_FORMAT", "json".to_owned()),
     ]);
     // Read from the start: a trace log fills a pipe nobody drains, and the service waits on it.
-    let (mut bm, mut stdout, mut stderr) = Process::start_on_pipes("bet-maker", &env);
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
+    let (mut bm, stdout, stderr) = Process::start_on_pipes("bet-maker", &env);
+    let out = read_to_end(stdout);
+    let err = read_to_end(stderr);
     bm.wait_ready(&system.http).await;
     let http = &system.http;
     let url = |path: &str| format!("{}{path}", bm.address);
